@@ -1,0 +1,295 @@
+"""The signed token inside a health code's QR (DESIGN.md §6).
+
+Wire format, after the text prefix ``HC1:``, base45 of (big-endian)::
+
+    version  u8       format version, 1
+    kid      8 bytes  first 8 bytes of SHA-256 over the signer's raw Ed25519 public key
+    region   u24      the issuer's adcode
+    code_id  16 bytes opaque, mapped to the person server-side
+    color    u8       1 green, 2 orange, 3 red
+    issued   u32      unix seconds
+    lifetime u16      seconds; expires_at = issued + lifetime
+    rules    1..16    ASCII rules version: the rest of the payload, so it needs no length byte
+    sig      64 bytes Ed25519 over b"HC1:" + everything above
+
+Every byte counts: a QR of version 8 at error correction Q holds 157 alphanumeric characters,
+which this layout reaches with a rules version of up to 3 characters; 16 characters give 177
+characters (version 9), still within the 200 of the design.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import base45
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
+
+from bot.health.colors import Color
+
+PREFIX = "HC1:"
+FORMAT_VERSION = 1
+KID_BYTES = 8
+CODE_ID_BYTES = 16
+MAX_RULES_VERSION = 16
+DEFAULT_SKEW = timedelta(seconds=30)
+
+_FIELDS = struct.Struct(">B8s3s16sBIH")
+_SIG_BYTES = 64
+_MIN_RAW = _FIELDS.size + 1 + _SIG_BYTES
+_MAX_RAW = _FIELDS.size + MAX_RULES_VERSION + _SIG_BYTES
+# Checked before decoding so that a huge input costs nothing.
+_MAX_CHARS = len(PREFIX) + (_MAX_RAW // 2) * 3 + 2
+_BASE45_TEXT = re.compile(r"[0-9A-Z $%*+\-./:]*")
+_RULES_TEXT = re.compile(rb"[\x21-\x7e]{1,16}")
+_COLOR_BYTE: dict[Color, int] = {Color.GREEN: 1, Color.ORANGE: 2, Color.RED: 3}
+_BYTE_COLOR: dict[int, Color] = {v: k for k, v in _COLOR_BYTE.items()}
+
+
+class TokenError(Exception):
+    """Base of the two ways a scanned token is refused."""
+
+
+class TokenInvalid(TokenError):
+    """Not a token we can trust. ``reason`` is one of: ``not text``, ``prefix``, ``encoding``,
+    ``length``, ``version``, ``unknown kid``, ``signature``, ``payload``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TokenExpired(TokenError):
+    """Genuine, but outside its lifetime (a screenshot, or a clock far ahead)."""
+
+    def __init__(self, token: CodeToken) -> None:
+        super().__init__(f"token valid {token.issued_at:%H:%M:%S}–{token.expires_at:%H:%M:%S}")
+        self.token = token
+
+
+@dataclass(frozen=True)
+class CodeToken:
+    version: int
+    kid: bytes
+    region: int
+    code_id: bytes
+    color: Color
+    issued_at: datetime
+    expires_at: datetime
+    rules_version: str
+
+
+def kid_of(public_bytes: bytes) -> bytes:
+    return hashlib.sha256(public_bytes).digest()[:KID_BYTES]
+
+
+class SigningKey:
+    def __init__(self, private: Ed25519PrivateKey) -> None:
+        self._private = private
+        self.public_bytes: bytes = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        self.kid: bytes = kid_of(self.public_bytes)
+
+    @classmethod
+    def generate(cls) -> SigningKey:
+        return cls(Ed25519PrivateKey.generate())
+
+    @classmethod
+    def from_private_bytes(cls, raw: bytes) -> SigningKey:
+        """``raw`` is the 32-byte Ed25519 seed, as ``private_bytes()`` returns it."""
+        return cls(Ed25519PrivateKey.from_private_bytes(raw))
+
+    def private_bytes(self) -> bytes:
+        return self._private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+
+    def sign(self, data: bytes) -> bytes:
+        return self._private.sign(data)
+
+    def __repr__(self) -> str:  # never print the private key by accident
+        return f"SigningKey(kid={self.kid.hex()})"
+
+
+class Keyring:
+    """One key that signs, and every public key we accept signatures from.
+
+    Verify-only keys are our own retired keys (kept until the longest token life has passed)
+    and the keys of other regions we recognise. Several keys may share a kid: all are tried.
+    """
+
+    def __init__(self, current: SigningKey, verify_only: Iterable[bytes] = ()) -> None:
+        self.current = current
+        self._by_kid: dict[bytes, list[Ed25519PublicKey]] = {}
+        self._public: list[bytes] = []
+        for raw in (current.public_bytes, *verify_only):
+            self.trust(raw)
+
+    def trust(self, public_bytes: bytes) -> None:
+        """Accept signatures by this raw 32-byte Ed25519 public key (adding twice is harmless)."""
+        public = Ed25519PublicKey.from_public_bytes(public_bytes)
+        if public_bytes not in self._public:
+            self._public.append(public_bytes)
+            self._by_kid.setdefault(kid_of(public_bytes), []).append(public)
+
+    def rotate(self, new: SigningKey) -> None:
+        """Sign with ``new`` from now on; the old key stays trusted for tokens already out."""
+        self.trust(new.public_bytes)
+        self.current = new
+
+    def keys_for(self, kid: bytes) -> list[Ed25519PublicKey]:
+        return list(self._by_kid.get(kid, ()))
+
+    @property
+    def public_keys(self) -> tuple[bytes, ...]:
+        return tuple(self._public)
+
+
+def issue_token(
+    keyring: Keyring,
+    *,
+    code_id: bytes,
+    color: Color,
+    region: int,
+    rules_version: str,
+    now: datetime,
+    lifetime: timedelta,
+) -> str:
+    """Sign a token for ``code_id``; ``ValueError`` when a field cannot be represented."""
+    signer = keyring.current
+    payload = _pack(signer.kid, code_id, Color(color), region, rules_version, now, lifetime)
+    signature = signer.sign(PREFIX.encode() + payload)
+    return PREFIX + base45.b45encode(payload + signature).decode("ascii")
+
+
+def verify_token(
+    keyring: Keyring, token: str, *, now: datetime, skew: timedelta = DEFAULT_SKEW
+) -> CodeToken:
+    """Check prefix, encoding, version, kid, signature, then time; see the two exceptions."""
+    raw = _decode(token)
+    payload, signature = raw[:-_SIG_BYTES], raw[-_SIG_BYTES:]
+    _check_signature(keyring, payload, signature)
+    decoded = _unpack(payload)
+    _check_time(decoded, now, skew)
+    return decoded
+
+
+def jwks(keyring: Keyring) -> dict[str, list[dict[str, str]]]:
+    """Every public key of the ring as a JWK Set (RFC 8037 OKP keys), current key first."""
+    return {"keys": [_jwk(raw) for raw in keyring.public_keys]}
+
+
+def _jwk(public_bytes: bytes) -> dict[str, str]:
+    x = base64.urlsafe_b64encode(public_bytes).rstrip(b"=").decode("ascii")
+    kid = kid_of(public_bytes).hex()
+    return {"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "use": "sig", "alg": "EdDSA"}
+
+
+def _pack(
+    kid: bytes,
+    code_id: bytes,
+    color: Color,
+    region: int,
+    rules_version: str,
+    now: datetime,
+    lifetime: timedelta,
+) -> bytes:
+    _check_fields(code_id, region, rules_version)
+    issued, seconds = _issue_window(now, lifetime)
+    fields = (kid, region.to_bytes(3, "big"), code_id, _COLOR_BYTE[color], issued, seconds)
+    return _FIELDS.pack(FORMAT_VERSION, *fields) + rules_version.encode("ascii")
+
+
+def _check_fields(code_id: bytes, region: int, rules_version: str) -> None:
+    if len(code_id) != CODE_ID_BYTES:
+        raise ValueError(f"code_id must be {CODE_ID_BYTES} bytes")
+    if not 0 <= region < 1 << 24:
+        raise ValueError("region must be an adcode (fits in 3 bytes)")
+    rules = rules_version.encode("ascii", "replace")
+    if not rules_version.isascii() or not _RULES_TEXT.fullmatch(rules):
+        raise ValueError(f"rules version must be 1–{MAX_RULES_VERSION} printable ASCII characters")
+
+
+def _issue_window(now: datetime, lifetime: timedelta) -> tuple[int, int]:
+    issued = _unix_seconds(now)
+    seconds = int(lifetime.total_seconds())
+    if not 1 <= seconds <= 0xFFFF or not 0 <= issued <= 0xFFFFFFFF - seconds:
+        raise ValueError("lifetime must be 1 s to about 18 h, ending before 2106")
+    return issued, seconds
+
+
+def _unix_seconds(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        # A naive datetime would silently be read as local time: refuse rather than guess.
+        raise ValueError("datetime must be timezone-aware")
+    return int(moment.timestamp())
+
+
+def _decode(token: object) -> bytes:
+    if not isinstance(token, str):
+        raise TokenInvalid("not text")
+    if not token.startswith(PREFIX):
+        raise TokenInvalid("prefix")
+    if len(token) > _MAX_CHARS:
+        raise TokenInvalid("length")
+    body = token[len(PREFIX) :]
+    # base45 itself would accept a trailing newline: keep one token to one text.
+    if not _BASE45_TEXT.fullmatch(body):
+        raise TokenInvalid("encoding")
+    try:
+        raw = base45.b45decode(body)
+    except ValueError:
+        raise TokenInvalid("encoding") from None
+    if not raw:
+        raise TokenInvalid("length")
+    if raw[0] != FORMAT_VERSION:
+        raise TokenInvalid("version")
+    if not _MIN_RAW <= len(raw) <= _MAX_RAW:
+        raise TokenInvalid("length")
+    return raw
+
+
+def _check_signature(keyring: Keyring, payload: bytes, signature: bytes) -> None:
+    candidates = keyring.keys_for(payload[1 : 1 + KID_BYTES])
+    if not candidates:
+        raise TokenInvalid("unknown kid")
+    signed = PREFIX.encode() + payload
+    for public in candidates:
+        try:
+            public.verify(signature, signed)
+            return
+        except InvalidSignature:
+            continue
+    raise TokenInvalid("signature")
+
+
+def _unpack(payload: bytes) -> CodeToken:
+    version, kid, region, code_id, color_byte, issued, seconds = _FIELDS.unpack_from(payload)
+    rules = payload[_FIELDS.size :]
+    # Signed, but perhaps by another region's software: still check what we are told.
+    if color_byte not in _BYTE_COLOR or seconds == 0 or not _RULES_TEXT.fullmatch(rules):
+        raise TokenInvalid("payload")
+    return CodeToken(
+        version=version,
+        kid=kid,
+        region=int.from_bytes(region, "big"),
+        code_id=code_id,
+        color=_BYTE_COLOR[color_byte],
+        issued_at=datetime.fromtimestamp(issued, UTC),
+        expires_at=datetime.fromtimestamp(issued + seconds, UTC),
+        rules_version=rules.decode("ascii"),
+    )
+
+
+def _check_time(token: CodeToken, now: datetime, skew: timedelta) -> None:
+    if now > token.expires_at + skew or now < token.issued_at - skew:
+        raise TokenExpired(token)
