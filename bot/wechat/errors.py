@@ -1,0 +1,96 @@
+"""What went wrong when calling WeChat, sorted by what the caller should do next.
+
+The outbox (DESIGN §8) retries a `WeChatTransientError` with backoff and ends the notice on a
+`WeChatPermanentError`, keeping `errcode`/`errmsg` as the reason. The codes come from WeChat's
+global return codes (全局返回码) and the pages of the APIs this project calls.
+"""
+
+from collections.abc import Mapping
+
+
+class WeChatError(Exception):
+    """A failed WeChat API call; `errcode` is None when WeChat never answered with one."""
+
+    def __init__(self, errcode: int | None, errmsg: str) -> None:
+        super().__init__(f"WeChat error {errcode}: {errmsg}")
+        self.errcode = errcode
+        self.errmsg = errmsg
+
+
+class WeChatTransientError(WeChatError):
+    """Trying again later may work: WeChat is busy, a quota ran out, the network failed."""
+
+
+class WeChatPermanentError(WeChatError):
+    """Trying again will not help: the recipient or the request itself is the problem."""
+
+
+# The access token was refused: refresh it once and repeat the call (DESIGN §14).
+TOKEN_ERRCODES = frozenset({40001, 40014, 42001})
+
+# Our own credentials and network set-up are in this list on purpose: an operator can fix them,
+# and until then every queued notice must wait rather than be thrown away.
+TRANSIENT_ERRCODES: Mapping[int, str] = {
+    -1: "system busy",
+    40001: "access token invalid, even after a refresh",
+    40013: "invalid appid (configuration)",
+    40014: "access token invalid, even after a refresh",
+    40125: "invalid appsecret (configuration)",
+    40164: "server IP is not in the account's IP whitelist (configuration)",
+    41001: "access token missing",
+    42001: "access token expired, even after a refresh",
+    45009: "daily API quota reached",
+    45011: "per-minute API quota reached",
+    45066: "same clientmsgid retried too fast",
+}
+
+# Documentation of the codes we expect; any code not in TRANSIENT_ERRCODES is permanent, since an
+# unknown code almost always describes a request WeChat will refuse again.
+PERMANENT_ERRCODES: Mapping[int, str] = {
+    40003: "invalid openid",
+    40004: "invalid media type",
+    40005: "invalid file type",
+    40007: "invalid media_id (temporary media lives three days)",
+    40008: "invalid message type",
+    40029: "invalid js_code",
+    40037: "invalid template_id",
+    40130: "a mass send needs at least two openids",
+    40163: "js_code already used",
+    40226: "login blocked for a high-risk user",
+    41030: "invalid mini-program page",
+    43004: "the user does not follow the account",
+    43019: "the user blocked the account",
+    43101: "the user refused the subscription message (or used it up)",
+    44002: "empty post data",
+    45015: "outside the 48-hour customer-service window",
+    45028: "no mass-send quota left",
+    45047: "too many customer-service messages since the user last wrote",
+    47001: "data format error",
+    47003: "template argument invalid",
+    48001: "API not authorised for this account",
+    50001: "user not authorised",
+    50002: "user limited",
+}
+
+
+def error_for_code(errcode: int, errmsg: str) -> WeChatError:
+    """The exception for a WeChat `errcode` answer."""
+    if errcode in TRANSIENT_ERRCODES:
+        return WeChatTransientError(errcode, errmsg)
+    return WeChatPermanentError(errcode, errmsg)
+
+
+def error_for_http(status: int | None, detail: str) -> WeChatError:
+    """The exception for an answer without an errcode: an HTTP failure or no answer at all."""
+    if status is None or status >= 500 or status == 429 or 200 <= status < 300:
+        # No answer, an overloaded gateway, or a 200 that was not WeChat's JSON: try again later.
+        return WeChatTransientError(None, detail)
+    return WeChatPermanentError(None, detail)
+
+
+class BadCallback(Exception):
+    """A request to our callback URL that is not a genuine, well-formed WeChat message."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
