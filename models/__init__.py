@@ -1,0 +1,11 @@
+"""Tortoise models, one module per aggregate. The ORM is configured in ``bot.db``."""
+
+MODEL_MODULES = [
+    "models.district",
+    "models.person",
+    "models.declaration",
+    "models.code",
+    "models.dialogue",
+    "models.staff",
+    "models.outbox",
+]

@@ -1,0 +1,64 @@
+"""The database: Tortoise configuration, start-up and migrations.
+
+The same code runs on SQLite (the default) and PostgreSQL (``postgres://`` URLs, asyncpg).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate
+
+from models import MODEL_MODULES
+
+log = logging.getLogger(__name__)
+
+# The migrations tool reads this when called as `tortoise -c bot.db.TORTOISE_ORM …`.
+TORTOISE_ORM: dict[str, Any] = {}
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    return {
+        "connections": {"default": _normalised_url(database_url)},
+        "apps": {
+            "models": {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": "models.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _normalised_url(database_url: str) -> str:
+    if database_url.startswith("postgresql://"):
+        return "postgres://" + database_url.removeprefix("postgresql://")
+    if database_url.startswith("sqlite://") and not database_url.startswith("sqlite://:memory:"):
+        Path(database_url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
+    return database_url
+
+
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith(("postgres://", "postgresql://"))
+
+
+async def apply_migrations(database_url: str) -> None:
+    """Bring the schema up to the newest migration (idempotent)."""
+    await migrate(config=tortoise_config(database_url))
+    await Tortoise.close_connections()
+
+
+async def open_database(database_url: str) -> None:
+    await Tortoise.init(config=tortoise_config(database_url))
+
+
+async def close_database() -> None:
+    await Tortoise.close_connections()
+
+
+TORTOISE_ORM.update(tortoise_config("sqlite://data/healthcode.sqlite3"))

@@ -1,0 +1,94 @@
+"""Every setting of the service, read once from the environment (DESIGN.md §10).
+
+In development (``HC_ENV=dev``, the default) a missing key is generated under ``data/``;
+in production a missing key stops the start with a sentence saying which variable to set.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "dev"
+    data_dir: Path = Path("data")
+    database_url: str = "sqlite://data/healthcode.sqlite3"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_base_url: str = "http://127.0.0.1:8080"
+    wechat_appid: str = "wxdevappid000000"
+    wechat_secret: str = "dev-secret"
+    wechat_token: str = "dev-token"
+    wechat_aes_key: str | None = None
+    wechat_api_base: str = "https://api.weixin.qq.com/"
+    miniapp_appid: str | None = None
+    miniapp_secret: str | None = None
+    template_code_changed: str | None = None
+    data_key_hex: str | None = None
+    signing_key_file: Path | None = None
+    rules_file: Path | None = None
+    region_adcode: int = 120000
+    hotline: str = "88908890"
+    token_lifetime: timedelta = timedelta(seconds=120)
+    ticket_lifetime: timedelta = timedelta(days=30)
+    dialogue_idle: timedelta = timedelta(minutes=30)
+    max_body_bytes: int = 64 * 1024
+    outbox_interval_seconds: float = 2.0
+    run_scheduler: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_dev(self) -> bool:
+        return self.env == "dev"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        defaults = cls()
+        port = _int(env, "PORT", defaults.port)
+        host = env.get("HOST", defaults.host)
+        return cls(
+            env=env.get("HC_ENV", "dev"),
+            data_dir=Path(env.get("HC_DATA_DIR", str(defaults.data_dir))),
+            database_url=env.get("DATABASE_URL", defaults.database_url),
+            host=host,
+            port=port,
+            public_base_url=env.get("PUBLIC_BASE_URL", f"http://{host}:{port}").rstrip("/"),
+            wechat_appid=env.get("WECHAT_APPID", defaults.wechat_appid),
+            wechat_secret=env.get("WECHAT_SECRET", defaults.wechat_secret),
+            wechat_token=env.get("WECHAT_TOKEN", defaults.wechat_token),
+            wechat_aes_key=env.get("WECHAT_AES_KEY") or None,
+            wechat_api_base=env.get("WECHAT_API_BASE", defaults.wechat_api_base),
+            miniapp_appid=env.get("MINIAPP_APPID") or None,
+            miniapp_secret=env.get("MINIAPP_SECRET") or None,
+            template_code_changed=env.get("WECHAT_TEMPLATE_CODE_CHANGED") or None,
+            data_key_hex=env.get("HC_DATA_KEY") or None,
+            signing_key_file=_path(env, "HC_SIGNING_KEY_FILE"),
+            rules_file=_path(env, "HC_RULES_FILE"),
+            hotline=env.get("HC_HOTLINE", defaults.hotline),
+            token_lifetime=timedelta(seconds=_int(env, "HC_TOKEN_LIFETIME_SECONDS", 120)),
+            run_scheduler=env.get("HC_RUN_SCHEDULER", "1") not in ("0", "false", "no"),
+        )
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def _path(env: dict[str, str], name: str) -> Path | None:
+    raw = env.get(name)
+    return Path(raw) if raw else None

@@ -1,0 +1,27 @@
+from tortoise import fields
+from tortoise.models import Model
+
+
+class DialogueState(Model):
+    """Where an account is in a conversation, kept across restarts and instances."""
+
+    account = fields.OneToOneField("models.Account", related_name="dialogue", primary_key=True)
+    flow = fields.CharField(max_length=32)
+    step = fields.CharField(max_length=32)
+    data = fields.JSONField(default=dict)
+    expires_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "dialogue_state"
+
+
+class ProcessedMessage(Model):
+    """A WeChat message already handled, with the reply it got: WeChat retries a message up to
+    three times, and a retry must get the same answer without being processed again."""
+
+    key = fields.CharField(max_length=128, primary_key=True)
+    reply = fields.TextField(null=True)
+    created_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "processed_message"

@@ -1,0 +1,40 @@
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Person(Model):
+    """A real-name identity. Document, name and phone are sealed (AES-GCM).
+    ``doc_lookup`` is the keyed hash (HMAC) of the normalised document: the only way to
+    find a person by it."""
+
+    id = fields.IntField(primary_key=True)
+    public_id = fields.CharField(max_length=32, unique=True)
+    doc_type = fields.CharField(max_length=32)
+    doc_lookup = fields.CharField(max_length=64, unique=True)
+    doc_number_sealed = fields.TextField()
+    name_sealed = fields.TextField()
+    phone_sealed = fields.TextField(null=True)
+    district = fields.ForeignKeyField("models.District", related_name="residents", null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "person"
+
+
+class Account(Model):
+    """A channel identity: the official account or the mini-program, by openid."""
+
+    id = fields.IntField(primary_key=True)
+    channel = fields.CharField(max_length=16)
+    openid = fields.CharField(max_length=64)
+    person = fields.ForeignKeyField("models.Person", related_name="accounts", null=True)
+    current_person = fields.ForeignKeyField("models.Person", related_name="shown_by", null=True)
+    lang = fields.CharField(max_length=4, default="zh")
+    # the platform lets us push customer-service messages for 48 hours after the user wrote
+    last_message_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "account"
+        unique_together = (("channel", "openid"),)
