@@ -8,7 +8,7 @@ class DialogueState(Model):
     account = fields.OneToOneField("models.Account", related_name="dialogue", primary_key=True)
     flow = fields.CharField(max_length=32)
     step = fields.CharField(max_length=32)
-    data = fields.JSONField(default=dict)
+    data = fields.TextField()  # the answers so far, sealed: they hold personal data
     expires_at = fields.DatetimeField(db_index=True)
 
     class Meta:

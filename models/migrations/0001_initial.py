@@ -94,7 +94,7 @@ class Migration(migrations.Migration):
                 ('account', fields.OneToOneField('models.Account', source_field='account_id', primary_key=True, db_index=True, db_constraint=True, to_field='id', related_name='dialogue', on_delete=OnDelete.CASCADE)),
                 ('flow', fields.CharField(max_length=32)),
                 ('step', fields.CharField(max_length=32)),
-                ('data', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('data', fields.TextField(unique=False)),
                 ('expires_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'dialogue_state', 'app': 'models', 'pk_attr': 'account_id', 'table_description': 'Where an account is in a conversation, kept across restarts and instances.'},

@@ -1,0 +1,63 @@
+"""Moving an account through a flow: start it, take one answer, re-ask or advance."""
+
+from __future__ import annotations
+
+from bot.conversation.flow import CANCEL, FINISH, RESTART, Answers, Ask, Flow
+from bot.conversation.flows import FLOWS
+from bot.conversation.store import Dialogue
+from bot.conversation.turn import Turn
+from bot.health.errors import InvalidInput
+from bot.texts import t
+
+
+def ask_for(turn: Turn) -> Ask:
+    today = turn.rt.now().astimezone(turn.rt.ruleset.tz).date()
+    return Ask(today=today, region=turn.rt.region, lang=turn.lang)
+
+
+async def start(turn: Turn, flow: Flow) -> str:
+    await turn.store.set(turn.account_id, Dialogue(flow.name, flow.first.name), turn.rt.now())
+    return flow.first.prompt(ask_for(turn), {})
+
+
+async def current_prompt(turn: Turn, dialogue: Dialogue) -> str | None:
+    flow = FLOWS.get(dialogue.flow)
+    step = flow.step(dialogue.step) if flow else None
+    return step.prompt(ask_for(turn), dialogue.answers) if step else None
+
+
+async def advance(turn: Turn, dialogue: Dialogue, text: str) -> str:
+    flow = FLOWS.get(dialogue.flow)
+    step = flow.step(dialogue.step) if flow else None
+    if flow is None or step is None:  # a step renamed since the dialogue was saved
+        await turn.store.clear(turn.account_id)
+        return t("dialogue.lost", turn.lang)
+    ask = ask_for(turn)
+    try:
+        value = step.parse(text, ask, dialogue.answers)
+    except InvalidInput as refusal:
+        return explain(refusal, turn.lang) + "\n\n" + step.prompt(ask, dialogue.answers)
+    answers: Answers = {**dialogue.answers, step.name: value}
+    return await _go_to(turn, flow, step.after(answers), answers)
+
+
+async def _go_to(turn: Turn, flow: Flow, target: str, answers: Answers) -> str:
+    if target == FINISH:
+        await turn.store.clear(turn.account_id)
+        try:
+            return await flow.finish(turn, answers)
+        except InvalidInput as refusal:
+            return explain(refusal, turn.lang)
+    if target == CANCEL:
+        await turn.store.clear(turn.account_id)
+        return t("dialogue.cancelled", turn.lang)
+    if target == RESTART:
+        return t("declare.restart", turn.lang) + "\n\n" + await start(turn, flow)
+    await turn.store.set(turn.account_id, Dialogue(flow.name, target, answers), turn.rt.now())
+    next_step = flow.step(target)
+    assert next_step is not None, f"{flow.name} has no step {target}"
+    return next_step.prompt(ask_for(turn), answers)
+
+
+def explain(refusal: InvalidInput, lang: str) -> str:
+    return t(refusal.code, lang, **refusal.params)

@@ -1,0 +1,152 @@
+"""申领: the declaration script of DESIGN.md §4, steps 1–9 as data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.conversation.flow import CANCEL, FINISH, RESTART, Answers, Ask, Flow, Step, then
+from bot.conversation.parsers import (
+    parse_choice,
+    parse_city,
+    parse_return_date,
+    parse_symptoms,
+    parse_yes_no,
+)
+from bot.conversation.replies import code_reply
+from bot.conversation.turn import Turn
+from bot.health.identity import (
+    DocType,
+    mask_document,
+    parse_doc_type,
+    parse_document,
+    parse_name,
+    parse_phone,
+)
+from bot.services.declare import DeclarationInput, declare_for_self
+from bot.services.people import Identity
+from bot.texts import t
+
+
+def doc_type_name(doc_type: str, lang: str) -> str:
+    return t(f"identity.doc_types.{doc_type}", lang)
+
+
+def district_menu(ask: Ask) -> str:
+    names = (d.name_en if ask.lang == "en" else d.name for _, d in ask.region.numbered())
+    return "\n".join(f"{n} {name}" for n, name in enumerate(names, start=1))
+
+
+def _prompt(key: str):
+    return lambda ask, _answers: t(f"declare.{key}", ask.lang)
+
+
+def summary(ask: Ask, a: Answers) -> str:
+    lang = ask.lang
+    district = ask.region.by_adcode(a["district"])
+    return t(
+        "declare.summary",
+        lang,
+        name=a["name"],
+        doc_type=doc_type_name(a["doc_type"], lang),
+        document=mask_document(a["doc_number"]),
+        phone=a.get("phone") or t("declare.no_phone", lang),
+        district=district.name_en if lang == "en" else district.name,
+        travel=_travel(a, lang),
+        symptoms=_symptoms(a["symptoms"], lang),
+        contact=t("declare.contact_yes" if a["contact"] else "declare.contact_no", lang),
+        notice="",
+    )
+
+
+def _travel(a: Answers, lang: str) -> str:
+    if not a["left_city"]:
+        return t("declare.travel_no", lang)
+    return t("declare.travel_yes", lang, place=a["from_city"], date=a["return_date"])
+
+
+def _symptoms(symptoms: list[str], lang: str) -> str:
+    if not symptoms:
+        return t("declare.symptoms_none", lang)
+    return ("、" if lang == "zh" else ", ").join(t(f"declare.{s}", lang) for s in symptoms)
+
+
+PERSON_STEPS = (
+    Step("name", _prompt("ask_name"), lambda raw, _ask, _a: parse_name(raw), then("doc_type")),
+    Step(
+        "doc_type",
+        _prompt("ask_doc_type"),
+        lambda raw, _ask, _a: parse_doc_type(raw).value,
+        then("doc_number"),
+    ),
+    Step(
+        "doc_number",
+        lambda ask, a: t(
+            "declare.ask_doc_number", ask.lang, doc_type=doc_type_name(a["doc_type"], ask.lang)
+        ),
+        lambda raw, ask, a: parse_document(DocType(a["doc_type"]), raw, ask.today),
+        then("phone"),
+    ),
+    Step("phone", _prompt("ask_phone"), lambda raw, _ask, _a: parse_phone(raw), then("district")),
+)
+
+HEALTH_STEPS = (
+    Step(
+        "district",
+        lambda ask, _a: t("declare.ask_district", ask.lang, districts=district_menu(ask)),
+        lambda raw, ask, _a: ask.region.parse_district(raw).adcode,
+        then("left_city"),
+    ),
+    Step(
+        "left_city",
+        _prompt("ask_left_city"),
+        lambda raw, _ask, _a: parse_yes_no(raw),
+        lambda a: "from_city" if a["left_city"] else "symptoms",
+    ),
+    Step(
+        "from_city",
+        _prompt("ask_from_city"),
+        lambda raw, _ask, _a: parse_city(raw),
+        then("return_date"),
+    ),
+    Step(
+        "return_date",
+        lambda ask, _a: t("declare.ask_return_date", ask.lang, example=ask.today.isoformat()),
+        lambda raw, ask, _a: parse_return_date(raw, ask.today).isoformat(),
+        then("symptoms"),
+    ),
+    Step(
+        "symptoms",
+        _prompt("ask_symptoms"),
+        lambda raw, _ask, _a: parse_symptoms(raw),
+        then("contact"),
+    ),
+    Step(
+        "contact", _prompt("ask_contact"), lambda raw, _ask, _a: parse_yes_no(raw), then("confirm")
+    ),
+    Step(
+        "confirm",
+        summary,
+        lambda raw, _ask, _a: parse_choice(raw, {"1": FINISH, "2": RESTART, "0": CANCEL}),
+        lambda a: a["confirm"],
+    ),
+)
+
+
+def declaration_input(a: Answers) -> DeclarationInput:
+    return DeclarationInput(
+        who=Identity(a["name"], DocType(a["doc_type"]), a["doc_number"], a.get("phone")),
+        district_adcode=a["district"],
+        left_city=a["left_city"],
+        from_city=a.get("from_city"),
+        return_date=date.fromisoformat(a["return_date"]) if a.get("return_date") else None,
+        symptoms=frozenset(a["symptoms"]),
+        contact=a["contact"],
+    )
+
+
+async def submit(turn: Turn, answers: Answers) -> str:
+    declared = await declare_for_self(turn.rt, turn.account_id, declaration_input(answers))
+    return t("declare.submitted", turn.lang) + "\n\n" + code_reply(declared.view, turn.lang)
+
+
+DECLARE = Flow("declare", PERSON_STEPS + HEALTH_STEPS, submit)

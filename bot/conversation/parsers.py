@@ -1,0 +1,69 @@
+"""Parsers for the answers of the declaration script that are not identity documents:
+numbered choices, free-text places and return dates."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, timedelta
+
+from bot.health.errors import InvalidInput
+
+RECENT_DAYS = 14
+MAX_CITY_LENGTH = 30
+_SEPARATORS = re.compile(r"[\s,，、;；]+")
+_DATE = re.compile(r"^(\d{4})\D?(\d{1,2})\D?(\d{1,2})\D?$")
+
+
+def normalise(raw: str) -> str:
+    """Full-width digits and letters to ASCII, surrounding space removed."""
+    return unicodedata.normalize("NFKC", raw).strip()
+
+
+def parse_choice(raw: str, options: dict[str, object]) -> object:
+    answer = normalise(raw)
+    if answer not in options:
+        raise InvalidInput("declare.choice", choices=" / ".join(options))
+    return options[answer]
+
+
+def parse_yes_no(raw: str) -> bool:
+    return bool(parse_choice(raw, {"1": False, "2": True}))
+
+
+def parse_symptoms(raw: str) -> list[str]:
+    numbers = [n for n in _SEPARATORS.split(normalise(raw)) if n]
+    if not numbers or any(n not in ("1", "2", "3") for n in numbers):
+        raise InvalidInput("declare.symptoms_choice")
+    if "1" in numbers:
+        if len(set(numbers)) > 1:
+            raise InvalidInput("declare.symptoms_none_and_more")
+        return []
+    return sorted({"2": "fever", "3": "cough"}[n] for n in numbers)
+
+
+def parse_city(raw: str) -> str:
+    city = " ".join(normalise(raw).split())
+    if not city:
+        raise InvalidInput("declare.from_city_empty")
+    if len(city) > MAX_CITY_LENGTH:
+        raise InvalidInput("declare.from_city_too_long", max=MAX_CITY_LENGTH)
+    return city
+
+
+def parse_return_date(raw: str, today: date) -> date:
+    """A return within the last 14 days: not in the future, not before today − 14 days."""
+    match = _DATE.match(normalise(raw).replace("年", "-").replace("月", "-").replace("日", ""))
+    example = today.isoformat()
+    if not match:
+        raise InvalidInput("declare.date_format", example=example)
+    try:
+        day = date(*(int(part) for part in match.groups()))
+    except ValueError as exc:
+        raise InvalidInput("declare.date_format", example=example) from exc
+    if day > today:
+        raise InvalidInput("declare.date_future", today=example)
+    earliest = today - timedelta(days=RECENT_DAYS)
+    if day < earliest:
+        raise InvalidInput("declare.date_too_old", earliest=earliest.isoformat())
+    return day

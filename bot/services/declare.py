@@ -1,0 +1,60 @@
+"""The declaration use case: file it, decide the colour, queue the code image, in one unit of
+work (DESIGN.md §2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.services import outbox
+from bot.services.codes import CodeView, code_view
+from bot.services.decisions import redecide
+from bot.services.people import Identity, own_person_for
+from bot.services.runtime import Runtime
+from bot.services.uow import UnitOfWork
+from models.declaration import Declaration
+from models.district import District
+from models.person import Account
+
+
+@dataclass(frozen=True)
+class DeclarationInput:
+    """A declaration with every answer already validated by the channel that took it."""
+
+    who: Identity
+    district_adcode: int
+    left_city: bool
+    from_city: str | None
+    return_date: date | None
+    symptoms: frozenset[str]
+    contact: bool
+
+
+@dataclass(frozen=True)
+class Declared:
+    view: CodeView
+    changed_from: str | None
+
+
+async def declare_for_self(rt: Runtime, account_id: int, answers: DeclarationInput) -> Declared:
+    async with UnitOfWork() as uow:
+        account = await Account.get(id=account_id)
+        await District.get(adcode=answers.district_adcode)
+        person = await own_person_for(rt, account, answers.who, answers.district_adcode)
+        declaration = await Declaration.create(
+            person_id=person.id,
+            account_id=account.id,
+            district_id=answers.district_adcode,
+            left_city=answers.left_city,
+            from_city=answers.from_city if answers.left_city else None,
+            return_date=answers.return_date if answers.left_city else None,
+            symptoms=sorted(answers.symptoms),
+            contact=answers.contact,
+            declared_at=rt.now(),
+        )
+        outcome = await redecide(rt, person, cause="declaration")
+        await outbox.queue_code_image(rt, account, person, f"declaration:{declaration.id}")
+        view = await code_view(rt, person, account.lang)
+        uow.commit()
+    old = outcome.old_color
+    return Declared(view, old.value if old is not None and outcome.changed else None)

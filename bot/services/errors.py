@@ -1,0 +1,29 @@
+"""Refusals a person can cause, each naming the sentence of the catalogue that explains it.
+
+Validation of a single answer raises ``bot.health.errors.InvalidInput``; these are refusals
+of the request as a whole. Channels translate both into their own answer.
+"""
+
+from __future__ import annotations
+
+from bot.health.errors import InvalidInput
+
+
+class ServiceError(InvalidInput):
+    """The request cannot be done as asked; ``code`` is a catalogue key."""
+
+    status = 409
+
+
+class NotFound(ServiceError):
+    """Nothing the caller may see exists under that id (a foreign id answers the same)."""
+
+    status = 404
+
+
+class Unauthorised(ServiceError):
+    status = 401
+
+
+class Forbidden(ServiceError):
+    status = 403

@@ -1,0 +1,59 @@
+"""What every use case needs besides the database: keys, region, rules and the clock.
+
+Built once at start-up (``build_runtime``) and passed explicitly; no module-level state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from bot.health.districts import Region
+from bot.health.rules import Ruleset
+from bot.health.sealing import Sealer
+from bot.health.tokens import Keyring
+from bot.keys import load_data_key, load_keyring
+from bot.region import load_default_region
+from bot.rules import default_ruleset, load_ruleset_file
+from bot.settings import Settings
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    sealer: Sealer
+    keyring: Keyring
+    ticket_secret: bytes
+    region: Region
+    ruleset: Ruleset
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+
+def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Runtime:
+    data_key = load_data_key(settings)
+    ruleset = load_ruleset_file(settings.rules_file) if settings.rules_file else default_ruleset()
+    return Runtime(
+        settings=settings,
+        sealer=Sealer(data_key),
+        keyring=load_keyring(settings),
+        ticket_secret=_derive_ticket_secret(data_key),
+        region=load_default_region(),
+        ruleset=ruleset,
+        clock=clock,
+    )
+
+
+def _derive_ticket_secret(data_key: bytes) -> bytes:
+    # a separate key for page links, so a leaked link secret opens no personal data
+    return HKDF(hashes.SHA256(), 32, salt=None, info=b"health-code ticket v1").derive(data_key)

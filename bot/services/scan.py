@@ -1,0 +1,83 @@
+"""A checkpoint scan: verify the token, then read the live colour (DESIGN.md §6, §9)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.health.colors import Color
+from bot.health.errors import InvalidInput
+from bot.health.tokens import TokenExpired, TokenInvalid, verify_token
+from bot.services.decisions import reasons_in
+from bot.services.people import masked_name
+from bot.services.runtime import Runtime
+from bot.services.staff import StaffView
+from bot.services.uow import UnitOfWork
+from models.code import HealthCode
+from models.person import Person
+from models.staff import ScanLog
+
+FEVER_FROM = 37.3  # ℃, FAQ 5 and DESIGN §9: a temperature of 37.3 or more is refused
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    verdict: str  # pass | deny | expired | invalid
+    color: Color | None = None
+    name: str | None = None
+    issued_at: datetime | None = None
+    expires_at: datetime | None = None
+    reasons: tuple[str, ...] = field(default=())
+
+
+def parse_temperature(raw: object) -> float | None:
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise InvalidInput("scan.temperature")
+    if not 34.0 <= float(raw) <= 43.0:
+        raise InvalidInput("scan.temperature")
+    return float(raw)
+
+
+async def scan(
+    rt: Runtime, staff: StaffView, token: str, temperature: float | None, place: str | None
+) -> ScanResult:
+    result, person_id = await _judge(rt, token, temperature)
+    async with UnitOfWork() as uow:
+        await ScanLog.create(
+            staff_id=staff.id,
+            person_id=person_id,
+            verdict=result.verdict,
+            color=result.color.value if result.color else None,
+            place=(place or "")[:64] or None,
+            temperature=temperature,
+            created_at=rt.now(),
+        )
+        uow.commit()
+    return result
+
+
+async def _judge(
+    rt: Runtime, token: str, temperature: float | None
+) -> tuple[ScanResult, int | None]:
+    try:
+        claims = verify_token(rt.keyring, token, now=rt.now())
+    except TokenExpired as exc:
+        return ScanResult(
+            "expired", issued_at=exc.token.issued_at, expires_at=exc.token.expires_at
+        ), None
+    except TokenInvalid:
+        return ScanResult("invalid"), None
+    code = await HealthCode.get_or_none(code_id=claims.code_id.hex())
+    if code is None:
+        return ScanResult("invalid"), None
+    person = await Person.get(id=code.person_id)
+    # The live colour wins over the one signed into the token: it may have changed since.
+    color = Color(code.color)
+    feverish = temperature is not None and temperature >= FEVER_FROM
+    verdict = "pass" if color is Color.GREEN and not feverish else "deny"
+    reasons = reasons_in(code.reasons, "zh")
+    return ScanResult(
+        verdict, color, masked_name(rt, person), claims.issued_at, claims.expires_at, reasons
+    ), person.id
