@@ -1,0 +1,99 @@
+"""``python -m bot …``: serve, chat, migrate, add-staff, keys."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot.settings import Settings, SettingsError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "chat":
+        from bot.chat import main as chat_main
+
+        return chat_main(rest)
+    if rest:
+        parser.error(f"unrecognised arguments: {' '.join(rest)}")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings = Settings.from_env()
+        return COMMANDS[args.command](settings, args)
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Health code service")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="apply migrations and run the web server (and the scheduler)")
+    sub.add_parser("migrate", help="apply the database migrations")
+    sub.add_parser(
+        "chat", help="talk to a running server as the WeChat server does", add_help=False
+    )
+    staff = sub.add_parser("add-staff", help="create a checkpoint worker or an official")
+    staff.add_argument("--name", required=True)
+    staff.add_argument("--role", required=True, choices=("checkpoint", "official"))
+    keys = sub.add_parser("keys", help="show or rotate the code-signing keys")
+    keys.add_argument("action", choices=("show", "rotate"))
+    return parser
+
+
+def _serve(settings: Settings, _args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from bot.app import create_app
+    from bot.db import apply_migrations
+
+    asyncio.run(apply_migrations(settings.database_url))
+    web.run_app(create_app(settings), host=settings.host, port=settings.port)
+    return 0
+
+
+def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.db import apply_migrations
+
+    asyncio.run(apply_migrations(settings.database_url))
+    print("migrations applied")
+    return 0
+
+
+def _add_staff(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.db import apply_migrations, close_database, open_database
+    from bot.services.staff import add_staff
+
+    async def run() -> str:
+        await apply_migrations(settings.database_url)
+        await open_database(settings.database_url)
+        try:
+            staff, token = await add_staff(args.name, args.role)
+        finally:
+            await close_database()
+        return f"{staff.role} #{staff.id} {staff.name}\ntoken (shown once, store it now): {token}"
+
+    print(asyncio.run(run()))
+    return 0
+
+
+def _keys(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.keys import load_keyring, rotate_signing_key
+
+    if args.action == "rotate":
+        new = rotate_signing_key(settings)
+        print(f"new signing key {new.kid.hex()}; older keys keep verifying until removed")
+    for i, public in enumerate(load_keyring(settings).public_keys):
+        from bot.health.tokens import kid_of
+
+        print(f"{'signing' if i == 0 else 'verify '} kid={kid_of(public).hex()}")
+    return 0
+
+
+COMMANDS = {"serve": _serve, "migrate": _migrate, "add-staff": _add_staff, "keys": _keys}
+
+if __name__ == "__main__":
+    sys.exit(main())

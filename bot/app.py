@@ -1,0 +1,67 @@
+"""The application factory: ``create_app(settings) -> web.Application``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+
+from aiohttp import web
+
+from bot.appkeys import CODEC, DIALOGUES, GATEWAY, RUNTIME
+from bot.conversation.store import TortoiseDialogueStore
+from bot.db import close_database, open_database
+from bot.services.districts import ensure_districts
+from bot.services.runtime import build_runtime, utc_now
+from bot.settings import Settings
+from bot.wechat import MAX_BODY_BYTES, CallbackCodec, WeChatGateway
+from handlers import checkpoint, keys, ops, pages, wechat
+from handlers.errors import json_errors
+from schedules.scheduler import build_scheduler
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> web.Application:
+    rt = build_runtime(settings, clock)
+    app = web.Application(middlewares=[json_errors], client_max_size=MAX_BODY_BYTES)
+    app[RUNTIME] = rt
+    app[DIALOGUES] = TortoiseDialogueStore(rt.sealer, settings.dialogue_idle)
+    app[CODEC] = CallbackCodec(
+        settings.wechat_token, settings.wechat_appid, settings.wechat_aes_key
+    )
+    for module in (wechat, pages, checkpoint, keys, ops):
+        app.add_routes(module.routes())
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_wechat_gateway)
+    if settings.run_scheduler:
+        app.cleanup_ctx.append(_scheduler)
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    rt = app[RUNTIME]
+    await open_database(rt.settings.database_url)
+    added = await ensure_districts(rt)
+    if added:
+        log.info("loaded %d districts", added)
+    yield
+    await close_database()
+
+
+async def _wechat_gateway(app: web.Application) -> AsyncIterator[None]:
+    s = app[RUNTIME].settings
+    gateway = WeChatGateway(
+        s.wechat_appid, s.wechat_secret, s.wechat_api_base, s.miniapp_appid, s.miniapp_secret
+    )
+    app[GATEWAY] = gateway
+    yield
+    await gateway.close()
+
+
+async def _scheduler(app: web.Application) -> AsyncIterator[None]:
+    # after the database in the same cleanup_ctx chain, so jobs see the ORM (DESIGN §14)
+    scheduler = build_scheduler(app[RUNTIME], app[GATEWAY])
+    scheduler.start()
+    yield
+    scheduler.shutdown(wait=False)

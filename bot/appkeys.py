@@ -1,0 +1,14 @@
+"""Typed keys for what the application holds (aiohttp's ``web.AppKey``)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.conversation.store import DialogueStore
+from bot.services.runtime import Runtime
+from bot.wechat import CallbackCodec, WeChatGateway
+
+RUNTIME = web.AppKey("runtime", Runtime)
+DIALOGUES = web.AppKey("dialogues", DialogueStore)
+CODEC = web.AppKey("codec", CallbackCodec)
+GATEWAY = web.AppKey("gateway", WeChatGateway)

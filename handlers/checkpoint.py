@@ -1,0 +1,41 @@
+"""Checkpoint staff: ``POST /api/checkpoint/scan`` with the token read from a resident's QR."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.appkeys import RUNTIME
+from bot.health.errors import InvalidInput
+from bot.services.scan import parse_temperature, scan
+from bot.services.staff import authenticate
+from handlers.auth import bearer_token
+from handlers.errors import json_body
+
+MAX_TOKEN_LENGTH = 512
+
+
+async def scan_code(request: web.Request) -> web.Response:
+    staff = await authenticate(bearer_token(request), "checkpoint")
+    body = await json_body(request)
+    token = body.get("token")
+    if not isinstance(token, str) or not token:
+        raise InvalidInput("api.missing", field="token")
+    place = body.get("place")
+    if place is not None and not isinstance(place, str):
+        raise InvalidInput("api.wrong_type", field="place")
+    temperature = parse_temperature(body.get("temperature"))
+    result = await scan(request.app[RUNTIME], staff, token[:MAX_TOKEN_LENGTH], temperature, place)
+    return web.json_response(
+        {
+            "verdict": result.verdict,
+            "color": result.color.value if result.color else None,
+            "name": result.name,
+            "issued_at": result.issued_at.isoformat() if result.issued_at else None,
+            "expires_at": result.expires_at.isoformat() if result.expires_at else None,
+            "reasons": list(result.reasons),
+        }
+    )
+
+
+def routes() -> list[web.RouteDef]:
+    return [web.post("/api/checkpoint/scan", scan_code)]

@@ -1,0 +1,16 @@
+"""``GET /.well-known/health-code-keys``: the public keys that verify our tokens (JWKS)."""
+
+from aiohttp import web
+
+from bot.appkeys import RUNTIME
+from bot.services.keys import published_keys
+
+
+async def health_code_keys(request: web.Request) -> web.Response:
+    return web.json_response(
+        published_keys(request.app[RUNTIME]), headers={"Cache-Control": "public, max-age=300"}
+    )
+
+
+def routes() -> list[web.RouteDef]:
+    return [web.get("/.well-known/health-code-keys", health_code_keys)]

@@ -1,0 +1,104 @@
+"""The code page a resident shows at a checkpoint: ``GET /c/{ticket}``, its refresh JSON and
+the QR image. A bad or expired link gets a friendly page, never a stack trace."""
+
+from __future__ import annotations
+
+import base64
+
+from aiohttp import web
+
+from bot.appkeys import RUNTIME
+from bot.conversation.replies import color_words
+from bot.pages import CodePageView, render_code_page, render_error_page
+from bot.services.cards import CodeCard, card_for_ticket
+from bot.services.errors import NotFound
+from bot.texts import LANGUAGES, t
+
+_NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def _lang(request: web.Request) -> str:
+    lang = request.query.get("lang", "")
+    if lang in LANGUAGES:
+        return lang
+    return "en" if request.headers.get("Accept-Language", "").startswith("en") else "zh"
+
+
+async def _card(request: web.Request, lang: str) -> CodeCard:
+    return await card_for_ticket(request.app[RUNTIME], request.match_info["ticket"], lang)
+
+
+def _page_view(ticket: str, card: CodeCard, lang: str) -> CodePageView:
+    view = card.view
+    district = None
+    if view.district and view.district_tier:
+        district = f"{view.district} · {t(f'code.tier_{view.district_tier}', lang)}"
+    return CodePageView(
+        ticket=ticket,
+        color=card.live.color.value,
+        name_masked=view.name_masked,
+        reasons=view.reasons,
+        issued_at=card.live.issued_at,
+        expires_at=card.live.expires_at,
+        qr_data_url=_data_url(card.png),
+        district=district,
+    )
+
+
+def _data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+async def code_page(request: web.Request) -> web.Response:
+    lang = _lang(request)
+    try:
+        card = await _card(request, lang)
+    except NotFound as exc:
+        html = render_error_page(exc.code.removeprefix("page."), lang)
+        return web.Response(text=html, status=404, content_type="text/html", headers=_NO_STORE)
+    html = render_code_page(_page_view(request.match_info["ticket"], card, lang), lang)
+    return web.Response(text=html, content_type="text/html", headers=_NO_STORE)
+
+
+async def code_json(request: web.Request) -> web.Response:
+    lang = _lang(request)
+    try:
+        card = await _card(request, lang)
+    except NotFound as exc:
+        error = {"code": exc.code, "message": t(exc.code, lang)}
+        return web.json_response({"error": error}, status=404, headers=_NO_STORE)
+    view = _page_view(request.match_info["ticket"], card, lang)
+    return web.json_response(
+        {
+            "color": view.color,
+            "color_text": color_words(view.color, lang),
+            "name": view.name_masked,
+            "reasons": list(view.reasons),
+            "issued_at": view.issued_at.isoformat(),
+            "expires_at": view.expires_at.isoformat(),
+            "qr": view.qr_data_url,
+            "district": view.district,
+        },
+        headers=_NO_STORE,
+    )
+
+
+async def qr_png(request: web.Request) -> web.Response:
+    try:
+        card = await _card(request, _lang(request))
+    except NotFound as exc:
+        raise web.HTTPNotFound(text=t(exc.code, _lang(request))) from exc
+    headers = {
+        **_NO_STORE,
+        "X-Issued-At": card.live.issued_at.isoformat(),
+        "X-Expires-At": card.live.expires_at.isoformat(),
+    }
+    return web.Response(body=card.png, content_type="image/png", headers=headers)
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.get("/c/{ticket}", code_page),
+        web.get("/c/{ticket}/code.json", code_json),
+        web.get("/c/{ticket}/qr.png", qr_png),
+    ]
