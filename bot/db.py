@@ -54,7 +54,9 @@ async def apply_migrations(database_url: str) -> None:
 
 
 async def open_database(database_url: str) -> None:
-    await Tortoise.init(config=tortoise_config(database_url))
+    # The global fallback lets tasks that did not inherit the start-up context (scheduler jobs,
+    # test code beside the server) reach the ORM; one process holds one database.
+    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
 
 
 async def close_database() -> None:

@@ -1,0 +1,91 @@
+"""Shared fixtures: a database per backend, a hand-moved clock, the fake WeChat API, the app."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from bot.app import create_app
+from bot.appkeys import CODEC, GATEWAY, RUNTIME
+from bot.db import close_database, open_database
+from bot.services.runtime import Runtime
+from bot.settings import Settings
+from tests.fakes.fixtures import fake_wechat  # noqa: F401  (a fixture)
+from tests.fakes.wechat_api import (
+    MINIAPP_APPID,
+    MINIAPP_SECRET,
+    OFFICIAL_APPID,
+    OFFICIAL_SECRET,
+    FakeWeChat,
+)
+from tests.support import databases
+from tests.support.clock import FakeClock
+from tests.support.wechat_user import WeChatUser
+
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+
+@pytest.fixture(params=databases.BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return await databases.prepare(request.param, tmp_path)
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[str]:
+    """The ORM opened on a migrated, empty database (for tests without the web app)."""
+    await open_database(database_url)
+    yield database_url
+    await close_database()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, fake_wechat: FakeWeChat) -> Settings:  # noqa: F811
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        public_base_url="http://testserver",
+        wechat_appid=OFFICIAL_APPID,
+        wechat_secret=OFFICIAL_SECRET,
+        miniapp_appid=MINIAPP_APPID,
+        miniapp_secret=MINIAPP_SECRET,
+        wechat_api_base=fake_wechat.base_url,
+        run_scheduler=False,
+    )
+
+
+@pytest.fixture
+def safe_settings(settings: Settings) -> Settings:
+    return dataclasses.replace(settings, wechat_aes_key=AES_KEY)
+
+
+async def start_app(aiohttp_client, settings: Settings, clock: FakeClock) -> TestClient:
+    return await aiohttp_client(create_app(settings, clock))
+
+
+@pytest.fixture
+async def client(aiohttp_client, settings: Settings, clock: FakeClock) -> TestClient:
+    return await start_app(aiohttp_client, settings, clock)
+
+
+@pytest.fixture
+def runtime(client: TestClient) -> Runtime:
+    return client.app[RUNTIME]
+
+
+@pytest.fixture
+def gateway(client: TestClient):
+    return client.app[GATEWAY]
+
+
+@pytest.fixture
+def resident(client: TestClient) -> WeChatUser:
+    return WeChatUser(client, client.app[CODEC], "o-resident-1")

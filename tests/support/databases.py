@@ -1,0 +1,52 @@
+"""The databases tests run on: SQLite always, PostgreSQL too when TEST_POSTGRES_URL is set.
+
+SQLite gets a fresh file per test. PostgreSQL gets its schema rebuilt once per session (so a
+second run after an interrupted one starts clean) and its tables emptied before each test.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import asyncpg
+
+from bot.db import apply_migrations
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
+BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
+_postgres_migrated = False
+
+
+async def prepare(backend: str, tmp_path: Path) -> str:
+    if backend == "sqlite":
+        url = f"sqlite://{tmp_path / 'test.sqlite3'}"
+        await apply_migrations(url)
+        return url
+    await _prepare_postgres()
+    return POSTGRES_URL
+
+
+async def _prepare_postgres() -> None:
+    global _postgres_migrated
+    conn = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL))
+    try:
+        if not _postgres_migrated:
+            await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        else:
+            tables = await conn.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'tortoise_migrations'"
+            )
+            names = ", ".join(f'"{row["tablename"]}"' for row in tables)
+            if names:
+                await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    finally:
+        await conn.close()
+    if not _postgres_migrated:
+        await apply_migrations(POSTGRES_URL)
+        _postgres_migrated = True
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return "postgresql://" + url.split("://", 1)[1]
