@@ -128,7 +128,7 @@ async def test_code_shows_the_code_again_and_a_new_declaration_is_recorded(
     await declare(resident, GREEN_ANSWERS)
     shown = await resident.say("亮码")
     assert "张* 的健康码" in shown and "绿码" in shown and "/c/" in shown
-    changed = await declare(resident, GREEN_ANSWERS[:5] + ["1", "2", "1"])
+    changed = await declare(resident, [*GREEN_ANSWERS[:5], "1", "2", "1"])
     assert "橙码" in changed
     history = await CodeChange.all().order_by("id").values_list("old_color", "new_color")
     assert history == [(None, "green"), ("green", "orange")]

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import asyncpg
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from bot.db import apply_migrations
 
@@ -19,6 +20,10 @@ _postgres_migrated = False
 
 
 async def prepare(backend: str, tmp_path: Path) -> str:
+    # Tortoise caches each model's INSERT statement by connection *name*, not by dialect: after
+    # a SQLite test, a PostgreSQL test would reuse "VALUES (?,?)" and fail. One process runs
+    # one backend in production; only the test run switches, so only it clears the cache.
+    EXECUTOR_CACHE.clear()
     if backend == "sqlite":
         url = f"sqlite://{tmp_path / 'test.sqlite3'}"
         await apply_migrations(url)
