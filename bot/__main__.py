@@ -47,11 +47,17 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(settings: Settings, _args: argparse.Namespace) -> int:
     from aiohttp import web
 
+    from bot.access_log import PrivacyAccessLogger
     from bot.app import create_app
     from bot.db import apply_migrations
 
     asyncio.run(apply_migrations(settings.database_url))
-    web.run_app(create_app(settings), host=settings.host, port=settings.port)
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        access_log_class=PrivacyAccessLogger,
+    )
     return 0
 
 
