@@ -5,7 +5,8 @@ from tortoise.models import Model
 class DialogueState(Model):
     """Where an account is in a conversation, kept across restarts and instances."""
 
-    account = fields.OneToOneField("models.Account", related_name="dialogue", primary_key=True)
+    id = fields.IntField(primary_key=True)
+    account = fields.OneToOneField("models.Account", related_name="dialogue")
     flow = fields.CharField(max_length=32)
     step = fields.CharField(max_length=32)
     data = fields.TextField()  # the answers so far, sealed: they hold personal data

@@ -33,8 +33,25 @@ class Account(Model):
     lang = fields.CharField(max_length=4, default="zh")
     # the platform lets us push customer-service messages for 48 hours after the user wrote
     last_message_at = fields.DatetimeField(null=True)
+    # the last position WeChat reported ("lat,lng"), sealed: where someone is is personal data
+    location_sealed = fields.TextField(null=True)
+    located_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "account"
         unique_together = (("channel", "openid"),)
+
+
+class Guardianship(Model):
+    """An acting person who files and shows the code of a family member (家人代办)."""
+
+    id = fields.IntField(primary_key=True)
+    actor = fields.ForeignKeyField("models.Person", related_name="family_members")
+    member = fields.ForeignKeyField("models.Person", related_name="guardians")
+    relation = fields.CharField(max_length=8)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "guardianship"
+        unique_together = (("actor", "member"),)

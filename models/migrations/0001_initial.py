@@ -1,3 +1,5 @@
+# Edited by hand once: Tortoise 1.1.9 writes the adcode primary key without generated=False,
+# which makes every later makemigrations propose dropping and re-adding it.
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
@@ -13,7 +15,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='District',
             fields=[
-                ('adcode', fields.IntField(primary_key=True, unique=True, db_index=True)),
+                ('adcode', fields.IntField(primary_key=True, generated=False, unique=True, db_index=True)),
                 ('name', fields.CharField(max_length=32)),
                 ('name_en', fields.CharField(max_length=64)),
                 ('lat', fields.FloatField()),
@@ -51,6 +53,8 @@ class Migration(migrations.Migration):
                 ('current_person', fields.ForeignKeyField('models.Person', source_field='current_person_id', null=True, db_constraint=True, to_field='id', related_name='shown_by', on_delete=OnDelete.CASCADE)),
                 ('lang', fields.CharField(default='zh', max_length=4)),
                 ('last_message_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('location_sealed', fields.TextField(null=True, unique=False)),
+                ('located_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'account', 'app': 'models', 'unique_together': (('channel', 'openid'),), 'pk_attr': 'id', 'table_description': 'A channel identity: the official account or the mini-program, by openid.'},
@@ -91,13 +95,26 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='DialogueState',
             fields=[
-                ('account', fields.OneToOneField('models.Account', source_field='account_id', primary_key=True, db_index=True, db_constraint=True, to_field='id', related_name='dialogue', on_delete=OnDelete.CASCADE)),
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('account', fields.OneToOneField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='dialogue', on_delete=OnDelete.CASCADE)),
                 ('flow', fields.CharField(max_length=32)),
                 ('step', fields.CharField(max_length=32)),
                 ('data', fields.TextField(unique=False)),
                 ('expires_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'dialogue_state', 'app': 'models', 'pk_attr': 'account_id', 'table_description': 'Where an account is in a conversation, kept across restarts and instances.'},
+            options={'table': 'dialogue_state', 'app': 'models', 'pk_attr': 'id', 'table_description': 'Where an account is in a conversation, kept across restarts and instances.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Guardianship',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('actor', fields.ForeignKeyField('models.Person', source_field='actor_id', db_constraint=True, to_field='id', related_name='family_members', on_delete=OnDelete.CASCADE)),
+                ('member', fields.ForeignKeyField('models.Person', source_field='member_id', db_constraint=True, to_field='id', related_name='guardians', on_delete=OnDelete.CASCADE)),
+                ('relation', fields.CharField(max_length=8)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'guardianship', 'app': 'models', 'unique_together': (('actor', 'member'),), 'pk_attr': 'id', 'table_description': 'An acting person who files and shows the code of a family member (家人代办).'},
             bases=['Model'],
         ),
         ops.CreateModel(
