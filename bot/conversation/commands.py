@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 APPLY, CODE, FAMILY, SWITCH, APPEAL = "apply", "code", "family", "switch", "appeal"
+UNLINK = "unlink"
 CANCEL, HELP, ENGLISH, CHINESE = "cancel", "help", "english", "chinese"
 
 _WORDS = {
@@ -12,6 +13,7 @@ _WORDS = {
     "亮码": CODE, "code": CODE,
     "代办": FAMILY, "family": FAMILY,
     "切换": SWITCH, "switch": SWITCH,
+    "解除代办": UNLINK, "remove": UNLINK,
     "申诉": APPEAL, "appeal": APPEAL,
     "取消": CANCEL, "cancel": CANCEL,
     "帮助": HELP, "help": HELP, "菜单": HELP, "menu": HELP, "?": HELP,

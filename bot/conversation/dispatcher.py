@@ -4,13 +4,14 @@ a fallback that says what the bot understands (aiogram's order)."""
 from __future__ import annotations
 
 from bot.conversation import commands as cmd
-from bot.conversation.engine import advance, current_prompt, start
-from bot.conversation.flows.declare import DECLARE
+from bot.conversation.engine import advance, current_prompt, explain, start
+from bot.conversation.flows.declare import DECLARE, FAMILY, MEMBER
+from bot.conversation.flows.family_menus import SWITCH, UNLINK, menu_entries, who
 from bot.conversation.inbound import Inbound
 from bot.conversation.replies import code_reply
 from bot.conversation.turn import Turn
-from bot.services import accounts
-from bot.services.errors import NotFound
+from bot.services import accounts, family
+from bot.services.errors import NotFound, ServiceError
 from bot.texts import t
 
 _MEDIA = {"image", "voice", "video", "shortvideo", "link", "unknown"}
@@ -20,6 +21,7 @@ async def respond(turn: Turn, inbound: Inbound) -> str | None:
     if inbound.kind == "event":
         return await _on_event(turn, inbound)
     if inbound.kind == "location":
+        await _remember_position(turn, inbound)
         return t("dialogue.location", turn.lang)
     if inbound.kind in _MEDIA or inbound.text is None:
         return t("dialogue.media", turn.lang)
@@ -38,30 +40,69 @@ async def _on_event(turn: Turn, inbound: Inbound) -> str | None:
     if inbound.event == "click":
         command = cmd.command_of_menu_key(inbound.event_key)
         return await run_command(turn, command, inbound.event_key or "") if command else None
+    if inbound.event == "location":
+        await _remember_position(turn, inbound)
     # LOCATION reports, VIEW, unsubscribe and the like need no answer ("success").
     return None
 
 
+async def _remember_position(turn: Turn, inbound: Inbound) -> None:
+    if inbound.latitude is None or inbound.longitude is None:
+        return
+    await accounts.store_location(turn.rt, turn.account_id, inbound.latitude, inbound.longitude)
+    turn.position = (inbound.latitude, inbound.longitude)
+
+
 async def run_command(turn: Turn, command: str, typed: str) -> str:
-    if command == cmd.APPLY:
+    handler = _COMMANDS.get(command)
+    if handler is None:
+        return t("dialogue.not_yet", turn.lang, command=typed.strip())
+    try:
+        return await handler(turn)
+    except ServiceError as refusal:
+        return explain(refusal, turn.lang)
+
+
+async def _apply(turn: Turn) -> str:
+    try:
+        chosen = await accounts.current(turn.account_id)
+    except NotFound:
         return await start(turn, DECLARE)
-    if command == cmd.CODE:
-        return await _show_code(turn)
-    if command == cmd.CANCEL:
-        return await _cancel(turn)
-    if command in (cmd.ENGLISH, cmd.CHINESE):
-        return await _switch_language(turn, "en" if command == cmd.ENGLISH else "zh")
-    if command == cmd.HELP:
-        return _help(turn)
-    return t("dialogue.not_yet", turn.lang, command=typed.strip())
+    if chosen.relation is None:
+        return await start(turn, DECLARE)
+    return await start(turn, MEMBER, {"member": chosen.person.public_id})
+
+
+async def _family(turn: Turn) -> str:
+    await family.check_may_add(turn.account_id)
+    return await start(turn, FAMILY)
+
+
+async def _switch(turn: Turn) -> str:
+    members = await family.family_of(turn.rt, turn.account_id)
+    if not members:
+        return t("family.not_registered", turn.lang)
+    if len(members) == 1:
+        return t("family.no_family", turn.lang)
+    return await start(turn, SWITCH, {"options": menu_entries(members)})
+
+
+async def _unlink(turn: Turn) -> str:
+    members = (await family.family_of(turn.rt, turn.account_id))[1:]
+    if not members:
+        return t("family.no_family", turn.lang)
+    return await start(turn, UNLINK, {"options": menu_entries(members)})
 
 
 async def _show_code(turn: Turn) -> str:
     try:
+        chosen = await accounts.current(turn.account_id)
         view = await accounts.show_current_code(turn.rt, turn.account_id, turn.lang, turn.event)
     except NotFound:
         return t("code.none_yet", turn.lang)
-    reply = code_reply(view, turn.lang)
+    entry = {"relation": chosen.relation}
+    whose = t("family.whose_code", turn.lang, name=view.name_masked, who=who(entry, turn.lang))
+    reply = whose + "\n" + code_reply(view, turn.lang)
     if await turn.store.get(turn.account_id, turn.rt.now()) is not None:
         reply += "\n" + t("dialogue.in_progress", turn.lang)
     return reply
@@ -74,6 +115,14 @@ async def _cancel(turn: Turn) -> str:
     return t("dialogue.cancelled", turn.lang)
 
 
+async def _english(turn: Turn) -> str:
+    return await _switch_language(turn, "en")
+
+
+async def _chinese(turn: Turn) -> str:
+    return await _switch_language(turn, "zh")
+
+
 async def _switch_language(turn: Turn, lang: str) -> str:
     await accounts.set_language(turn.account_id, lang)
     turn.lang = lang
@@ -83,5 +132,22 @@ async def _switch_language(turn: Turn, lang: str) -> str:
     return f"{reply}\n\n{prompt}" if prompt else reply
 
 
+async def _help_command(turn: Turn) -> str:
+    return _help(turn)
+
+
 def _help(turn: Turn) -> str:
     return t("dialogue.help", turn.lang, hotline=turn.rt.settings.hotline)
+
+
+_COMMANDS = {
+    cmd.APPLY: _apply,
+    cmd.CODE: _show_code,
+    cmd.FAMILY: _family,
+    cmd.SWITCH: _switch,
+    cmd.UNLINK: _unlink,
+    cmd.CANCEL: _cancel,
+    cmd.ENGLISH: _english,
+    cmd.CHINESE: _chinese,
+    cmd.HELP: _help_command,
+}

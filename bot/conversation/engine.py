@@ -12,12 +12,16 @@ from bot.texts import t
 
 def ask_for(turn: Turn) -> Ask:
     today = turn.rt.now().astimezone(turn.rt.ruleset.tz).date()
-    return Ask(today=today, region=turn.rt.region, lang=turn.lang)
+    return Ask(today=today, region=turn.rt.region, lang=turn.lang, position=turn.position)
 
 
-async def start(turn: Turn, flow: Flow) -> str:
-    await turn.store.set(turn.account_id, Dialogue(flow.name, flow.first.name), turn.rt.now())
-    return flow.first.prompt(ask_for(turn), {})
+async def start(turn: Turn, flow: Flow, answers: Answers | None = None) -> str:
+    """Open ``flow`` at its first step; ``answers`` seeds what the flow knows in advance
+    (whom a declaration is for, the choices of a menu)."""
+    answers = answers or {}
+    dialogue = Dialogue(flow.name, flow.first.name, answers)
+    await turn.store.set(turn.account_id, dialogue, turn.rt.now())
+    return flow.first.prompt(ask_for(turn), answers)
 
 
 async def current_prompt(turn: Turn, dialogue: Dialogue) -> str | None:
@@ -52,7 +56,8 @@ async def _go_to(turn: Turn, flow: Flow, target: str, answers: Answers) -> str:
         await turn.store.clear(turn.account_id)
         return t("dialogue.cancelled", turn.lang)
     if target == RESTART:
-        return t("declare.restart", turn.lang) + "\n\n" + await start(turn, flow)
+        seeded = {k: v for k, v in answers.items() if k in flow.keep_on_restart}
+        return t("declare.restart", turn.lang) + "\n\n" + await start(turn, flow, seeded)
     await turn.store.set(turn.account_id, Dialogue(flow.name, target, answers), turn.rt.now())
     next_step = flow.step(target)
     assert next_step is not None, f"{flow.name} has no step {target}"

@@ -24,6 +24,7 @@ class Ask:
     today: date
     region: Region
     lang: str
+    position: tuple[float, float] | None = None  # the account's last reported (lat, lng)
 
 
 # What ``Step.after`` may return besides the name of the next step.
@@ -47,6 +48,7 @@ class Flow:
     name: str
     steps: tuple[Step, ...]
     finish: Callable[..., Awaitable[str]]
+    keep_on_restart: frozenset[str] = frozenset()  # answers "重新填写" does not throw away
 
     @property
     def first(self) -> Step:

@@ -35,13 +35,13 @@ async def _handle_once(rt: Runtime, store: DialogueStore, inbound: Inbound) -> s
     async with UnitOfWork() as uow:
         # Lock first: a retry that arrives while the first delivery is still being handled
         # waits for it here, then finds its record.
-        account = await accounts.lock_account(inbound.channel, inbound.openid)
+        account = await accounts.lock_account(rt, inbound.channel, inbound.openid)
         prior = await dedup.seen(rt, inbound.dedup_key)
         if prior is not None:
             log.info("a retried message was answered from its record")
             return prior.reply
         await accounts.touch(rt, account.id)
-        turn = Turn(rt, account.id, account.lang, store, inbound.dedup_key)
+        turn = Turn(rt, account.id, account.lang, store, inbound.dedup_key, account.position)
         reply = await respond(turn, inbound)
         await dedup.remember(rt, inbound.dedup_key, reply)
         uow.commit()

@@ -27,6 +27,14 @@ def parse_choice(raw: str, options: dict[str, object]) -> object:
     return options[answer]
 
 
+def parse_relation(raw: str) -> str:
+    relations = {"1": "spouse", "2": "parent", "3": "child"}
+    try:
+        return str(parse_choice(raw, relations))
+    except InvalidInput:
+        raise InvalidInput("family.relation") from None
+
+
 def parse_yes_no(raw: str) -> bool:
     return bool(parse_choice(raw, {"1": False, "2": True}))
 

@@ -15,3 +15,4 @@ class Turn:
     lang: str
     store: DialogueStore
     event: str  # this message's dedup key: names the notices it queues, so a retry adds none
+    position: tuple[float, float] | None = None

@@ -1,4 +1,5 @@
-"""Channel accounts: found or created on first contact, with their language and current person."""
+"""Channel accounts: found or created on first contact, with their language, position and
+current person (whose code ``亮码`` shows)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from bot.services import outbox
 from bot.services.codes import CodeView, code_view
 from bot.services.errors import NotFound
 from bot.services.runtime import Runtime
-from models.person import Account, Person
+from models.person import Account, Guardianship, Person
 
 OFFICIAL_ACCOUNT, MINIAPP = "mp", "miniapp"
+_LOCATION = "account.location"
 
 
 @dataclass(frozen=True)
@@ -18,15 +20,36 @@ class AccountView:
     id: int
     lang: str
     has_person: bool
+    position: tuple[float, float] | None
 
 
-async def lock_account(channel: str, openid: str) -> AccountView:
+@dataclass(frozen=True)
+class Current:
+    person: Person
+    relation: str | None  # None when it is the account's own person
+
+
+async def lock_account(rt: Runtime, channel: str, openid: str) -> AccountView:
     """The account, created on first contact and locked for the rest of the unit of work, so
     two messages of one person are handled one after the other (on PostgreSQL: a row lock;
     SQLite serialises every transaction anyway)."""
     await Account.get_or_create(channel=channel, openid=openid)
     account = await Account.select_for_update().get(channel=channel, openid=openid)
-    return AccountView(account.id, account.lang, account.person_id is not None)
+    return AccountView(
+        account.id, account.lang, account.person_id is not None, _position(rt, account)
+    )
+
+
+def _position(rt: Runtime, account: Account) -> tuple[float, float] | None:
+    if not account.location_sealed:
+        return None
+    lat, lng = rt.sealer.open(account.location_sealed, _LOCATION).split(",")
+    return float(lat), float(lng)
+
+
+async def store_location(rt: Runtime, account_id: int, lat: float, lng: float) -> None:
+    sealed = rt.sealer.seal(f"{lat:.5f},{lng:.5f}", _LOCATION)
+    await Account.filter(id=account_id).update(location_sealed=sealed, located_at=rt.now())
 
 
 async def touch(rt: Runtime, account_id: int) -> None:
@@ -38,17 +61,23 @@ async def set_language(account_id: int, lang: str) -> None:
     await Account.filter(id=account_id).update(lang=lang)
 
 
-async def current_person(account_id: int) -> Person:
+async def current(account_id: int) -> Current:
+    """The person the account is acting as: a family member while it still acts for them,
+    otherwise its own person."""
     account = await Account.get(id=account_id)
-    person_id = account.current_person_id or account.person_id
-    if person_id is None:
+    if account.person_id is None:
         raise NotFound("code.none_yet")
-    return await Person.get(id=person_id)
+    chosen = account.current_person_id
+    if chosen is not None and chosen != account.person_id:
+        link = await Guardianship.get_or_none(actor_id=account.person_id, member_id=chosen)
+        if link is not None:
+            return Current(await Person.get(id=chosen), link.relation)
+    return Current(await Person.get(id=account.person_id), None)
 
 
 async def show_current_code(rt: Runtime, account_id: int, lang: str, event: str) -> CodeView:
     """The current person's code, and its image queued to follow in the chat."""
-    person = await current_person(account_id)
+    person = (await current(account_id)).person
     view = await code_view(rt, person, lang)
     await outbox.queue_code_image(rt, await Account.get(id=account_id), person, event)
     return view

@@ -52,14 +52,15 @@ async def code_view(rt: Runtime, person: Person, lang: str) -> CodeView:
         valid_until=code.valid_until,
         district=(district.name_en if lang == "en" else district.name) if district else None,
         district_tier=district.tier if district else None,
-        page_url=page_url(rt, person),
+        page_url=page_url(rt, person, lang),
     )
 
 
-def page_url(rt: Runtime, person: Person) -> str:
+def page_url(rt: Runtime, person: Person, lang: str = "zh") -> str:
     expires = rt.now() + rt.settings.ticket_lifetime
     ticket = make_ticket(rt.ticket_secret, person.public_id, expires)
-    return f"{rt.settings.public_base_url}/c/{ticket}"
+    suffix = "?lang=en" if lang == "en" else ""
+    return f"{rt.settings.public_base_url}/c/{ticket}{suffix}"
 
 
 async def person_for_ticket(rt: Runtime, ticket: str) -> Person:

@@ -48,7 +48,9 @@ async def redecide(rt: Runtime, person: Person, cause: str) -> Outcome:
 
 
 async def facts_of(rt: Runtime, person: Person, now: datetime) -> Facts:
-    declaration = await Declaration.filter(person_id=person.id).order_by("-declared_at", "-id").first()
+    declaration = (
+        await Declaration.filter(person_id=person.id).order_by("-declared_at", "-id").first()
+    )
     presences = await _presences(rt, person, now)
     if declaration is None:
         return Facts(presences=presences)

@@ -14,7 +14,7 @@ from bot.services.runtime import Runtime
 from bot.services.uow import UnitOfWork
 from models.declaration import Declaration
 from models.district import District
-from models.person import Account
+from models.person import Account, Person
 
 
 @dataclass(frozen=True)
@@ -41,20 +41,29 @@ async def declare_for_self(rt: Runtime, account_id: int, answers: DeclarationInp
         account = await Account.get(id=account_id)
         await District.get(adcode=answers.district_adcode)
         person = await own_person_for(rt, account, answers.who, answers.district_adcode)
-        declaration = await Declaration.create(
-            person_id=person.id,
-            account_id=account.id,
-            district_id=answers.district_adcode,
-            left_city=answers.left_city,
-            from_city=answers.from_city if answers.left_city else None,
-            return_date=answers.return_date if answers.left_city else None,
-            symptoms=sorted(answers.symptoms),
-            contact=answers.contact,
-            declared_at=rt.now(),
-        )
-        outcome = await redecide(rt, person, cause="declaration")
-        await outbox.queue_code_image(rt, account, person, f"declaration:{declaration.id}")
-        view = await code_view(rt, person, account.lang)
+        declared = await file_declaration(rt, account, person, answers)
         uow.commit()
+    return declared
+
+
+async def file_declaration(
+    rt: Runtime, account: Account, person: Person, answers: DeclarationInput
+) -> Declared:
+    """Record the declaration, decide the colour and queue the code image (inside the
+    caller's unit of work)."""
+    declaration = await Declaration.create(
+        person_id=person.id,
+        account_id=account.id,
+        district_id=answers.district_adcode,
+        left_city=answers.left_city,
+        from_city=answers.from_city if answers.left_city else None,
+        return_date=answers.return_date if answers.left_city else None,
+        symptoms=sorted(answers.symptoms),
+        contact=answers.contact,
+        declared_at=rt.now(),
+    )
+    outcome = await redecide(rt, person, cause="declaration")
+    await outbox.queue_code_image(rt, account, person, f"declaration:{declaration.id}")
+    view = await code_view(rt, person, account.lang)
     old = outcome.old_color
     return Declared(view, old.value if old is not None and outcome.changed else None)

@@ -31,6 +31,10 @@ def name_of(rt: Runtime, person: Person) -> str:
     return rt.sealer.open(person.name_sealed, NAME)
 
 
+def seal_phone(rt: Runtime, phone: str) -> str:
+    return rt.sealer.seal(phone, PHONE)
+
+
 def masked_name(rt: Runtime, person: Person) -> str:
     return mask_name(name_of(rt, person))
 
@@ -55,7 +59,7 @@ async def own_person_for(rt: Runtime, account: Account, who: Identity, adcode: i
         person = await Person.get_or_none(doc_lookup=key)
         if person is not None and not _may_claim(rt, person, who):
             raise ServiceError("declare.document_taken", hotline=rt.settings.hotline)
-        person = person or await _create(rt, who, key, adcode)
+        person = person or await create_person(rt, who, key, adcode)
         account.person_id = person.id
     if account.current_person_id is None:
         account.current_person_id = person.id
@@ -72,14 +76,14 @@ def _may_claim(rt: Runtime, person: Person, who: Identity) -> bool:
     return same_name and (recorded_phone is None or recorded_phone == who.phone)
 
 
-async def _create(rt: Runtime, who: Identity, key: str, adcode: int) -> Person:
+async def create_person(rt: Runtime, who: Identity, key: str, adcode: int) -> Person:
     return await Person.create(
         public_id=secrets.token_hex(16),
         doc_type=who.doc_type.value,
         doc_lookup=key,
         doc_number_sealed=rt.sealer.seal(who.doc_number, DOCUMENT),
         name_sealed=rt.sealer.seal(who.name, NAME),
-        phone_sealed=rt.sealer.seal(who.phone, PHONE) if who.phone else None,
+        phone_sealed=seal_phone(rt, who.phone) if who.phone else None,
         district_id=adcode,
     )
 

@@ -8,12 +8,14 @@ from bot.conversation.flow import CANCEL, FINISH, RESTART, Answers, Ask, Flow, S
 from bot.conversation.parsers import (
     parse_choice,
     parse_city,
+    parse_relation,
     parse_return_date,
     parse_symptoms,
     parse_yes_no,
 )
 from bot.conversation.replies import code_reply
 from bot.conversation.turn import Turn
+from bot.health.districts import District, haversine_km
 from bot.health.identity import (
     DocType,
     mask_document,
@@ -22,7 +24,8 @@ from bot.health.identity import (
     parse_name,
     parse_phone,
 )
-from bot.services.declare import DeclarationInput, declare_for_self
+from bot.services.declare import DeclarationInput, Declared, declare_for_self
+from bot.services.family import declare_for_family, declare_for_member
 from bot.services.people import Identity
 from bot.texts import t
 
@@ -43,7 +46,11 @@ def _prompt(key: str):
 def summary(ask: Ask, a: Answers) -> str:
     lang = ask.lang
     district = ask.region.by_adcode(a["district"])
-    return t(
+    header = ""
+    if a.get("relation"):
+        relation = t(f"family.relation_{a['relation']}", lang)
+        header = t("family.for_relation", lang, relation=relation) + "\n"
+    return header + t(
         "declare.summary",
         lang,
         name=a["name"],
@@ -54,8 +61,22 @@ def summary(ask: Ask, a: Answers) -> str:
         travel=_travel(a, lang),
         symptoms=_symptoms(a["symptoms"], lang),
         contact=t("declare.contact_yes" if a["contact"] else "declare.contact_no", lang),
-        notice="",
+        notice=far_notice(ask, district),
     )
+
+
+# FAQ 12: a position far from the declared district earns a notice, never a refusal.
+FAR_KM = 30.0
+
+
+def far_notice(ask: Ask, district: District) -> str:
+    if ask.position is None:
+        return ""
+    km = haversine_km(*ask.position, district.lat, district.lng)
+    if km <= FAR_KM:
+        return ""
+    name = district.name_en if ask.lang == "en" else district.name
+    return t("declare.far_notice", ask.lang, district=name, km=round(km))
 
 
 def _travel(a: Answers, lang: str) -> str:
@@ -70,7 +91,11 @@ def _symptoms(symptoms: list[str], lang: str) -> str:
     return ("、" if lang == "zh" else ", ").join(t(f"declare.{s}", lang) for s in symptoms)
 
 
-PERSON_STEPS = (
+def parse_optional_phone(raw: str) -> str | None:
+    return None if raw.strip() in ("0", "０") else parse_phone(raw)
+
+
+NAME_STEPS = (
     Step("name", _prompt("ask_name"), lambda raw, _ask, _a: parse_name(raw), then("doc_type")),
     Step(
         "doc_type",
@@ -86,7 +111,20 @@ PERSON_STEPS = (
         lambda raw, ask, a: parse_document(DocType(a["doc_type"]), raw, ask.today),
         then("phone"),
     ),
+)
+PERSON_STEPS = (
+    *NAME_STEPS,
     Step("phone", _prompt("ask_phone"), lambda raw, _ask, _a: parse_phone(raw), then("district")),
+)
+# a family member may have no phone (FAQ 18: the elderly without a smartphone)
+MEMBER_STEPS = (
+    *NAME_STEPS,
+    Step(
+        "phone",
+        lambda ask, _a: t("family.ask_phone_optional", ask.lang),
+        lambda raw, _ask, _a: parse_optional_phone(raw),
+        then("district"),
+    ),
 )
 
 HEALTH_STEPS = (
@@ -149,4 +187,35 @@ async def submit(turn: Turn, answers: Answers) -> str:
     return t("declare.submitted", turn.lang) + "\n\n" + code_reply(declared.view, turn.lang)
 
 
+async def submit_for_family(turn: Turn, answers: Answers) -> str:
+    declared = await declare_for_family(
+        turn.rt, turn.account_id, answers["relation"], declaration_input(answers)
+    )
+    return _submitted_for(declared, turn.lang)
+
+
+async def submit_for_member(turn: Turn, answers: Answers) -> str:
+    declared = await declare_for_member(
+        turn.rt, turn.account_id, answers["member"], declaration_input(answers)
+    )
+    return _submitted_for(declared, turn.lang)
+
+
+def _submitted_for(declared: Declared, lang: str) -> str:
+    done = t("family.submitted_for", lang, name=declared.view.name_masked)
+    return done + "\n\n" + code_reply(declared.view, lang)
+
+
+RELATION = Step(
+    "relation",
+    lambda ask, _a: t("family.ask_relation", ask.lang),
+    lambda raw, _ask, _a: parse_relation(raw),
+    then("name"),
+)
+
 DECLARE = Flow("declare", PERSON_STEPS + HEALTH_STEPS, submit)
+FAMILY = Flow(
+    "family", (RELATION, *MEMBER_STEPS, *HEALTH_STEPS), submit_for_family, frozenset({"relation"})
+)
+# 申领 while acting for a family member (after 切换): answers["member"] names them
+MEMBER = Flow("member", MEMBER_STEPS + HEALTH_STEPS, submit_for_member, frozenset({"member"}))
