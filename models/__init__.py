@@ -8,4 +8,7 @@ MODEL_MODULES = [
     "models.dialogue",
     "models.staff",
     "models.outbox",
+    "models.authority",
+    "models.appeal",
+    "models.audit",
 ]

@@ -8,7 +8,8 @@ class Notice(Model):
 
     id = fields.IntField(primary_key=True)
     dedupe_key = fields.CharField(max_length=128, unique=True)
-    account = fields.ForeignKeyField("models.Account", related_name="notices")
+    # null for a mass send, whose payload names its batch of recipients
+    account = fields.ForeignKeyField("models.Account", related_name="notices", null=True)
     kind = fields.CharField(max_length=16)
     payload = fields.JSONField(default=dict)
     status = fields.CharField(max_length=8, default="pending")

@@ -31,6 +31,9 @@ async def respond(turn: Turn, inbound: Inbound) -> str | None:
     dialogue = await turn.store.get(turn.account_id, turn.rt.now())
     if dialogue is not None:
         return await advance(turn, dialogue, inbound.text)
+    if await turn.store.lapsed(turn.account_id, turn.rt.now()):
+        await turn.store.clear(turn.account_id)
+        return t("dialogue.expired", turn.lang)
     return t("dialogue.unknown", turn.lang)
 
 

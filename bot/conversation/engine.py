@@ -40,6 +40,8 @@ async def advance(turn: Turn, dialogue: Dialogue, text: str) -> str:
     try:
         value = step.parse(text, ask, dialogue.answers)
     except InvalidInput as refusal:
+        # a wrong answer is activity too: the 30 idle minutes start again
+        await turn.store.set(turn.account_id, dialogue, turn.rt.now())
         return explain(refusal, turn.lang) + "\n\n" + step.prompt(ask, dialogue.answers)
     answers: Answers = {**dialogue.answers, step.name: value}
     return await _go_to(turn, flow, step.after(answers), answers)

@@ -29,6 +29,9 @@ class DialogueStore(Protocol):
     async def get(self, account_id: int, now: datetime) -> Dialogue | None: ...
     async def set(self, account_id: int, dialogue: Dialogue, now: datetime) -> None: ...
     async def clear(self, account_id: int) -> None: ...
+    async def lapsed(self, account_id: int, now: datetime) -> bool:
+        """Whether a dialogue was left idle until it expired (and is still on record)."""
+        ...
 
 
 class TortoiseDialogueStore:
@@ -58,6 +61,9 @@ class TortoiseDialogueStore:
     async def clear(self, account_id: int) -> None:
         await DialogueState.filter(account_id=account_id).delete()
 
+    async def lapsed(self, account_id: int, now: datetime) -> bool:
+        return await DialogueState.exists(account_id=account_id, expires_at__lte=now)
+
 
 class MemoryDialogueStore:
     def __init__(self, idle: timedelta = timedelta(minutes=30)) -> None:
@@ -76,3 +82,7 @@ class MemoryDialogueStore:
 
     async def clear(self, account_id: int) -> None:
         self._rows.pop(account_id, None)
+
+    async def lapsed(self, account_id: int, now: datetime) -> bool:
+        row = self._rows.get(account_id)
+        return row is not None and row[1] <= now

@@ -1,18 +1,37 @@
-"""Turning what we know of a person into their live code, and recording every change."""
+"""Turning what we know of people into their live codes, and recording every change.
+
+Set-based: facts for a batch of people come from a handful of queries whatever the batch's
+size, so a tier change over a district re-decides a million people in batches, never with a
+query per person (DESIGN.md §11).
+"""
 
 from __future__ import annotations
 
 import os
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime, timedelta
 
 from bot.health.colors import Color
-from bot.health.rules import Decision, Facts, Presence, Reason, Trip, decide
+from bot.health.rules import (
+    AuthorityRecord,
+    Decision,
+    Facts,
+    Override,
+    Presence,
+    Reason,
+    Trip,
+    decide,
+)
 from bot.services.runtime import Runtime
+from models.appeal import CodeOverride
+from models.authority import AuthorityRecord as AuthorityRow
 from models.code import CodeChange, HealthCode
 from models.declaration import Declaration
 from models.district import District
 from models.person import Person
+
+PRESENCE_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -26,41 +45,122 @@ class Outcome:
 
 
 async def redecide(rt: Runtime, person: Person, cause: str) -> Outcome:
-    """Decide the person's colour now, store it and record the change (in the caller's unit of
-    work). A declaration always records a row (it replaces the old decision); other causes
+    """Decide one person's colour now, store it and record the change (in the caller's unit
+    of work). A declaration always records a row (it replaces the old decision); other causes
     record one only when the colour moved."""
     now = rt.now()
-    decision = decide(await facts_of(rt, person, now), now, rt.ruleset)
+    facts = (await facts_for(rt, [person], now))[person.id]
+    decision = decide(facts, now, rt.ruleset)
     code = await HealthCode.get_or_none(person_id=person.id)
     old = Color(code.color) if code else None
     code = await _store(code, person, decision, now)
     if cause == "declaration" or old != decision.color:
-        await CodeChange.create(
-            person_id=person.id,
-            old_color=old.value if old else None,
-            new_color=decision.color.value,
-            reasons=reasons_to_json(decision.reasons),
-            cause=cause,
-            rules_version=decision.rules_version,
-            created_at=now,
-        )
+        await CodeChange.create(**_change_row(person.id, old, decision, cause, now))
     return Outcome(code, old)
 
 
-async def facts_of(rt: Runtime, person: Person, now: datetime) -> Facts:
-    declaration = (
-        await Declaration.filter(person_id=person.id).order_by("-declared_at", "-id").first()
+@dataclass(frozen=True)
+class BatchOutcome:
+    decided: int
+    changed: list[tuple[int, Color | None, Color]]  # (person id, old, new)
+
+
+async def redecide_many(rt: Runtime, person_ids: list[int], cause: str) -> BatchOutcome:
+    """Re-decide a batch of people who already have a code (in the caller's unit of work):
+    one query per kind of fact, one bulk update, one bulk insert of changes."""
+    now = rt.now()
+    people = await Person.filter(id__in=person_ids)
+    facts = await facts_for(rt, people, now)
+    codes = {c.person_id: c for c in await HealthCode.filter(person_id__in=person_ids)}
+    changed, updated, history = [], [], []
+    for person in people:
+        code = codes.get(person.id)
+        if code is None:
+            continue
+        decision = decide(facts[person.id], now, rt.ruleset)
+        old = Color(code.color)
+        if old != decision.color:
+            changed.append((person.id, old, decision.color))
+            history.append(CodeChange(**_change_row(person.id, old, decision, cause, now)))
+        _apply(code, decision, now)
+        updated.append(code)
+    if updated:
+        await HealthCode.bulk_update(
+            updated, fields=["color", "reasons", "rules_version", "valid_until", "decided_at"]
+        )
+    if history:
+        await CodeChange.bulk_create(history)
+    return BatchOutcome(len(updated), changed)
+
+
+async def facts_for(rt: Runtime, people: list[Person], now: datetime) -> dict[int, Facts]:
+    ids = [p.id for p in people]
+    latest, recent = await _declarations(ids, now)
+    tiers = {d.adcode: d for d in await District.all()}
+    authority = await _authority(ids)
+    overrides = await _overrides(ids, now)
+    today = now.astimezone(rt.ruleset.tz).date()
+    facts = {}
+    for person in people:
+        declaration = latest.get(person.id)
+        presences = _presences(person, recent.get(person.id, []), tiers, today, rt)
+        facts[person.id] = Facts(
+            symptoms=frozenset(declaration.symptoms) if declaration else frozenset(),
+            contact=declaration.contact if declaration else False,
+            declared_at=declaration.declared_at if declaration else None,
+            trips=_trips(declaration) if declaration else (),
+            presences=presences,
+            authority=tuple(authority.get(person.id, ())),
+            override=overrides.get(person.id),
+        )
+    return facts
+
+
+async def _declarations(
+    ids: list[int], now: datetime
+) -> tuple[dict[int, Declaration], dict[int, list[Declaration]]]:
+    """The latest declaration of each person, and those of the last 14 days (presences)."""
+    since = now - timedelta(days=PRESENCE_DAYS + 1)
+    rows = await Declaration.filter(person_id__in=ids).order_by("person_id", "-declared_at", "-id")
+    latest: dict[int, Declaration] = {}
+    recent: dict[int, list[Declaration]] = defaultdict(list)
+    for row in rows:
+        latest.setdefault(row.person_id, row)
+        if row.declared_at >= since:
+            recent[row.person_id].append(row)
+    return latest, recent
+
+
+def _presences(
+    person: Person, recent: list[Declaration], districts: dict, today, rt: Runtime
+) -> tuple[Presence, ...]:
+    """Where the person lives now, and every district they declared within 14 days."""
+    seen: dict[int, object] = {}
+    if person.district_id is not None:
+        seen[person.district_id] = today
+    for declaration in recent:
+        day = declaration.declared_at.astimezone(rt.ruleset.tz).date()
+        seen.setdefault(declaration.district_id, day)
+    return tuple(
+        Presence(a, districts[a].name, districts[a].name_en, districts[a].tier, day)
+        for a, day in seen.items()
+        if a in districts
     )
-    presences = await _presences(rt, person, now)
-    if declaration is None:
-        return Facts(presences=presences)
-    return Facts(
-        symptoms=frozenset(declaration.symptoms),
-        contact=declaration.contact,
-        declared_at=declaration.declared_at,
-        trips=_trips(declaration),
-        presences=presences,
-    )
+
+
+async def _authority(ids: list[int]) -> dict[int, list[AuthorityRecord]]:
+    records: dict[int, list[AuthorityRecord]] = defaultdict(list)
+    for row in await AuthorityRow.filter(person_id__in=ids).order_by("since", "id"):
+        records[row.person_id].append(AuthorityRecord(row.status, row.since, row.until))
+    return records
+
+
+async def _overrides(ids: list[int], now: datetime) -> dict[int, Override]:
+    found: dict[int, Override] = {}
+    rows = await CodeOverride.filter(person_id__in=ids, until__gt=now).order_by("created_at", "id")
+    for row in rows:  # the newest correction in force wins
+        found[row.person_id] = Override(Color(row.color), row.until, row.reason_zh, row.reason_en)
+    return found
 
 
 def _trips(declaration: Declaration) -> tuple[Trip, ...]:
@@ -69,34 +169,37 @@ def _trips(declaration: Declaration) -> tuple[Trip, ...]:
     return (Trip(place=declaration.from_city, returned_on=declaration.return_date),)
 
 
-async def _presences(rt: Runtime, person: Person, now: datetime) -> tuple[Presence, ...]:
-    if person.district_id is None:
-        return ()
-    district = await District.get(adcode=person.district_id)
-    today = now.astimezone(rt.ruleset.tz).date()
-    return (_presence(district, today),)
-
-
-def _presence(district: District, seen: date) -> Presence:
-    return Presence(district.adcode, district.name, district.name_en, district.tier, seen)
+def _apply(code: HealthCode, decision: Decision, now: datetime) -> None:
+    code.color = decision.color.value
+    code.reasons = reasons_to_json(decision.reasons)
+    code.rules_version = decision.rules_version
+    code.valid_until = decision.valid_until
+    code.decided_at = now
 
 
 async def _store(
     code: HealthCode | None, person: Person, decision: Decision, now: datetime
 ) -> HealthCode:
-    fields = {
-        "color": decision.color.value,
-        "reasons": reasons_to_json(decision.reasons),
-        "rules_version": decision.rules_version,
-        "valid_until": decision.valid_until,
-        "decided_at": now,
-    }
     if code is None:
         # The code id is what tokens carry: random, and never derived from the person.
-        return await HealthCode.create(person_id=person.id, code_id=os.urandom(16).hex(), **fields)
-    await HealthCode.filter(id=code.id).update(**fields)
-    await code.refresh_from_db()
+        code = HealthCode(person_id=person.id, code_id=os.urandom(16).hex())
+    _apply(code, decision, now)
+    await code.save()
     return code
+
+
+def _change_row(
+    person_id: int, old: Color | None, decision: Decision, cause: str, now: datetime
+) -> dict:
+    return {
+        "person_id": person_id,
+        "old_color": old.value if old else None,
+        "new_color": decision.color.value,
+        "reasons": reasons_to_json(decision.reasons),
+        "cause": cause,
+        "rules_version": decision.rules_version,
+        "created_at": now,
+    }
 
 
 def reasons_to_json(reasons: tuple[Reason, ...]) -> list[dict[str, str]]:

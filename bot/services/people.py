@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.health.identity import DocType, document_lookup_form, mask_document, mask_name
 from bot.services.errors import ServiceError
 from bot.services.runtime import Runtime
+from models.authority import AuthorityRecord
 from models.person import Account, Person
 
 NAME, DOCUMENT, PHONE = "person.name", "person.doc_number", "person.phone"
@@ -77,7 +78,7 @@ def _may_claim(rt: Runtime, person: Person, who: Identity) -> bool:
 
 
 async def create_person(rt: Runtime, who: Identity, key: str, adcode: int) -> Person:
-    return await Person.create(
+    person = await Person.create(
         public_id=secrets.token_hex(16),
         doc_type=who.doc_type.value,
         doc_lookup=key,
@@ -86,6 +87,9 @@ async def create_person(rt: Runtime, who: Identity, key: str, adcode: int) -> Pe
         phone_sealed=seal_phone(rt, who.phone) if who.phone else None,
         district_id=adcode,
     )
+    # the authorities' records that arrived before the person registered apply from now on
+    await AuthorityRecord.filter(doc_lookup=key, person_id=None).update(person_id=person.id)
+    return person
 
 
 async def _refresh(rt: Runtime, person: Person, who: Identity, adcode: int) -> None:

@@ -11,7 +11,8 @@ KINDS = frozenset({"text", "event", "image", "voice", "video", "shortvideo", "lo
 MEDIA_KINDS = frozenset({"image", "voice", "video", "shortvideo"})
 
 # Openids are 28 characters and account ids (gh_…) about 15: anything far longer is not WeChat.
-MAX_USER_CHARS = 128
+# openids are 28 characters and original ids ~15; the account table keeps at most 64
+MAX_USER_CHARS = 64
 _CREATE_TIME = re.compile(r"[0-9]{1,12}")
 _MSG_ID = re.compile(r"[0-9]{1,20}")
 

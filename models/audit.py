@@ -1,0 +1,32 @@
+from tortoise import fields
+from tortoise.models import Model
+
+
+class AuditEntry(Model):
+    """Who did what, when, with the state before and after (DESIGN.md §7). Never holds
+    personal data in clear: people are named by their public id."""
+
+    id = fields.IntField(primary_key=True)
+    staff = fields.ForeignKeyField("models.Staff", related_name="audit_entries", null=True)
+    action = fields.CharField(max_length=32, db_index=True)
+    target = fields.CharField(max_length=64)
+    before = fields.JSONField(null=True)
+    after = fields.JSONField(null=True)
+    created_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "audit_entry"
+
+
+class Broadcast(Model):
+    """A notice officials sent to the accounts of some districts (or everyone)."""
+
+    id = fields.IntField(primary_key=True)
+    staff = fields.ForeignKeyField("models.Staff", related_name="broadcasts", null=True)
+    text = fields.TextField()
+    districts = fields.JSONField(default=list)  # adcodes; empty means everyone
+    queued = fields.IntField(default=0)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "broadcast"

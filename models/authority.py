@@ -1,0 +1,40 @@
+from tortoise import fields
+from tortoise.models import Model
+
+
+class AuthorityRecord(Model):
+    """One record of the health authorities' feeds (confirmed, suspected, close contact,
+    quarantine, recovered, cleared). Matched to a person by the keyed hash of the document
+    only, and kept unmatched until that person registers."""
+
+    id = fields.IntField(primary_key=True)
+    source = fields.CharField(max_length=64)
+    record_id = fields.CharField(max_length=128)
+    doc_lookup = fields.CharField(max_length=64, db_index=True)
+    person = fields.ForeignKeyField("models.Person", related_name="authority_records", null=True)
+    status = fields.CharField(max_length=16)
+    since = fields.DateField()
+    until = fields.DateField(null=True)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "authority_record"
+        unique_together = (("source", "record_id"),)
+
+
+class FeedImport(Model):
+    """One import of a feed: what was received and what it changed, for the console."""
+
+    id = fields.IntField(primary_key=True)
+    source = fields.CharField(max_length=64)
+    staff = fields.ForeignKeyField("models.Staff", related_name="feed_imports", null=True)
+    received = fields.IntField(default=0)
+    created = fields.IntField(default=0)
+    updated = fields.IntField(default=0)
+    matched = fields.IntField(default=0)
+    rejected = fields.JSONField(default=list)  # [{"line": n, "error": "..."}]
+    created_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "feed_import"
