@@ -4,11 +4,15 @@ write of the same event a no-op, so a retried request never sends twice."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+
+from bot.health.colors import Color
 from bot.services.runtime import Runtime
 from models.outbox import Notice
-from models.person import Account, Person
+from models.person import Account, Guardianship, Person
 
-CODE_IMAGE, TEXT = "code_image", "text"
+CODE_IMAGE, TEXT, CODE_CHANGED = "code_image", "text", "code_changed"
+_BULK = 1000
 
 
 async def queue_code_image(rt: Runtime, account: Account, person: Person, event: str) -> None:
@@ -34,3 +38,54 @@ async def _queue(rt: Runtime, account: Account, kind: str, payload: dict, key: s
         due_at=now,
         created_at=now,
     )
+
+
+async def queue_code_changes(
+    rt: Runtime, changes: list[tuple[int, Color | None, Color]], cause: str
+) -> int:
+    """Tell everyone who shows each changed code: the person's own accounts and the accounts of
+    those acting for them. Set-based: two queries and one bulk insert per batch."""
+    if not changes:
+        return 0
+    person_ids = [person_id for person_id, _, _ in changes]
+    public = dict(await Person.filter(id__in=person_ids).values_list("id", "public_id"))
+    audience = await _audience(person_ids)
+    now = rt.now()
+    stamp = now.strftime("%Y%m%dT%H%M%S.%f")
+    notices = [
+        Notice(
+            dedupe_key=f"{cause}:{stamp}:{person_id}:{account_id}",
+            account_id=account_id,
+            kind=CODE_CHANGED,
+            payload={
+                "person": public[person_id],
+                "old": old.value if old else None,
+                "new": new.value,
+                "cause": cause,
+            },
+            due_at=now,
+            created_at=now,
+        )
+        for person_id, old, new in changes
+        for account_id in audience.get(person_id, ())
+    ]
+    for start in range(0, len(notices), _BULK):
+        await Notice.bulk_create(notices[start : start + _BULK])
+    return len(notices)
+
+
+async def _audience(person_ids: list[int]) -> dict[int, set[int]]:
+    audience: dict[int, set[int]] = defaultdict(set)
+    own = await Account.filter(person_id__in=person_ids).values_list("person_id", "id")
+    for person_id, account_id in own:
+        audience[person_id].add(account_id)
+    links = await Guardianship.filter(member_id__in=person_ids).values_list("member_id", "actor_id")
+    actors = {actor for _, actor in links}
+    accounts_of_actor: dict[int, list[int]] = defaultdict(list)
+    for actor_id, account_id in await Account.filter(person_id__in=actors).values_list(
+        "person_id", "id"
+    ):
+        accounts_of_actor[actor_id].append(account_id)
+    for member_id, actor_id in links:
+        audience[member_id].update(accounts_of_actor[actor_id])
+    return audience
