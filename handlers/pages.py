@@ -10,7 +10,7 @@ from aiohttp import web
 from bot.appkeys import RUNTIME
 from bot.conversation.replies import color_words
 from bot.pages import CodePageView, render_code_page, render_error_page
-from bot.services.cards import CodeCard, card_for_ticket
+from bot.services.cards import CodeCard, card_for_ticket, qr_for_ticket
 from bot.services.errors import NotFound
 from bot.texts import LANGUAGES, t
 

@@ -25,6 +25,12 @@ async def card_for_ticket(rt: Runtime, ticket: str, lang: str) -> CodeCard:
     return CodeCard(view, live, render_png(live.token, live.color))
 
 
+async def qr_for_ticket(rt: Runtime, ticket: str) -> tuple[LiveToken, bytes]:
+    """Only the image and its token: what ``qr.png`` needs, without the page's view."""
+    live = await live_token(rt, await person_for_ticket(rt, ticket))
+    return live, render_png(live.token, live.color)
+
+
 async def qr_for_person(rt: Runtime, public_id: str) -> bytes:
     """The QR image of a person's code with a fresh token (for the chat's image message)."""
     person = await Person.get(public_id=public_id)
