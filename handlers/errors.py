@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.health.errors import InvalidInput
-from bot.services.errors import ServiceError
+from bot.services.errors import Malformed, ServiceError
 from bot.texts import t
 
 log = logging.getLogger(__name__)
@@ -54,9 +54,9 @@ async def json_body(request: web.Request) -> dict:
     try:
         body = await request.json(loads=json.loads)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput("api.not_json") from exc
+        raise Malformed("api.not_json") from exc
     if not isinstance(body, dict):
-        raise InvalidInput("api.not_object")
+        raise Malformed("api.not_object")
     return body
 
 

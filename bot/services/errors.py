@@ -15,6 +15,12 @@ class ServiceError(InvalidInput):
     status = 409
 
 
+class Malformed(ServiceError):
+    """The request itself cannot be read (not JSON, not an object)."""
+
+    status = 400
+
+
 class NotFound(ServiceError):
     """Nothing the caller may see exists under that id (a foreign id answers the same)."""
 

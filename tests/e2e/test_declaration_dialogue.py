@@ -11,7 +11,6 @@ from models.person import Person
 from tests.support.wechat_user import WeChatUser
 
 VALID_ID = "11010519491231002X"
-TIANJIN_ID = "120101199003071236"
 
 GREEN_ANSWERS = ["张三", "1", VALID_ID, "13812345678", "1", "1", "1", "1"]
 
