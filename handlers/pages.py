@@ -56,7 +56,9 @@ async def code_page(request: web.Request) -> web.Response:
     except NotFound as exc:
         html = render_error_page(exc.code.removeprefix("page."), lang)
         return web.Response(text=html, status=404, content_type="text/html", headers=_NO_STORE)
-    html = render_code_page(_page_view(request.match_info["ticket"], card, lang), lang)
+    view = _page_view(request.match_info["ticket"], card, lang)
+    # the server's clock decides (DESIGN §6): the page's running clock starts from it
+    html = render_code_page(view, lang, now=request.app[RUNTIME].now())
     return web.Response(text=html, content_type="text/html", headers=_NO_STORE)
 
 
