@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from aiohttp import web
 
 from bot.appkeys import RUNTIME
@@ -12,16 +14,18 @@ from handlers.auth import bearer_token
 from handlers.errors import json_body
 
 MAX_TOKEN_LENGTH = 512
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 async def scan_code(request: web.Request) -> web.Response:
     staff = await authenticate(bearer_token(request), "checkpoint")
-    body = await json_body(request)
+    body = await json_body(request, unchecked=frozenset({"token"}))
     token = body.get("token")
     if not isinstance(token, str) or not token:
         raise InvalidInput("api.missing", field="token")
     place = body.get("place")
-    if place is not None and not isinstance(place, str):
+    # NUL and lone surrogates fit no text column (PostgreSQL refuses them, UTF-8 cannot say them)
+    if place is not None and (not isinstance(place, str) or _UNSTORABLE.search(place)):
         raise InvalidInput("api.wrong_type", field="place")
     temperature = parse_temperature(body.get("temperature"))
     result = await scan(request.app[RUNTIME], staff, token[:MAX_TOKEN_LENGTH], temperature, place)

@@ -47,8 +47,9 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return error_response(500, "internal", t("api.internal", lang))
 
 
-async def json_body(request: web.Request) -> dict:
-    """The request's JSON object, or a 400 that says what is wrong with it."""
+async def json_body(request: web.Request, unchecked: frozenset[str] = frozenset()) -> dict:
+    """The request's JSON object, or a 400 that says what is wrong with it. Fields named in
+    ``unchecked`` may hold control characters (a scanned token is judged, never stored)."""
     if request.content_length is not None and request.content_length > 64 * 1024:
         raise web.HTTPRequestEntityTooLarge(max_size=64 * 1024, actual_size=request.content_length)
     try:
@@ -57,7 +58,25 @@ async def json_body(request: web.Request) -> dict:
         raise Malformed("api.not_json") from exc
     if not isinstance(body, dict):
         raise Malformed("api.not_object")
+    for key, value in body.items():
+        # no field needs them, PostgreSQL refuses NUL in text, and logs and pages mangle them
+        if key not in unchecked and (
+            _has_control_characters(key) or _has_control_characters(value)
+        ):
+            raise InvalidInput("api.control_characters", field=key[:64])
     return body
+
+
+def _has_control_characters(value: object) -> bool:
+    if isinstance(value, str):
+        return any((ch < " " and ch not in "\t\n\r") or "\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return any(
+            _has_control_characters(k) or _has_control_characters(v) for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return any(_has_control_characters(item) for item in value)
+    return False
 
 
 def _slug(reason: str) -> str:

@@ -7,6 +7,8 @@ second run after an interrupted one starts clean) and its tables emptied before 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import asyncpg
@@ -17,6 +19,19 @@ from bot.db import apply_migrations
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 _postgres_migrated = False
+_sqlite_template_path: Path | None = None
+
+
+async def _sqlite_template() -> Path:
+    """A migrated SQLite file made once per session; each test gets a copy (migrating every
+    test's file cost about a second each)."""
+    global _sqlite_template_path
+    if _sqlite_template_path is None:
+        folder = Path(tempfile.mkdtemp(prefix="hc-sqlite-template-"))
+        path = folder / "template.sqlite3"
+        await apply_migrations(f"sqlite://{path}")
+        _sqlite_template_path = path
+    return _sqlite_template_path
 
 
 async def prepare(backend: str, tmp_path: Path) -> str:
@@ -25,9 +40,9 @@ async def prepare(backend: str, tmp_path: Path) -> str:
     # one backend in production; only the test run switches, so only it clears the cache.
     EXECUTOR_CACHE.clear()
     if backend == "sqlite":
-        url = f"sqlite://{tmp_path / 'test.sqlite3'}"
-        await apply_migrations(url)
-        return url
+        target = tmp_path / "test.sqlite3"
+        shutil.copyfile(await _sqlite_template(), target)
+        return f"sqlite://{target}"
     await _prepare_postgres()
     return POSTGRES_URL
 

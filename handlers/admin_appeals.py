@@ -1,0 +1,89 @@
+"""Officials: ``GET /api/admin/appeals?status=open`` lists appeals (masked, never a document in
+clear); ``POST /api/admin/appeals/{id}/resolve`` answers one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from bot.appkeys import RUNTIME
+from bot.services.appeals import (
+    AppealSummary,
+    list_appeals,
+    parse_limit,
+    parse_resolution,
+    parse_status,
+    resolve_appeal,
+)
+from bot.services.errors import NotFound
+from bot.services.staff import authenticate
+from handlers.auth import bearer_token
+from handlers.errors import json_body
+
+
+async def get_appeals(request: web.Request) -> web.Response:
+    await authenticate(bearer_token(request), "official")
+    status = parse_status(request.query.get("status"))
+    limit = parse_limit(request.query.get("limit"))
+    lang = "en" if request.headers.get("Accept-Language", "").startswith("en") else "zh"
+    appeals = await list_appeals(request.app[RUNTIME], status, limit, lang)
+    return web.json_response(
+        {"appeals": [appeal_json(a) for a in appeals], "count": len(appeals)},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def post_resolve(request: web.Request) -> web.Response:
+    staff = await authenticate(bearer_token(request), "official")
+    appeal_id = _appeal_id(request.match_info["id"])
+    rt = request.app[RUNTIME]
+    resolution = parse_resolution(await json_body(request), rt.now(), rt.ruleset.tz)
+    done = await resolve_appeal(rt, staff, appeal_id, resolution)
+    return web.json_response(
+        {
+            "id": done.id,
+            "status": "resolved",
+            "decision": done.decision,
+            "color": done.color.value if done.color else None,
+            "previous": done.previous.value if done.previous else None,
+            "until": done.override_until.isoformat() if done.override_until else None,
+            "notified": done.notified,
+        }
+    )
+
+
+def _appeal_id(raw: str) -> int:
+    # ids are 32-bit integers in the database: a larger number names no appeal
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) < 2**31):
+        raise NotFound("appeals.not_found")
+    return int(raw)
+
+
+def appeal_json(a: AppealSummary) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "person_id": a.person_id,
+        "name": a.name_masked,
+        "doc_type": a.doc_type,
+        "document": a.document_masked,
+        "district": a.district,
+        "district_name": a.district_name,
+        "color": a.color,
+        "reasons": list(a.reasons),
+        "text": a.text,
+        "filed_for_family": a.filed_for_family,
+        "status": a.status,
+        "created_at": a.created_at.isoformat(),
+        "decision": a.decision,
+        "reply": a.reply,
+        "resolved_by": a.resolved_by,
+        "resolved_at": a.resolved_at.isoformat() if a.resolved_at else None,
+    }
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.get("/api/admin/appeals", get_appeals),
+        web.post("/api/admin/appeals/{id}/resolve", post_resolve),
+    ]
