@@ -1,0 +1,79 @@
+"""Which WeChat API carries a notice (DESIGN.md §8), decided from the notice and its account.
+
+- mini-program accounts: a subscribe message, the only push a mini-program has;
+- official-account accounts: a template message when a template id is configured for the kind,
+  a customer-service message otherwise. Customer-service messages reach a person only within
+  48 hours after they last wrote (WeChat answers 45015 after that): outside the window, with
+  no template, the notice ends at once instead of spending a call on a certain refusal;
+- mass sends: the mass-send API, to the batch of openids the row names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.services.accounts import MINIAPP
+from bot.services.outbox import CODE_CHANGED, CODE_IMAGE, MASS_TEXT, REMINDER, TEXT
+from bot.settings import Settings
+
+# The APIs, each with its own quota (and rate limit).
+CUSTOM, TEMPLATE, SUBSCRIBE, UPLOAD, MASS = "custom", "template", "subscribe", "upload", "mass"
+SERVICE_WINDOW = timedelta(hours=48)
+
+
+@dataclass(frozen=True)
+class Route:
+    via: str  # CUSTOM, TEMPLATE, SUBSCRIBE or MASS: how the message itself is sent
+    apis: tuple[str, ...]  # every API the delivery calls, in order
+    template_id: str | None = None
+
+
+class Unroutable(Exception):
+    """No API can carry this notice to this account; the reason ends the row."""
+
+
+def route(
+    kind: str,
+    channel: str | None,
+    last_message_at: datetime | None,
+    now: datetime,
+    settings: Settings,
+) -> Route:
+    if kind == MASS_TEXT:
+        return Route(MASS, (MASS,))
+    if channel == MINIAPP:
+        return _miniapp_route(kind, settings)
+    template = _template_for(kind, settings)
+    if template is not None:
+        return Route(TEMPLATE, (TEMPLATE,), template)
+    if kind not in (CODE_IMAGE, TEXT, CODE_CHANGED, REMINDER):
+        raise Unroutable(f"unknown notice kind {kind}")
+    if last_message_at is not None and now - last_message_at > SERVICE_WINDOW:
+        raise Unroutable(
+            "45015: the person last wrote more than 48 hours ago and no template is configured"
+        )
+    if kind == CODE_IMAGE:
+        return Route(CUSTOM, (UPLOAD, CUSTOM))
+    return Route(CUSTOM, (CUSTOM,))
+
+
+def _template_for(kind: str, settings: Settings) -> str | None:
+    if kind == CODE_CHANGED:
+        return settings.template_code_changed
+    if kind == REMINDER:
+        return settings.schedules.template_reminder
+    return None
+
+
+def _miniapp_route(kind: str, settings: Settings) -> Route:
+    templates = {
+        CODE_CHANGED: (settings.miniapp_template_code_changed, "MINIAPP_TEMPLATE_CODE_CHANGED"),
+        REMINDER: (settings.schedules.miniapp_template_reminder, "MINIAPP_TEMPLATE_REMINDER"),
+    }
+    if kind not in templates:
+        raise Unroutable(f"a mini-program account receives subscribe messages only, not {kind}")
+    template, variable = templates[kind]
+    if not template:
+        raise Unroutable(f"no subscribe-message template is configured ({variable})")
+    return Route(SUBSCRIBE, (SUBSCRIBE,), template)

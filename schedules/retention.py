@@ -1,0 +1,21 @@
+"""Job: delete declarations and scans older than the retention days."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.services.jobs_retention import Deleted, delete_expired_records
+from bot.services.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+async def apply_retention(rt: Runtime) -> Deleted:
+    done = await delete_expired_records(rt)
+    log.info(
+        "retention (%d days): %d declarations and %d scans deleted",
+        rt.settings.schedules.retention_days,
+        done.declarations,
+        done.scans,
+    )
+    return done

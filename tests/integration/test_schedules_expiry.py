@@ -1,0 +1,273 @@
+"""Codes that change with time alone: the expiry job re-decides every code whose valid_until
+has passed (a quarantine ends, 14 days after a high-risk district, an override runs out) and
+queues the notices in the same transaction. The clock is moved by hand."""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.health.identity import DocType
+from bot.services.decisions import redecide
+from bot.services.districts import ensure_districts
+from bot.services.jobs_expiry import CAUSE, redecide_expired
+from bot.services.people import Identity, create_person, lookup_key
+from bot.services.runtime import Runtime, build_runtime
+from bot.settings import Settings
+from models.appeal import CodeOverride
+from models.authority import AuthorityRecord
+from models.code import CodeChange, HealthCode
+from models.declaration import Declaration
+from models.district import District
+from models.outbox import Notice
+from models.person import Account, Guardianship, Person
+from schedules.expiry import redecide_expired_codes
+from tests.fakes.wechat_api import FakeWeChat
+from tests.support.clock import FakeClock
+
+BINHAI, JIZHOU = 120116, 120119
+_serial = itertools.count(1)
+
+
+def resident_id(n: int) -> str:
+    """A valid 居民身份证 number (GB 11643 check digit) for the n-th test person."""
+    body = f"1201021985{1 + n % 12:02d}{1 + n % 28:02d}{n % 1000:03d}"
+    weights = [pow(2, 17 - i, 11) for i in range(17)]
+    check = "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
+    return body + check
+
+
+def job_settings(tmp_path: Path, database_url: str, fake: FakeWeChat, **changes) -> Settings:
+    from tests.fakes.wechat_api import (
+        MINIAPP_APPID,
+        MINIAPP_SECRET,
+        OFFICIAL_APPID,
+        OFFICIAL_SECRET,
+    )
+
+    base = {
+        "data_dir": tmp_path / "data",
+        "database_url": database_url,
+        "public_base_url": "http://testserver",
+        "wechat_appid": OFFICIAL_APPID,
+        "wechat_secret": OFFICIAL_SECRET,
+        "miniapp_appid": MINIAPP_APPID,
+        "miniapp_secret": MINIAPP_SECRET,
+        "wechat_api_base": fake.base_url,
+        "run_scheduler": False,
+    }
+    return Settings(**(base | changes))
+
+
+@pytest.fixture
+async def rt(db: str, tmp_path: Path, clock: FakeClock, fake_wechat: FakeWeChat) -> Runtime:
+    runtime = build_runtime(job_settings(tmp_path, db, fake_wechat), clock)
+    await ensure_districts(runtime)
+    return runtime
+
+
+async def make_person(
+    rt: Runtime,
+    lives_in: int = JIZHOU,
+    declared_in: int | None = None,
+    days_ago: float = 0,
+    name: str = "王小明",
+    channel: str | None = "mp",
+    lang: str = "zh",
+) -> Person:
+    """A person with an account (unless ``channel`` is None), one declaration and a code."""
+    doc = resident_id(next(_serial))
+    who = Identity(name, DocType.RESIDENT_ID, doc, "13800000000")
+    person = await create_person(rt, who, lookup_key(rt, who.doc_type, doc), lives_in)
+    account = None
+    if channel is not None:
+        account = await Account.create(
+            channel=channel,
+            openid=f"o-{secrets.token_hex(6)}",
+            person_id=person.id,
+            lang=lang,
+            last_message_at=rt.now(),
+        )
+    await Declaration.create(
+        person_id=person.id,
+        account_id=account.id if account else None,
+        district_id=declared_in or lives_in,
+        left_city=False,
+        symptoms=[],
+        contact=False,
+        declared_at=rt.now() - timedelta(days=days_ago),
+    )
+    await redecide(rt, person, "declaration")
+    return person
+
+
+def local_midnight(rt: Runtime, day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=rt.ruleset.tz)
+
+
+async def quarantine(rt: Runtime, person: Person, last_day: date) -> None:
+    now = rt.now()
+    await AuthorityRecord.create(
+        source="cdc",
+        record_id=secrets.token_hex(4),
+        doc_lookup=person.doc_lookup,
+        person_id=person.id,
+        status="quarantine",
+        since=last_day - timedelta(days=13),
+        until=last_day,
+        created_at=now,
+        updated_at=now,
+    )
+    await redecide(rt, person, "feed")
+
+
+async def code_of(person: Person) -> HealthCode:
+    return await HealthCode.get(person_id=person.id)
+
+
+def today(rt: Runtime) -> date:
+    return rt.now().astimezone(rt.ruleset.tz).date()
+
+
+async def test_a_quarantine_ends_at_midnight_after_its_last_day(
+    rt: Runtime, clock: FakeClock
+) -> None:
+    person = await make_person(rt)
+    last_day = today(rt) + timedelta(days=2)
+    await quarantine(rt, person, last_day)
+    code = await code_of(person)
+    assert code.color == "orange" and code.valid_until == local_midnight(
+        rt, last_day + timedelta(1)
+    )
+
+    clock.moment = code.valid_until - timedelta(seconds=1)
+    assert (await redecide_expired(rt)).decided == 0
+    assert (await code_of(person)).color == "orange"
+    assert await Notice.filter(kind="code_changed").count() == 0
+
+    clock.moment = code.valid_until
+    done = await redecide_expired(rt)
+    assert (done.decided, done.changed, done.notices) == (1, 1, 1)
+    code = await code_of(person)
+    assert code.color == "green" and code.valid_until is None and code.decided_at == clock()
+    change = await CodeChange.filter(person_id=person.id).order_by("-id").first()
+    assert (change.old_color, change.new_color, change.cause) == ("orange", "green", CAUSE)
+    [notice] = await Notice.filter(kind="code_changed")
+    account = await Account.get(person_id=person.id)
+    assert notice.account_id == account.id and notice.status == "pending"
+    assert notice.payload == {
+        "person": person.public_id,
+        "old": "orange",
+        "new": "green",
+        "cause": CAUSE,
+    }
+
+    # Nothing is due any more: a second run changes nothing and queues nothing.
+    clock.advance(days=1)
+    assert (await redecide_expired(rt)).decided == 0
+    assert await Notice.filter(kind="code_changed").count() == 1
+
+
+async def test_fourteen_days_after_a_high_risk_district_the_code_turns_green(
+    rt: Runtime, clock: FakeClock
+) -> None:
+    await District.filter(adcode=BINHAI).update(tier="high")
+    visitor = await make_person(rt, lives_in=JIZHOU, declared_in=BINHAI, days_ago=3)
+    code = await code_of(visitor)
+    assert code.color == "orange" and code.reasons[0]["rule_id"] == "high_tier_presence"
+    visited_on = (clock() - timedelta(days=3)).astimezone(rt.ruleset.tz).date()
+    assert code.valid_until == local_midnight(rt, visited_on + timedelta(days=15))
+
+    clock.moment = code.valid_until + timedelta(minutes=5)
+    done = await redecide_expired(rt)
+    assert (done.decided, done.changed) == (1, 1)
+    assert (await code_of(visitor)).color == "green"
+
+
+async def test_an_override_that_runs_out_gives_the_rules_back(
+    rt: Runtime, clock: FakeClock
+) -> None:
+    person = await make_person(rt)
+    until = clock() + timedelta(days=3, hours=5)
+    await CodeOverride.create(
+        person_id=person.id,
+        color="orange",
+        until=until,
+        reason_zh="人工复核",
+        reason_en="Reviewed",
+        created_at=clock(),
+    )
+    await redecide(rt, person, "override")
+    assert (await code_of(person)).color == "orange"
+    assert (await code_of(person)).valid_until == until
+
+    clock.moment = until
+    assert (await redecide_expired(rt)).changed == 1
+    assert (await code_of(person)).color == "green"
+
+
+async def test_guardians_hear_of_a_family_members_change_too(rt: Runtime, clock: FakeClock) -> None:
+    member = await make_person(rt, channel=None, name="王奶奶")
+    guardian = await make_person(rt, name="王小明")
+    await Guardianship.create(
+        actor_id=guardian.id, member_id=member.id, relation="parent", created_at=clock()
+    )
+    await quarantine(rt, member, today(rt))
+    clock.moment = (await code_of(member)).valid_until
+
+    assert (await redecide_expired(rt)).notices == 1
+    [notice] = await Notice.filter(kind="code_changed")
+    guardian_account = await Account.get(person_id=guardian.id)
+    assert notice.account_id == guardian_account.id
+    assert notice.payload["person"] == member.public_id
+
+
+async def test_a_code_whose_reasons_end_but_colour_stays_gets_no_notice(
+    rt: Runtime, clock: FakeClock
+) -> None:
+    person = await make_person(rt)
+    await Declaration.filter(person_id=person.id).update(
+        left_city=True, from_city="北京", return_date=today(rt)
+    )
+    await redecide(rt, person, "declaration")
+    code = await code_of(person)
+    assert code.color == "green" and code.reasons[0]["rule_id"] == "other_return"
+    assert code.valid_until is not None
+
+    clock.moment = code.valid_until
+    done = await redecide_expired(rt)
+    assert (done.decided, done.changed, done.notices) == (1, 0, 0)
+    code = await code_of(person)
+    assert code.reasons[0]["rule_id"] == "no_risk" and code.valid_until is None
+
+
+async def test_many_expired_codes_are_done_in_batches_and_others_left_alone(
+    rt: Runtime, clock: FakeClock
+) -> None:
+    last_day = today(rt)
+    ending = [await make_person(rt) for _ in range(5)]
+    for person in ending:
+        await quarantine(rt, person, last_day)
+    later = await make_person(rt)
+    await quarantine(rt, later, last_day + timedelta(days=5))
+    clock.moment = local_midnight(rt, last_day + timedelta(days=1))
+
+    done = await redecide_expired(rt, batch=2)
+    assert (done.decided, done.changed, done.notices) == (5, 5, 5)
+    assert {(await code_of(p)).color for p in ending} == {"green"}
+    assert (await code_of(later)).color == "orange"
+
+
+async def test_the_job_logs_what_it_did(
+    rt: Runtime, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    person = await make_person(rt)
+    await quarantine(rt, person, today(rt))
+    clock.moment = (await code_of(person)).valid_until
+    caplog.set_level("INFO", logger="schedules.expiry")
+    await redecide_expired_codes(rt)
+    assert "expired codes: 1 re-decided, 1 changed colour, 1 notices queued" in caplog.text
