@@ -1,0 +1,232 @@
+"""The mini-program's operations (DESIGN.md §9)."""
+
+from __future__ import annotations
+
+from bot.api_spec.schemas import (
+    COLOR,
+    MOMENT,
+    NULLABLE_COLOR,
+    Schema,
+    answer,
+    body,
+    ref,
+    refusals,
+)
+
+SESSION = [{"miniappSession": []}]
+PERSON_ID: Schema = {"type": "string", "description": "a person's opaque public id"}
+OPTIONAL_PERSON_ID: Schema = {
+    "type": ["string", "null"],
+    "description": "a family member the account acts for; absent or null: the account's own",
+}
+RELATION: Schema = {"enum": ["spouse", "parent", "child"]}
+
+LOGIN: Schema = {
+    "type": "object",
+    "required": ["code"],
+    "additionalProperties": False,
+    "properties": {
+        "code": {"type": "string", "description": "the code `wx.login()` returned"},
+        "lang": {"enum": ["zh", "en"], "description": "the language of later answers"},
+    },
+}
+SESSION_TOKEN: Schema = {
+    "type": "object",
+    "required": ["token", "expires_in"],
+    "additionalProperties": False,
+    "properties": {
+        "token": {"type": "string", "description": "send as `Authorization: Bearer <token>`"},
+        "expires_in": {"type": "integer", "minimum": 1, "description": "seconds"},
+    },
+}
+OWN_PERSON: Schema = {
+    "type": "object",
+    "required": ["person_id", "name", "doc_type", "doc_number", "phone", "district", "color"],
+    "additionalProperties": False,
+    "properties": {
+        "person_id": PERSON_ID,
+        "name": {"type": "string", "description": "masked: 张*三"},
+        "doc_type": {"type": "string"},
+        "doc_number": {"type": "string", "description": "masked: 1201**********123X"},
+        "phone": {"type": ["string", "null"], "description": "masked: 138****5678"},
+        "district": {"type": ["integer", "null"], "description": "adcode"},
+        "color": NULLABLE_COLOR,
+    },
+}
+MEMBER: Schema = {
+    "type": "object",
+    "required": ["person_id", "name", "relation", "color"],
+    "additionalProperties": False,
+    "properties": {
+        "person_id": PERSON_ID,
+        "name": {"type": "string"},
+        "relation": RELATION,
+        "color": NULLABLE_COLOR,
+    },
+}
+ME: Schema = {
+    "type": "object",
+    "required": ["lang", "person", "family", "current_person_id"],
+    "additionalProperties": False,
+    "properties": {
+        "lang": {"enum": ["zh", "en"]},
+        "person": {"oneOf": [ref("OwnPerson"), {"type": "null"}]},
+        "family": {"type": "array", "maxItems": 3, "items": ref("Member")},
+        "current_person_id": {
+            "type": ["string", "null"],
+            "description": "whose code `GET /api/miniapp/code` shows without `person_id`",
+        },
+    },
+}
+DECLARATION: Schema = {
+    "type": "object",
+    "required": [
+        "name", "doc_type", "doc_number", "district", "left_city", "symptoms", "contact",
+    ],
+    "additionalProperties": False,
+    "description": (
+        "Validated as the chat validates the same answers. `phone` is required for oneself, "
+        "optional for a family member; `from_city` and `return_date` (YYYY-MM-DD, within 14 "
+        "days) are required when `left_city` is true. `person_id` and `relation` exclude each "
+        "other."
+    ),
+    "properties": {
+        "name": {"type": "string", "description": "2–30 characters as on the document"},
+        "doc_type": {
+            "enum": [
+                "resident_id", "hk_macau_permit", "taiwan_permit", "passport",
+                "foreign_permanent_resident",
+            ]
+        },
+        "doc_number": {"type": "string"},
+        "phone": {"type": ["string", "null"]},
+        "district": {"type": "integer", "description": "the district's adcode"},
+        "left_city": {"type": "boolean"},
+        "from_city": {"type": ["string", "null"]},
+        "return_date": {"type": ["string", "null"]},
+        "symptoms": {"type": "array", "items": {"enum": ["fever", "cough"]}},
+        "contact": {"type": "boolean"},
+        "person_id": OPTIONAL_PERSON_ID,
+        "relation": {
+            "enum": ["spouse", "parent", "child", None],
+            "description": "adds a new family member with this relation to the account's person",
+        },
+    },
+}  # fmt: skip
+CODE: Schema = {
+    "type": "object",
+    "required": [
+        "person_id", "name", "color", "reasons", "token", "issued_at", "expires_at", "page_url",
+    ],
+    "additionalProperties": False,
+    "properties": {
+        "person_id": PERSON_ID,
+        "name": {"type": "string", "description": "masked"},
+        "color": COLOR,
+        "reasons": {"type": "array", "items": {"type": "string"}},
+        "token": {"type": "string", "description": "the signed token the QR carries"},
+        "issued_at": MOMENT,
+        "expires_at": MOMENT,
+        "page_url": {"type": "string", "description": "the code page, which refreshes itself"},
+    },
+}  # fmt: skip
+APPEAL: Schema = {
+    "type": "object",
+    "required": ["text"],
+    "additionalProperties": False,
+    "properties": {
+        "person_id": OPTIONAL_PERSON_ID,
+        "text": {"type": "string", "description": "1–500 characters"},
+    },
+}
+APPEAL_FILED: Schema = {
+    "type": "object",
+    "required": ["appeal_id", "person_id", "status", "created_at"],
+    "additionalProperties": False,
+    "properties": {
+        "appeal_id": {"type": "integer"},
+        "person_id": PERSON_ID,
+        "status": {"const": "open"},
+        "created_at": MOMENT,
+    },
+}
+
+SCHEMAS: dict[str, Schema] = {
+    "MiniappLogin": LOGIN,
+    "MiniappSession": SESSION_TOKEN,
+    "OwnPerson": OWN_PERSON,
+    "Member": MEMBER,
+    "Me": ME,
+    "Declaration": DECLARATION,
+    "Code": CODE,
+    "Appeal": APPEAL,
+    "AppealFiled": APPEAL_FILED,
+}
+
+PATHS = {
+    "/api/miniapp/login": {
+        "post": {
+            "tags": ["mini-program"],
+            "summary": "Exchange a wx.login() code for a session token",
+            "operationId": "miniappLogin",
+            "requestBody": body(ref("MiniappLogin")),
+            "responses": {
+                "200": answer("A session token.", ref("MiniappSession")),
+                **refusals(400, 401, 413, 422, 503),
+            },
+        }
+    },
+    "/api/miniapp/me": {
+        "get": {
+            "tags": ["mini-program"],
+            "summary": "The account's own person (masked), its family members, the current one",
+            "operationId": "miniappMe",
+            "security": SESSION,
+            "responses": {"200": answer("The account.", ref("Me")), **refusals(401)},
+        }
+    },
+    "/api/miniapp/declarations": {
+        "post": {
+            "tags": ["mini-program"],
+            "summary": "File a declaration for oneself or a family member; answers the code",
+            "operationId": "miniappDeclare",
+            "security": SESSION,
+            "requestBody": body(ref("Declaration")),
+            "responses": {
+                "201": answer("Filed; the person's code.", ref("Code")),
+                **refusals(400, 401, 404, 409, 413, 422),
+            },
+        }
+    },
+    "/api/miniapp/code": {
+        "get": {
+            "tags": ["mini-program"],
+            "summary": "A code with a freshly signed token",
+            "operationId": "miniappCode",
+            "security": SESSION,
+            "parameters": [
+                {
+                    "name": "person_id",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string"},
+                    "description": "absent: the account's current person",
+                }
+            ],
+            "responses": {"200": answer("The code.", ref("Code")), **refusals(401, 404)},
+        }
+    },
+    "/api/miniapp/appeals": {
+        "post": {
+            "tags": ["mini-program"],
+            "summary": "Ask officials to correct a colour (one open appeal per person)",
+            "operationId": "miniappAppeal",
+            "security": SESSION,
+            "requestBody": body(ref("Appeal")),
+            "responses": {
+                "201": answer("Filed.", ref("AppealFiled")),
+                **refusals(400, 401, 404, 409, 413, 422),
+            },
+        }
+    },
+}

@@ -1,0 +1,150 @@
+"""Operations anyone may call: the code page's refresh, public keys, health, this document;
+and the checkpoint's scan (DESIGN.md §6, §9)."""
+
+from __future__ import annotations
+
+from bot.api_spec.schemas import COLOR, MOMENT, NULLABLE_COLOR, Schema, answer, body, ref, refusals
+
+NULLABLE_MOMENT: Schema = {"type": ["string", "null"], "format": "date-time"}
+
+PAGE_CODE: Schema = {
+    "type": "object",
+    "required": ["color", "color_text", "name", "reasons", "issued_at", "expires_at", "qr"],
+    "additionalProperties": False,
+    "properties": {
+        "color": COLOR,
+        "color_text": {"type": "string"},
+        "name": {"type": "string", "description": "masked"},
+        "reasons": {"type": "array", "items": {"type": "string"}},
+        "issued_at": MOMENT,
+        "expires_at": MOMENT,
+        "qr": {"type": "string", "pattern": "^data:image/png;base64,"},
+        "district": {"type": ["string", "null"]},
+    },
+}
+JWKS: Schema = {
+    "type": "object",
+    "required": ["keys"],
+    "properties": {
+        "keys": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["kty", "crv", "x", "kid"],
+                "properties": {
+                    "kty": {"const": "OKP"},
+                    "crv": {"const": "Ed25519"},
+                    "x": {"type": "string"},
+                    "kid": {"type": "string"},
+                    "use": {"const": "sig"},
+                    "alg": {"const": "EdDSA"},
+                },
+            },
+        }
+    },
+}
+HEALTH: Schema = {
+    "type": "object",
+    "required": ["status", "database"],
+    "properties": {
+        "status": {"enum": ["ok", "down"]},
+        "database": {"enum": ["ok", "unreachable"]},
+    },
+}
+SCAN: Schema = {
+    "type": "object",
+    "required": ["token"],
+    "properties": {
+        "token": {"type": "string", "description": "the text read from a resident's QR"},
+        "temperature": {"type": ["number", "null"], "minimum": 34, "maximum": 43},
+        "place": {"type": ["string", "null"]},
+    },
+}
+SCANNED: Schema = {
+    "type": "object",
+    "required": ["verdict", "color", "name", "issued_at", "expires_at", "reasons"],
+    "additionalProperties": False,
+    "properties": {
+        "verdict": {"enum": ["pass", "deny", "expired", "invalid"]},
+        "color": NULLABLE_COLOR,
+        "name": {"type": ["string", "null"], "description": "masked: compare with the person"},
+        "issued_at": NULLABLE_MOMENT,
+        "expires_at": NULLABLE_MOMENT,
+        "reasons": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+SCHEMAS: dict[str, Schema] = {
+    "PageCode": PAGE_CODE,
+    "Jwks": JWKS,
+    "Health": HEALTH,
+    "Scan": SCAN,
+    "Scanned": SCANNED,
+}
+
+PATHS = {
+    "/c/{ticket}/code.json": {
+        "get": {
+            "tags": ["code page"],
+            "summary": "The code page's refresh: a fresh token's QR for the person of a link",
+            "operationId": "pageCode",
+            "parameters": [
+                {"name": "ticket", "in": "path", "required": True, "schema": {"type": "string"}},
+                {
+                    "name": "lang",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string"},
+                    "description": "zh or en; anything else: the Accept-Language header's",
+                },
+            ],
+            "responses": {
+                "200": answer("The live code.", ref("PageCode")),
+                **refusals(404),
+            },
+        }
+    },
+    "/api/checkpoint/scan": {
+        "post": {
+            "tags": ["checkpoint"],
+            "summary": "Verify a scanned token and read the live colour",
+            "operationId": "checkpointScan",
+            "security": [{"checkpointToken": []}],
+            "requestBody": body(ref("Scan")),
+            "responses": {
+                "200": answer("What the checkpoint shows.", ref("Scanned")),
+                **refusals(400, 401, 403, 413, 422),
+            },
+        }
+    },
+    "/.well-known/health-code-keys": {
+        "get": {
+            "tags": ["keys"],
+            "summary": "The public keys that verify code tokens (JWKS, OKP/Ed25519)",
+            "operationId": "healthCodeKeys",
+            "responses": {"200": answer("The key set, current key first.", ref("Jwks"))},
+        }
+    },
+    "/healthz": {
+        "get": {
+            "tags": ["operations"],
+            "summary": "Whether the service can work (its database answers)",
+            "operationId": "healthz",
+            "responses": {
+                "200": answer("Working.", ref("Health")),
+                "503": answer("Not working.", ref("Health")),
+            },
+        }
+    },
+    "/api/openapi.json": {
+        "get": {
+            "tags": ["operations"],
+            "summary": "This document",
+            "operationId": "openapi",
+            "responses": {
+                "200": answer("OpenAPI 3.1.", {"type": "object", "required": ["openapi"]})
+            },
+        }
+    },
+}

@@ -1,0 +1,127 @@
+"""The mini-program's use cases, built on the same services as the chat: whatever one channel
+files, the other shows (DESIGN.md §5, FAQ 13)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.health.errors import InvalidInput
+from bot.health.identity import mask_phone
+from bot.services.accounts import current
+from bot.services.codes import CodeView, LiveToken, code_view, live_token
+from bot.services.declare import DeclarationInput, Declared, declare_for_self
+from bot.services.family import (
+    Member,
+    declare_for_family,
+    declare_for_member,
+    family_of,
+    reachable_person,
+)
+from bot.services.people import masked_document, masked_name, phone_of
+from bot.services.runtime import Runtime
+from bot.services.uow import UnitOfWork
+from models.code import HealthCode
+from models.person import Account, Person
+
+
+@dataclass(frozen=True)
+class OwnPerson:
+    person_id: str
+    name_masked: str
+    doc_type: str
+    document_masked: str
+    phone_masked: str | None
+    district: int | None  # adcode
+    color: str | None
+
+
+@dataclass(frozen=True)
+class Me:
+    lang: str
+    person: OwnPerson | None
+    family: list[Member]
+    current_person_id: str | None
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A code as the mini-program shows it: the view and a freshly signed token."""
+
+    view: CodeView
+    live: LiveToken
+
+
+async def me(rt: Runtime, account_id: int) -> Me:
+    account = await Account.get(id=account_id)
+    if account.person_id is None:
+        return Me(account.lang, None, [], None)
+    own = await Person.get(id=account.person_id)
+    chosen = (await current(account_id)).person
+    return Me(
+        account.lang,
+        await _own_person(rt, own),
+        (await family_of(rt, account_id))[1:],
+        chosen.public_id,
+    )
+
+
+async def _own_person(rt: Runtime, person: Person) -> OwnPerson:
+    phone = phone_of(rt, person)
+    code = await HealthCode.get_or_none(person_id=person.id)
+    return OwnPerson(
+        person_id=person.public_id,
+        name_masked=masked_name(rt, person),
+        doc_type=person.doc_type,
+        document_masked=masked_document(rt, person),
+        phone_masked=mask_phone(phone) if phone else None,
+        district=person.district_id,
+        color=code.color if code else None,
+    )
+
+
+async def declare(
+    rt: Runtime,
+    account_id: int,
+    answers: DeclarationInput,
+    *,
+    person_id: str | None = None,
+    relation: str | None = None,
+) -> Shown:
+    """File for the account's own person, a family member it acts for (``person_id``), or a new
+    family member (``relation``): the chat's three flows behind one endpoint."""
+    async with UnitOfWork() as uow:
+        # one declaration of an account at a time, as the chat's inbox does: a double tap must
+        # not create the same person twice (on PostgreSQL a row lock; SQLite has one writer)
+        await Account.select_for_update().get(id=account_id)
+        if relation is not None:
+            declared = await declare_for_family(rt, account_id, relation, answers)
+        elif person_id is not None and not await _is_own(account_id, person_id):
+            declared = await declare_for_member(rt, account_id, person_id, answers)
+        else:
+            if answers.who.phone is None:
+                raise InvalidInput("miniapp.phone_required", field="phone")
+            declared = await declare_for_self(rt, account_id, answers)
+        shown = await _shown(rt, declared)
+        uow.commit()
+    return shown
+
+
+async def _is_own(account_id: int, person_id: str) -> bool:
+    account = await Account.get(id=account_id)
+    return account.person_id is not None and await Person.exists(
+        id=account.person_id, public_id=person_id
+    )
+
+
+async def _shown(rt: Runtime, declared: Declared) -> Shown:
+    person = await Person.get(public_id=declared.view.person_id)
+    return Shown(declared.view, await live_token(rt, person))
+
+
+async def show_code(rt: Runtime, account_id: int, person_id: str | None, lang: str) -> Shown:
+    """The code of a person the account may show; without ``person_id``, the current one."""
+    if person_id is None:
+        person = (await current(account_id)).person
+    else:
+        person = await reachable_person(account_id, person_id)
+    return Shown(await code_view(rt, person, lang), await live_token(rt, person))

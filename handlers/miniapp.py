@@ -1,0 +1,143 @@
+"""The mini-program's JSON API (DESIGN.md §9): log in with ``wx.login``'s code, then read and
+file through the same services as the chat, with ``Authorization: Bearer <session token>``.
+
+Refusals answer ``{"error": {"code", "message", "field"?}}`` in the account's language: 422 for
+a field, 404 for an id the account may not see, 401 for a missing, forged or expired token.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from bot.appkeys import GATEWAY, RUNTIME
+from bot.health.errors import InvalidInput
+from bot.services import miniapp
+from bot.services.appeals import file_appeal
+from bot.services.errors import ServiceError, Unauthorised
+from bot.services.sessions import SessionAccount, open_session, session_account
+from bot.texts import catalogue, t
+from bot.wechat import WeChatPermanentError, WeChatTransientError
+from handlers.auth import bearer_token
+from handlers.errors import error_response, json_body
+from handlers.miniapp_forms import (
+    appeal_form,
+    declaration_form,
+    login_form,
+    person_id_or_none,
+)
+from handlers.miniapp_views import appeal_json, code_json, me_json
+
+log = logging.getLogger(__name__)
+PREFIX = "/api/miniapp"
+# jscode2session's answers that mean "this code will never work": log in again
+_BAD_CODE = frozenset({40029, 40163, 41008})
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+AccountHandler = Callable[[web.Request, SessionAccount], Awaitable[web.StreamResponse]]
+
+
+class WeChatUnavailable(ServiceError):
+    status = 503
+
+
+# the signed-in account's language, for the refusals of the rest of the request
+LANG = web.RequestKey("miniapp_lang", str)
+
+
+def answering(handler: Handler) -> Handler:
+    """Turn the handler's refusals into the JSON error shape, in the account's language once
+    the token has named it, else in the request's."""
+
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except InvalidInput as exc:
+            return _refusal(exc, request.get(LANG) or _request_lang(request))
+
+    return wrapped
+
+
+def signed_in(handler: AccountHandler) -> Handler:
+    """``handler`` with the account the bearer token names; 401 without a valid one."""
+
+    async def with_account(request: web.Request) -> web.StreamResponse:
+        account = await session_account(request.app[RUNTIME], bearer_token(request))
+        request[LANG] = account.lang
+        return await handler(request, account)
+
+    return answering(with_account)
+
+
+def _refusal(exc: InvalidInput, lang: str) -> web.Response:
+    status = exc.status if isinstance(exc, ServiceError) else 422
+    field = exc.params.get("field") if status == 422 else None
+    response = error_response(status, exc.code, _message(exc, lang), field=field)
+    if isinstance(exc, Unauthorised):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="miniapp", error="invalid_token"'
+    return response
+
+
+def _message(exc: InvalidInput, lang: str) -> str:
+    # The chat's sentences say "reply 申领"; where one does, the mini-program has its own.
+    instead = f"miniapp.instead.{exc.code}"
+    return t(instead if instead in catalogue(lang) else exc.code, lang, **exc.params)
+
+
+def _request_lang(request: web.Request) -> str:
+    return "en" if request.headers.get("Accept-Language", "").startswith("en") else "zh"
+
+
+async def login(request: web.Request) -> web.Response:
+    form = login_form(await json_body(request))
+    try:
+        info = await request.app[GATEWAY].code_to_session(form.code)
+    except WeChatPermanentError as exc:
+        if exc.errcode in _BAD_CODE:
+            raise Unauthorised("miniapp.login_code") from None
+        log.error("jscode2session refused: %s", exc.errcode)
+        raise WeChatUnavailable("miniapp.wechat_unavailable") from None
+    except WeChatTransientError as exc:
+        log.warning("jscode2session failed for now: %s", exc.errcode)
+        raise WeChatUnavailable("miniapp.wechat_unavailable") from None
+    # info.session_key is dropped here: we decrypt no user data, so it is kept nowhere
+    session = await open_session(request.app[RUNTIME], info.openid, form.lang)
+    return web.json_response({"token": session.token, "expires_in": session.expires_in})
+
+
+async def me(request: web.Request, account: SessionAccount) -> web.Response:
+    return web.json_response(me_json(await miniapp.me(request.app[RUNTIME], account.id)))
+
+
+async def declare(request: web.Request, account: SessionAccount) -> web.Response:
+    rt = request.app[RUNTIME]
+    today = rt.now().astimezone(rt.ruleset.tz).date()
+    form = declaration_form(await json_body(request), today, rt.region)
+    shown = await miniapp.declare(
+        rt, account.id, form.answers, person_id=form.person_id, relation=form.relation
+    )
+    return web.json_response(code_json(shown), status=201)
+
+
+async def code(request: web.Request, account: SessionAccount) -> web.Response:
+    person_id = person_id_or_none(request.query.get("person_id"))
+    shown = await miniapp.show_code(request.app[RUNTIME], account.id, person_id, account.lang)
+    return web.json_response(code_json(shown), headers={"Cache-Control": "no-store"})
+
+
+async def appeal(request: web.Request, account: SessionAccount) -> web.Response:
+    form = appeal_form(await json_body(request))
+    view = await file_appeal(request.app[RUNTIME], account.id, form.person_id, form.text)
+    return web.json_response(appeal_json(view), status=201)
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.post(f"{PREFIX}/login", answering(login)),
+        web.get(f"{PREFIX}/me", signed_in(me)),
+        web.post(f"{PREFIX}/declarations", signed_in(declare)),
+        web.get(f"{PREFIX}/code", signed_in(code)),
+        web.post(f"{PREFIX}/appeals", signed_in(appeal)),
+    ]

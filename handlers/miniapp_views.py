@@ -1,0 +1,62 @@
+"""The mini-program's answers as JSON: masked people, codes with their token, appeals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.services.appeals import AppealView
+from bot.services.family import Member
+from bot.services.miniapp import Me, OwnPerson, Shown
+
+
+def me_json(me: Me) -> dict[str, Any]:
+    return {
+        "lang": me.lang,
+        "person": _own_json(me.person) if me.person else None,
+        "family": [_member_json(m) for m in me.family],
+        "current_person_id": me.current_person_id,
+    }
+
+
+def _own_json(person: OwnPerson) -> dict[str, Any]:
+    return {
+        "person_id": person.person_id,
+        "name": person.name_masked,
+        "doc_type": person.doc_type,
+        "doc_number": person.document_masked,
+        "phone": person.phone_masked,
+        "district": person.district,
+        "color": person.color,
+    }
+
+
+def _member_json(member: Member) -> dict[str, Any]:
+    return {
+        "person_id": member.person_id,
+        "name": member.name_masked,
+        "relation": member.relation,
+        "color": member.color.value if member.color else None,
+    }
+
+
+def code_json(shown: Shown) -> dict[str, Any]:
+    view, live = shown.view, shown.live
+    return {
+        "person_id": view.person_id,
+        "name": view.name_masked,
+        "color": live.color.value,
+        "reasons": list(view.reasons),
+        "token": live.token,
+        "issued_at": live.issued_at.isoformat(),
+        "expires_at": live.expires_at.isoformat(),
+        "page_url": view.page_url,
+    }
+
+
+def appeal_json(view: AppealView) -> dict[str, Any]:
+    return {
+        "appeal_id": view.id,
+        "person_id": view.person_id,
+        "status": view.status,
+        "created_at": view.created_at.isoformat(),
+    }
