@@ -1,4 +1,4 @@
-"""``python -m bot …``: serve, chat, migrate, add-staff, keys."""
+"""``python -m bot …``: serve, chat, migrate, add-staff, keys, import-feed, redecide."""
 
 from __future__ import annotations
 
@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", help="apply migrations and run the web server (and the scheduler)")
     sub.add_parser("migrate", help="apply the database migrations")
     sub.add_parser(
+        "scheduler", help="run the scheduled jobs in their own process (one leader per database)"
+    )
+    sub.add_parser(
         "chat", help="talk to a running server as the WeChat server does", add_help=False
     )
     staff = sub.add_parser("add-staff", help="create a checkpoint worker or an official")
@@ -41,6 +44,22 @@ def _parser() -> argparse.ArgumentParser:
     staff.add_argument("--role", required=True, choices=("checkpoint", "official"))
     keys = sub.add_parser("keys", help="show or rotate the code-signing keys")
     keys.add_argument("action", choices=("show", "rotate"))
+    feed = sub.add_parser(
+        "import-feed",
+        help="import a health-authority feed (CSV or JSON lines); exits 1 if a line was refused",
+    )
+    feed.add_argument("file", help="CSV with a header line, or JSON lines (.jsonl)")
+    feed.add_argument(
+        "--source", default="authority", help="the feed's source (default: %(default)s)"
+    )
+    feed.add_argument("--lang", default="zh", choices=("zh", "en"), help="language of refusals")
+    redecide = sub.add_parser(
+        "redecide",
+        help="apply the ruleset (HC_RULES_FILE) to every code decided under another version, "
+        "and finish tier changes a stopped process left part-done",
+    )
+    redecide.add_argument("--all", action="store_true", help="re-decide every code")
+    redecide.add_argument("--batch", type=int, default=1000, help="people per transaction")
     return parser
 
 
@@ -58,6 +77,15 @@ def _serve(settings: Settings, _args: argparse.Namespace) -> int:
         port=settings.port,
         access_log_class=PrivacyAccessLogger,
     )
+    return 0
+
+
+def _scheduler(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.db import apply_migrations
+    from schedules.process import run
+
+    asyncio.run(apply_migrations(settings.database_url))
+    asyncio.run(run(settings))
     return 0
 
 
@@ -82,7 +110,11 @@ def _add_staff(settings: Settings, args: argparse.Namespace) -> int:
             await close_database()
         return f"{staff.role} #{staff.id} {staff.name}\ntoken (shown once, store it now): {token}"
 
-    print(asyncio.run(run()))
+    try:
+        print(asyncio.run(run()))
+    except ValueError as exc:  # a blank or over-long name: say so, no traceback
+        print(f"add-staff: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -99,7 +131,27 @@ def _keys(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"serve": _serve, "migrate": _migrate, "add-staff": _add_staff, "keys": _keys}
+def _import_feed(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.officials_cli import import_feed_file
+
+    return asyncio.run(import_feed_file(settings, args.file, args.source, args.lang))
+
+
+def _redecide(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.officials_cli import redecide_codes
+
+    return asyncio.run(redecide_codes(settings, every=args.all, batch=args.batch))
+
+
+COMMANDS = {
+    "serve": _serve,
+    "migrate": _migrate,
+    "scheduler": _scheduler,
+    "add-staff": _add_staff,
+    "keys": _keys,
+    "import-feed": _import_feed,
+    "redecide": _redecide,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -15,9 +15,24 @@ from bot.services.districts import ensure_districts
 from bot.services.runtime import build_runtime, utc_now
 from bot.settings import Settings
 from bot.wechat import MAX_BODY_BYTES, CallbackCodec, WeChatGateway
-from handlers import checkpoint, keys, ops, pages, wechat
+from handlers import (
+    admin_appeals,
+    admin_broadcasts,
+    admin_feeds,
+    admin_stats,
+    admin_tiers,
+    checkpoint,
+    console,
+    keys,
+    miniapp,
+    openapi,
+    ops,
+    pages,
+    wechat,
+)
 from handlers.errors import json_errors
-from schedules.scheduler import build_scheduler
+from schedules.leader import leadership_for
+from schedules.runner import SchedulerRunner
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +45,21 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> w
     app[CODEC] = CallbackCodec(
         settings.wechat_token, settings.wechat_appid, settings.wechat_aes_key
     )
-    for module in (wechat, pages, checkpoint, keys, ops):
+    for module in (
+        wechat,
+        pages,
+        checkpoint,
+        keys,
+        ops,
+        admin_tiers,
+        admin_feeds,
+        miniapp,
+        openapi,
+        admin_appeals,
+        admin_broadcasts,
+        admin_stats,
+        console,
+    ):
         app.add_routes(module.routes())
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_wechat_gateway)
@@ -60,8 +89,10 @@ async def _wechat_gateway(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
-    # after the database in the same cleanup_ctx chain, so jobs see the ORM (DESIGN §14)
-    scheduler = build_scheduler(app[RUNTIME], app[GATEWAY])
-    scheduler.start()
+    # after the database in the same cleanup_ctx chain, so jobs see the ORM (DESIGN §14); the
+    # jobs run only while this process holds the leader lock (schedules/leader.py)
+    rt = app[RUNTIME]
+    runner = SchedulerRunner(rt, app[GATEWAY], leadership_for(rt.settings.database_url))
+    runner.start()
     yield
-    scheduler.shutdown(wait=False)
+    await runner.stop()

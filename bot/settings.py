@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 
@@ -32,6 +32,10 @@ class Settings:
     miniapp_appid: str | None = None
     miniapp_secret: str | None = None
     template_code_changed: str | None = None
+    # the subscribe-message template a mini-program account's code-change notice is sent with
+    miniapp_template_code_changed: str | None = None
+    # how long a mini-program session token (POST /api/miniapp/login) stays valid
+    miniapp_session_lifetime: timedelta = timedelta(hours=2)
     data_key_hex: str | None = None
     signing_key_file: Path | None = None
     rules_file: Path | None = None
@@ -43,6 +47,7 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     outbox_interval_seconds: float = 2.0
     run_scheduler: bool = True
+    schedules: Schedules = field(default_factory=lambda: Schedules())
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -70,13 +75,87 @@ class Settings:
             miniapp_appid=env.get("MINIAPP_APPID") or None,
             miniapp_secret=env.get("MINIAPP_SECRET") or None,
             template_code_changed=env.get("WECHAT_TEMPLATE_CODE_CHANGED") or None,
+            miniapp_template_code_changed=env.get("MINIAPP_TEMPLATE_CODE_CHANGED") or None,
+            miniapp_session_lifetime=timedelta(
+                seconds=_int(env, "HC_MINIAPP_SESSION_SECONDS", 7200)
+            ),
             data_key_hex=env.get("HC_DATA_KEY") or None,
             signing_key_file=_path(env, "HC_SIGNING_KEY_FILE"),
             rules_file=_path(env, "HC_RULES_FILE"),
             hotline=env.get("HC_HOTLINE", defaults.hotline),
             token_lifetime=timedelta(seconds=_int(env, "HC_TOKEN_LIFETIME_SECONDS", 120)),
             run_scheduler=env.get("HC_RUN_SCHEDULER", "1") not in ("0", "false", "no"),
+            outbox_interval_seconds=_float(env, "HC_OUTBOX_INTERVAL_SECONDS", 2.0),
+            schedules=Schedules.from_env(env),
         )
+
+
+@dataclass(frozen=True)
+class Schedules:
+    """The scheduler's jobs (schedules/): how often, how much, and what residents are sent."""
+
+    outbox_batch: int = 50
+    # a claimed notice is due again after this: a sender that died mid-send loses nothing
+    outbox_lease: timedelta = timedelta(seconds=60)
+    outbox_concurrency: int = 4  # accounts served at once (one account's notices stay in order)
+    wechat_rate_per_second: float = 20.0  # per WeChat API, to spare the account's quota
+    redecide_interval_seconds: float = 60.0
+    purge_interval_seconds: float = 600.0
+    reminder_time: time = time(9, 0)  # local time (Asia/Shanghai)
+    reminder_after: timedelta = timedelta(days=7)
+    retention_days: int = 28
+    retention_time: time = time(3, 30)
+    leader_retry_seconds: float = 2.0
+    template_reminder: str | None = None
+    miniapp_template_reminder: str | None = None
+    miniapp_code_page: str = "pages/code/index"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> Schedules:
+        d = cls()
+        retention_days = _int(env, "HC_RETENTION_DAYS", d.retention_days)
+        if retention_days < MIN_RETENTION_DAYS:
+            # the rules read the declarations of the last 14 days: deleting them changes codes
+            raise SettingsError(f"HC_RETENTION_DAYS must be at least {MIN_RETENTION_DAYS}")
+        return cls(
+            outbox_batch=_int(env, "HC_OUTBOX_BATCH", d.outbox_batch),
+            outbox_lease=timedelta(seconds=_int(env, "HC_OUTBOX_LEASE_SECONDS", 60)),
+            outbox_concurrency=_int(env, "HC_OUTBOX_CONCURRENCY", d.outbox_concurrency),
+            wechat_rate_per_second=_float(env, "HC_WECHAT_RATE_PER_SECOND", 20.0),
+            redecide_interval_seconds=_float(env, "HC_REDECIDE_INTERVAL_SECONDS", 60.0),
+            purge_interval_seconds=_float(env, "HC_PURGE_INTERVAL_SECONDS", 600.0),
+            reminder_time=_clock_time(env, "HC_REMINDER_TIME", d.reminder_time),
+            reminder_after=timedelta(days=_int(env, "HC_REMINDER_AFTER_DAYS", 7)),
+            retention_days=retention_days,
+            retention_time=_clock_time(env, "HC_RETENTION_TIME", d.retention_time),
+            leader_retry_seconds=_float(env, "HC_LEADER_RETRY_SECONDS", 2.0),
+            template_reminder=env.get("WECHAT_TEMPLATE_REMINDER") or None,
+            miniapp_template_reminder=env.get("MINIAPP_TEMPLATE_REMINDER") or None,
+            miniapp_code_page=env.get("MINIAPP_CODE_PAGE") or d.miniapp_code_page,
+        )
+
+
+MIN_RETENTION_DAYS = 15
+
+
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number, not {raw!r}") from exc
+
+
+def _clock_time(env: dict[str, str], name: str, default: time) -> time:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return time.fromisoformat(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a time of day like 09:00, not {raw!r}") from exc
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:

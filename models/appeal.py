@@ -35,3 +35,4 @@ class CodeOverride(Model):
 
     class Meta:
         table = "code_override"
+        indexes = (("person_id",),)

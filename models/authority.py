@@ -21,6 +21,7 @@ class AuthorityRecord(Model):
     class Meta:
         table = "authority_record"
         unique_together = (("source", "record_id"),)
+        indexes = (("person_id",),)
 
 
 class FeedImport(Model):

@@ -19,3 +19,5 @@ class Declaration(Model):
 
     class Meta:
         table = "declaration"
+        # set-based re-decisions read declarations by person, and a district's recent ones
+        indexes = (("person_id",), ("district_id", "declared_at"))

@@ -20,6 +20,7 @@ class Person(Model):
 
     class Meta:
         table = "person"
+        indexes = (("district_id", "id"),)  # a district's residents in id order: tier changes
 
 
 class Account(Model):
@@ -41,6 +42,7 @@ class Account(Model):
     class Meta:
         table = "account"
         unique_together = (("channel", "openid"),)
+        indexes = (("person_id",),)  # who to tell when a code changes
 
 
 class Guardianship(Model):
@@ -55,3 +57,4 @@ class Guardianship(Model):
     class Meta:
         table = "guardianship"
         unique_together = (("actor", "member"),)
+        indexes = (("member_id",),)  # who acts for a person

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.conversation import commands as cmd
 from bot.conversation.engine import advance, current_prompt, explain, start
+from bot.conversation.flows.appeal import APPEAL, appeal_answers
 from bot.conversation.flows.declare import DECLARE, FAMILY, MEMBER
 from bot.conversation.flows.family_menus import SWITCH, UNLINK, menu_entries, who
 from bot.conversation.inbound import Inbound
@@ -27,7 +28,7 @@ async def respond(turn: Turn, inbound: Inbound) -> str | None:
         return t("dialogue.media", turn.lang)
     command = cmd.command_of(inbound.text)
     if command is not None:
-        return await run_command(turn, command, inbound.text)
+        return await run_command(turn, command)
     dialogue = await turn.store.get(turn.account_id, turn.rt.now())
     if dialogue is not None:
         return await advance(turn, dialogue, inbound.text)
@@ -42,7 +43,7 @@ async def _on_event(turn: Turn, inbound: Inbound) -> str | None:
         return t("dialogue.welcome", turn.lang, help=_help(turn))
     if inbound.event == "click":
         command = cmd.command_of_menu_key(inbound.event_key)
-        return await run_command(turn, command, inbound.event_key or "") if command else None
+        return await run_command(turn, command) if command else None
     if inbound.event == "location":
         await _remember_position(turn, inbound)
     # LOCATION reports, VIEW, unsubscribe and the like need no answer ("success").
@@ -56,12 +57,9 @@ async def _remember_position(turn: Turn, inbound: Inbound) -> None:
     turn.position = (inbound.latitude, inbound.longitude)
 
 
-async def run_command(turn: Turn, command: str, typed: str) -> str:
-    handler = _COMMANDS.get(command)
-    if handler is None:
-        return t("dialogue.not_yet", turn.lang, command=typed.strip())
+async def run_command(turn: Turn, command: str) -> str:
     try:
-        return await handler(turn)
+        return await _COMMANDS[command](turn)
     except ServiceError as refusal:
         return explain(refusal, turn.lang)
 
@@ -111,6 +109,10 @@ async def _show_code(turn: Turn) -> str:
     return reply
 
 
+async def _appeal(turn: Turn) -> str:
+    return await start(turn, APPEAL, await appeal_answers(turn))
+
+
 async def _cancel(turn: Turn) -> str:
     if await turn.store.get(turn.account_id, turn.rt.now()) is None:
         return t("dialogue.nothing_to_cancel", turn.lang)
@@ -149,6 +151,7 @@ _COMMANDS = {
     cmd.FAMILY: _family,
     cmd.SWITCH: _switch,
     cmd.UNLINK: _unlink,
+    cmd.APPEAL: _appeal,
     cmd.CANCEL: _cancel,
     cmd.ENGLISH: _english,
     cmd.CHINESE: _chinese,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.health.colors import Color
 from bot.health.rules import (
@@ -23,6 +23,7 @@ from bot.health.rules import (
     Trip,
     decide,
 )
+from bot.services.redecide_writes import update_by_id
 from bot.services.runtime import Runtime
 from models.appeal import CodeOverride
 from models.authority import AuthorityRecord as AuthorityRow
@@ -85,8 +86,8 @@ async def redecide_many(rt: Runtime, person_ids: list[int], cause: str) -> Batch
         _apply(code, decision, now)
         updated.append(code)
     if updated:
-        await HealthCode.bulk_update(
-            updated, fields=["color", "reasons", "rules_version", "valid_until", "decided_at"]
+        await update_by_id(
+            HealthCode, updated, ["color", "reasons", "rules_version", "valid_until", "decided_at"]
         )
     if history:
         await CodeChange.bulk_create(history)
@@ -173,7 +174,11 @@ def _apply(code: HealthCode, decision: Decision, now: datetime) -> None:
     code.color = decision.color.value
     code.reasons = reasons_to_json(decision.reasons)
     code.rules_version = decision.rules_version
-    code.valid_until = decision.valid_until
+    # In UTC: Tortoise 1.1 converts aware datetimes to UTC when it inserts a row on SQLite, but
+    # not when it updates one; a local "+08:00" string would then compare wrongly with the
+    # expiry job's UTC "now" (SQLite compares the text).
+    until = decision.valid_until
+    code.valid_until = until.astimezone(UTC) if until is not None else None
     code.decided_at = now
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.services import outbox
+from bot.services.accounts import MINIAPP
 from bot.services.codes import CodeView, code_view
 from bot.services.decisions import redecide
 from bot.services.people import Identity, own_person_for
@@ -63,7 +64,8 @@ async def file_declaration(
         declared_at=rt.now(),
     )
     outcome = await redecide(rt, person, cause="declaration")
-    await outbox.queue_code_image(rt, account, person, f"declaration:{declaration.id}")
+    if account.channel != MINIAPP:  # the mini-program shows the code itself; no chat to send to
+        await outbox.queue_code_image(rt, account, person, f"declaration:{declaration.id}")
     view = await code_view(rt, person, account.lang)
     old = outcome.old_color
     return Declared(view, old.value if old is not None and outcome.changed else None)

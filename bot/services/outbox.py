@@ -12,6 +12,7 @@ from models.outbox import Notice
 from models.person import Account, Guardianship, Person
 
 CODE_IMAGE, TEXT, CODE_CHANGED = "code_image", "text", "code_changed"
+REMINDER, MASS_TEXT = "reminder", "mass_text"
 _BULK = 1000
 
 

@@ -35,6 +35,7 @@ class Runtime:
     region: Region
     ruleset: Ruleset
     clock: Callable[[], datetime] = field(default=utc_now)
+    session_secret: bytes = field(default=b"", repr=False)
 
     def now(self) -> datetime:
         return self.clock()
@@ -51,9 +52,17 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
         region=load_default_region(),
         ruleset=ruleset,
         clock=clock,
+        session_secret=_derive_session_secret(data_key),
     )
 
 
 def _derive_ticket_secret(data_key: bytes) -> bytes:
     # a separate key for page links, so a leaked link secret opens no personal data
     return HKDF(hashes.SHA256(), 32, salt=None, info=b"health-code ticket v1").derive(data_key)
+
+
+def _derive_session_secret(data_key: bytes) -> bytes:
+    # the mini-program's session tokens get their own key: a leak of one secret forges nothing else
+    return HKDF(hashes.SHA256(), 32, salt=None, info=b"health-code miniapp session v1").derive(
+        data_key
+    )

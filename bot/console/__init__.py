@@ -1,0 +1,27 @@
+"""The officials' console: server-rendered pages, a sealed session cookie, CSRF-safe forms and
+no script (DESIGN.md §9; the JSON API under ``/api/admin`` does the same work for programs)."""
+
+from bot.console.layout import HEADERS
+from bot.console.pages import DashboardView, render_dashboard, render_login, url
+from bot.console.session import (
+    Session,
+    cookie_value,
+    csrf_ok,
+    csrf_token,
+    new_session,
+    read_cookie,
+)
+
+__all__ = [
+    "HEADERS",
+    "DashboardView",
+    "Session",
+    "cookie_value",
+    "csrf_ok",
+    "csrf_token",
+    "new_session",
+    "read_cookie",
+    "render_dashboard",
+    "render_login",
+    "url",
+]

@@ -1,0 +1,104 @@
+"""Checking one record of a health authority's feed: every field, with the field named when
+it is refused; the document is reduced to its keyed hash here and never kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.health.errors import InvalidInput
+from bot.health.identity import DocType, parse_document
+from bot.health.rules import ENDING_STATUSES, RISK_STATUSES
+from bot.services.people import lookup_key
+from bot.services.runtime import Runtime
+
+STATUSES = RISK_STATUSES | ENDING_STATUSES
+MAX_SOURCE, MAX_RECORD_ID = 64, 128
+
+
+@dataclass(frozen=True)
+class FeedRecord:
+    """A checked record. The document number itself is not kept: only its keyed hash."""
+
+    record_id: str
+    doc_lookup: str
+    status: str
+    since: date
+    until: date | None
+
+
+def parse_source(raw: object) -> str:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise InvalidInput("api.missing", field="source")
+    if not isinstance(raw, str) or len(raw.strip()) > MAX_SOURCE:
+        raise InvalidInput("feeds.source", field="source", max=MAX_SOURCE)
+    return raw.strip()
+
+
+def parse_record(rt: Runtime, raw: object, today: date) -> FeedRecord:
+    """Check one record; raises ``InvalidInput`` whose ``field`` param names the bad field."""
+    if isinstance(raw, InvalidInput):
+        raise raw
+    if not isinstance(raw, dict):
+        raise InvalidInput("feeds.not_object")
+    record_id = _record_id(raw.get("record_id"))
+    doc_type = _doc_type(raw.get("doc_type"))
+    number = _document(doc_type, raw.get("doc_number"), today)
+    status = _status(raw.get("status"))
+    since = _date(raw.get("since"), "since")
+    if since is None:
+        raise InvalidInput("api.missing", field="since")
+    if since > today:
+        raise InvalidInput("feeds.since_future", field="since")
+    until = _date(raw.get("until"), "until")
+    if until is None and status == "quarantine":
+        raise InvalidInput("feeds.until_missing", field="until")
+    if until is not None and until < since:
+        raise InvalidInput("feeds.until_before_since", field="until")
+    return FeedRecord(record_id, lookup_key(rt, doc_type, number), status, since, until)
+
+
+def _record_id(raw: object) -> str:
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = str(raw)
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidInput("api.missing", field="record_id")
+    if len(raw.strip()) > MAX_RECORD_ID:
+        raise InvalidInput("feeds.record_id", field="record_id", max=MAX_RECORD_ID)
+    return raw.strip()
+
+
+def _doc_type(raw: object) -> DocType:
+    try:
+        return DocType(raw.strip().lower() if isinstance(raw, str) else raw)
+    except ValueError:
+        choices = ", ".join(d.value for d in DocType)
+        raise InvalidInput("feeds.doc_type", field="doc_type", choices=choices) from None
+
+
+def _document(doc_type: DocType, raw: object, today: date) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidInput("api.missing", field="doc_number")
+    try:
+        return parse_document(doc_type, raw, today)
+    except InvalidInput as exc:
+        exc.params.setdefault("field", "doc_number")
+        raise
+
+
+def _status(raw: object) -> str:
+    status = raw.strip().lower() if isinstance(raw, str) else raw
+    if status not in STATUSES:
+        raise InvalidInput("feeds.status", field="status", choices=", ".join(sorted(STATUSES)))
+    return status
+
+
+def _date(raw: object, name: str) -> date | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        if not isinstance(raw, str):
+            raise ValueError
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise InvalidInput("feeds.date", field=name) from None

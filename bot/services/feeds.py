@@ -1,0 +1,246 @@
+"""The health authorities' feeds: records of confirmed, suspected, close-contact, quarantined,
+recovered and cleared people, matched to residents by the keyed hash of the document alone
+(DESIGN.md §7, §9).
+
+A record is an upsert keyed by ``(source, record_id)``: sending the same records again changes
+nothing, a record sent with new content replaces the old one. A record of someone not yet
+registered is kept unmatched and applies when they register (``people.create_person``).
+
+Records are taken in chunks of ``CHUNK``; each chunk is one transaction that writes its
+records, re-decides the people they name and queues their notices, so a feed of any size never
+holds a long lock, and a feed cut off half-way can simply be sent again. A malformed record is
+rejected with its position (line of a file, index of a JSON list) and the rest still imports.
+
+``matched`` counts the received records that name a registered person (re-sent or not);
+``created``/``updated``/``unchanged`` say what each valid record did to the stored feed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from tortoise import connections
+
+from bot.health.errors import InvalidInput
+from bot.services import audit
+from bot.services.feed_records import FeedRecord, parse_record, parse_source
+from bot.services.redecide import BATCH, Tally, redecide_batch
+from bot.services.redecide_writes import update_by_id
+from bot.services.runtime import Runtime
+from bot.services.uow import UnitOfWork
+from bot.texts import t
+from models.authority import AuthorityRecord, FeedImport
+from models.person import Person
+
+log = logging.getLogger(__name__)
+CHUNK = 1000
+MAX_KEPT_REJECTIONS = 1000  # the import's row keeps the first ones; the caller sees them all
+
+
+@dataclass(frozen=True)
+class Rejection:
+    position: int  # the line of a file, or the index in a JSON list
+    field: str | None
+    code: str
+    params: dict
+
+    def message(self, lang: str) -> str:
+        return t(self.code, lang, **self.params)
+
+    def as_dict(self, position_name: str, lang: str) -> dict:
+        return {position_name: self.position, "field": self.field, "error": self.message(lang)}
+
+
+@dataclass
+class FeedResult:
+    import_id: int
+    received: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    matched: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    tally: Tally = field(default_factory=Tally)
+    chunks: int = 0
+
+
+Row = tuple[int, object]  # (position, the raw record: a dict, or an InvalidInput already)
+Progress = Callable[[FeedResult], None]
+
+
+async def import_feed(
+    rt: Runtime,
+    staff_id: int | None,
+    source: str,
+    rows: Iterable[Row],
+    chunk: int = CHUNK,
+    progress: Progress | None = None,
+    position_name: str = "line",
+) -> FeedResult:
+    """Import the rows of one feed (see the module's docstring); records the import and its
+    audit entry. ``position_name`` says what a rejection's position is: ``line`` or ``index``."""
+    source = parse_source(source)
+    row = await FeedImport.create(source=source, staff_id=staff_id, created_at=rt.now())
+    result = FeedResult(import_id=row.id)
+    today = rt.now().astimezone(rt.ruleset.tz).date()
+    pending: dict[str, FeedRecord] = {}
+    for position, raw in rows:
+        result.received += 1
+        try:
+            record = parse_record(rt, raw, today)
+        except InvalidInput as exc:
+            field_name = exc.params.get("field")
+            result.rejected.append(Rejection(position, field_name, exc.code, exc.params))
+            continue
+        # a record repeated within a chunk goes to the next one: records apply in file order
+        if record.record_id in pending or len(pending) >= chunk:
+            await _write_chunk(rt, result, source, list(pending.values()))
+            pending.clear()
+            if progress:
+                progress(result)
+        pending[record.record_id] = record
+    await _write_chunk(rt, result, source, list(pending.values()))
+    await _finish(rt, result, source, staff_id, position_name)
+    if progress:
+        progress(result)
+    return result
+
+
+async def _write_chunk(
+    rt: Runtime, result: FeedResult, source: str, records: list[FeedRecord]
+) -> None:
+    if not records:
+        return
+    result.chunks += 1
+    async with UnitOfWork() as uow:
+        await _plan_each_query()
+        touched = await _upsert(rt, result, source, records)
+        for start in range(0, len(touched), BATCH):
+            batch = touched[start : start + BATCH]
+            # the chunk in the cause: one person changed by two chunks gets two notices
+            cause = f"feed:{result.import_id}:{result.chunks}"
+            result.tally.add(await redecide_batch(rt, batch, cause))
+        await _save_counts(result)
+        uow.commit()
+
+
+async def _plan_each_query() -> None:
+    """PostgreSQL plans a prepared statement once for all after five runs; during an import the
+    feed's table grows from what its statistics last saw (often nothing) to a great many rows,
+    and that frozen plan (the ``source`` index alone, then a filter) turns each chunk's lookup
+    into a scan of the whole feed: quadratic. Plan every statement of the chunk afresh."""
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "postgres":
+        await connection.execute_script("SET LOCAL plan_cache_mode = force_custom_plan")
+
+
+async def _upsert(
+    rt: Runtime, result: FeedResult, source: str, records: list[FeedRecord]
+) -> list[int]:
+    """Write the chunk's records; the ids of the people whose records changed."""
+    ids = [r.record_id for r in records]
+    # locked in one order, so two imports of overlapping records wait instead of deadlocking
+    rows = AuthorityRecord.filter(source=source, record_id__in=ids).select_for_update()
+    existing = {r.record_id: r for r in await rows.order_by("id")}
+    keys = list({r.doc_lookup for r in records})
+    people = dict(await Person.filter(doc_lookup__in=keys).values_list("doc_lookup", "id"))
+    now = rt.now()
+    new, changed, touched = [], [], set()
+    for record in records:
+        person_id = people.get(record.doc_lookup)
+        if person_id is not None:
+            result.matched += 1
+        row = existing.get(record.record_id)
+        if row is None:
+            result.created += 1
+            new.append(_new_row(source, record, person_id, now))
+            touched.add(person_id)
+        elif _content(row) != _content(record) or row.person_id != person_id:
+            # same content but another person: a record whose person registered meanwhile
+            if _content(row) != _content(record):
+                result.updated += 1
+            else:
+                result.unchanged += 1
+            touched.update((row.person_id, person_id))
+            _apply(row, record, person_id, now)
+            changed.append(row)
+        else:
+            result.unchanged += 1
+    if new:
+        # a concurrent import of the same record inserted it first: theirs stands
+        await AuthorityRecord.bulk_create(new, ignore_conflicts=True)
+    if changed:
+        fields = ["doc_lookup", "person_id", "status", "since", "until", "updated_at"]
+        await update_by_id(AuthorityRecord, changed, fields)
+    touched.discard(None)
+    return sorted(touched)
+
+
+def _content(row: AuthorityRecord | FeedRecord) -> tuple:
+    return (row.doc_lookup, row.status, row.since, row.until)
+
+
+def _new_row(source: str, record: FeedRecord, person_id: int | None, now) -> AuthorityRecord:
+    return AuthorityRecord(
+        source=source,
+        record_id=record.record_id,
+        doc_lookup=record.doc_lookup,
+        person_id=person_id,
+        status=record.status,
+        since=record.since,
+        until=record.until,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _apply(row: AuthorityRecord, record: FeedRecord, person_id: int | None, now) -> None:
+    row.doc_lookup, row.person_id, row.status = record.doc_lookup, person_id, record.status
+    row.since, row.until, row.updated_at = record.since, record.until, now
+
+
+async def _save_counts(result: FeedResult, rejected: list[dict] | None = None) -> None:
+    values = {
+        "received": result.received,
+        "created": result.created,
+        "updated": result.updated,
+        "matched": result.matched,
+    }
+    if rejected is not None:
+        values["rejected"] = rejected
+    await FeedImport.filter(id=result.import_id).update(**values)
+
+
+async def _finish(
+    rt: Runtime, result: FeedResult, source: str, staff_id: int | None, position_name: str
+) -> None:
+    result.tally.finish()
+    kept = [r.as_dict(position_name, "zh") for r in result.rejected[:MAX_KEPT_REJECTIONS]]
+    async with UnitOfWork() as uow:
+        await _save_counts(result, kept)
+        after = {
+            "source": source,
+            "received": result.received,
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "matched": result.matched,
+            "rejected": len(result.rejected),
+            **result.tally.as_dict(),
+        }
+        await audit.record(
+            rt, staff_id, "feed.import", f"feed_import:{result.import_id}", None, after
+        )
+        uow.commit()
+    log.info(
+        "feed import %d from %s: %d received, %d created, %d updated, %d matched, %d rejected",
+        result.import_id,
+        source,
+        result.received,
+        result.created,
+        result.updated,
+        result.matched,
+        len(result.rejected),
+    )

@@ -1,0 +1,121 @@
+"""``POST /api/admin/broadcasts``: officials send a text to the followers of some districts or
+everyone, through the outbox."""
+
+from __future__ import annotations
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from bot.appkeys import CODEC
+from models.audit import AuditEntry, Broadcast
+from models.outbox import Notice
+from models.person import Account
+from tests.e2e.test_appeals import bearer, checkpoint, official  # noqa: F401  (fixtures)
+from tests.e2e.test_family import CHILD, add_family
+from tests.support.wechat_user import WeChatUser
+
+HEPING, HEDONG, HEXI = 120101, 120102, 120103
+NOTICE = "和平区今日起开展全员核酸检测，请留意社区通知。"
+
+
+async def resident(client: TestClient, openid: str, doc: str, district: str) -> WeChatUser:
+    """A resident of the district numbered ``district`` in the chat's list (1 和平区 …)."""
+    user = WeChatUser(client, client.app[CODEC], openid)
+    await user.say("申领")
+    await user.converse("张三", "1", doc, "13812345678", district, "1", "1", "1")
+    assert "申报已提交" in await user.say("1")
+    return user
+
+
+async def send(client: TestClient, token: str, body: dict):
+    return await client.post("/api/admin/broadcasts", json=body, headers=bearer(token))
+
+
+async def test_officials_only(client: TestClient, checkpoint: str) -> None:  # noqa: F811
+    assert (await client.post("/api/admin/broadcasts", json={"text": "x"})).status == 401
+    assert (await send(client, "hc_of_nonsense", {"text": "x"})).status == 401
+    assert (await send(client, checkpoint, {"text": "x"})).status == 403
+    assert not await Broadcast.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "text"),
+        ({"text": 5}, "text"),
+        ({"text": "   "}, "text"),
+        ({"text": "长" * 601}, "text"),
+        ({"text": "x", "districts": "120101"}, "districts"),
+        ({"text": "x", "districts": []}, "districts"),
+        ({"text": "x", "districts": ["和平区"]}, "districts"),
+        ({"text": "x", "districts": [999999]}, "districts"),
+        ({"text": "x", "districts": [HEPING] * 65}, "districts"),
+    ],
+)
+async def test_a_bad_body_is_refused(
+    client: TestClient,
+    official: str,  # noqa: F811
+    body: dict,
+    field: str,
+) -> None:
+    response = await send(client, official, body)
+    assert response.status == 422, await response.text()
+    assert (await response.json())["error"]["field"] == field
+    assert not await Broadcast.exists() and not await Notice.exists()
+
+
+async def test_everyone_means_every_follower(client: TestClient, official: str) -> None:  # noqa: F811
+    await resident(client, "o-heping", "11010519491231002X", "1")
+    await resident(client, "o-hedong", "110105195001010012", "2")
+    await WeChatUser(client, client.app[CODEC], "o-follower").say("帮助")  # never declared
+    await Account.create(channel="miniapp", openid="mini-1")  # no mass send on the mini-program
+    response = await send(client, official, {"text": NOTICE})
+    assert response.status == 201
+    body = await response.json()
+    assert body["queued"] == 3 and body["batches"] == 1
+    notice = await Notice.get(kind="mass_text")
+    assert notice.account_id is None and notice.status == "pending"
+    assert sorted(notice.payload["openids"]) == ["o-follower", "o-hedong", "o-heping"]
+    assert notice.payload["text"] == NOTICE and notice.payload["broadcast"] == body["broadcast"]
+    row = await Broadcast.get(id=body["broadcast"])
+    assert (row.queued, row.districts, row.text) == (3, [], NOTICE) and row.staff_id
+    audit = await AuditEntry.get(action="broadcast.send")
+    assert audit.target == f"broadcast:{row.id}" and audit.staff_id == row.staff_id
+    assert audit.after == {"districts": None, "queued": 3, "batches": 1}
+
+
+async def test_a_district_reaches_its_residents_and_their_families(
+    client: TestClient,
+    official: str,  # noqa: F811
+) -> None:
+    await resident(client, "o-heping", "11010519491231002X", "1")
+    await resident(client, "o-hedong", "110105195001010012", "2")
+    # lives in 河西区 and acts for a child living in 和平区 (the family answers say district 1)
+    parent = await resident(client, "o-parent", "110105194801010016", "3")
+    await add_family(parent, "3", "张小宝", CHILD)
+    response = await send(client, official, {"text": NOTICE, "districts": [HEPING, "120101"]})
+    assert (await response.json())["queued"] == 2
+    notice = await Notice.get(kind="mass_text")
+    assert sorted(notice.payload["openids"]) == ["o-heping", "o-parent"]
+    assert (await Broadcast.get()).districts == [HEPING]
+    hexi = await send(client, official, {"text": "河西区通知", "districts": [HEXI]})
+    assert (await hexi.json())["queued"] == 1  # the parent alone
+
+
+async def test_a_lone_recipient_gets_a_text_notice(client: TestClient, official: str) -> None:  # noqa: F811
+    await resident(client, "o-hedong", "110105195001010012", "2")
+    response = await send(client, official, {"text": "河东区通知", "districts": [HEDONG]})
+    body = await response.json()
+    assert body == {"broadcast": body["broadcast"], "queued": 1, "batches": 0}
+    notice = await Notice.get(dedupe_key=f"broadcast:{body['broadcast']}:text")
+    assert notice.kind == "text" and notice.payload == {"text": "河东区通知"}
+    assert notice.account_id == (await Account.get(openid="o-hedong")).id
+    assert not await Notice.filter(kind="mass_text").exists()
+
+
+async def test_nobody_to_reach_queues_nothing(client: TestClient, official: str) -> None:  # noqa: F811
+    response = await send(client, official, {"text": "蓟州区通知", "districts": [120119]})
+    assert response.status == 201
+    assert (await response.json())["queued"] == 0
+    assert (await Broadcast.get()).queued == 0 and not await Notice.exists()
+    assert await AuditEntry.filter(action="broadcast.send").exists()

@@ -1,0 +1,256 @@
+"""Tier changes re-decide residents and visitors of the district in batches, with their
+notices and audit entries, and a run that died part-way is finished later."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.health.errors import InvalidInput
+from bot.health.identity import DocType
+from bot.services.decisions import redecide, redecide_many
+from bot.services.districts import ensure_districts
+from bot.services.errors import NotFound
+from bot.services.people import Identity, create_person, lookup_key
+from bot.services.runtime import Runtime, build_runtime
+from bot.services.tiers import finish_unfinished, set_tier
+from bot.settings import Settings
+from models.audit import AuditEntry
+from models.code import CodeChange, HealthCode
+from models.declaration import Declaration
+from models.district import District
+from models.outbox import Notice
+from models.person import Account, Person
+from tests.support.clock import FakeClock
+
+BINHAI, JIZHOU, HEPING = 120116, 120119, 120101  # low, low, medium in March 2020
+_serial = itertools.count(1)
+
+
+def resident_id(n: int) -> str:
+    """A valid 居民身份证 number (GB 11643 check digit) for the n-th test person."""
+    body = f"1201011990{1 + n % 12:02d}{1 + n % 28:02d}{n % 1000:03d}"
+    weights = [pow(2, 17 - i, 11) for i in range(17)]
+    check = "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
+    return body + check
+
+
+async def runtime_with_districts(db: str, tmp_path: Path, clock: FakeClock) -> Runtime:
+    runtime = build_runtime(Settings(data_dir=tmp_path / "data", database_url=db), clock)
+    await ensure_districts(runtime)
+    return runtime
+
+
+@pytest.fixture
+async def rt(db: str, tmp_path: Path, clock: FakeClock) -> Runtime:
+    return await runtime_with_districts(db, tmp_path, clock)
+
+
+async def make_person(
+    rt: Runtime,
+    lives_in: int,
+    declared_in: int | None = None,
+    days_ago: float = 0,
+    doc: str | None = None,
+    with_account: bool = True,
+) -> Person:
+    """A registered person with an account and a code, who declared (``days_ago``) while in
+    ``declared_in`` (their home district unless given)."""
+    n = next(_serial)
+    doc = doc or resident_id(n)
+    who = Identity("测试人", DocType.RESIDENT_ID, doc, "13800000000")
+    person = await create_person(rt, who, lookup_key(rt, who.doc_type, doc), lives_in)
+    account = None
+    if with_account:
+        account = await Account.create(
+            channel="mp", openid=f"o-{secrets.token_hex(6)}", person_id=person.id
+        )
+    await Declaration.create(
+        person_id=person.id,
+        account_id=account.id if account else None,
+        district_id=declared_in or lives_in,
+        left_city=False,
+        symptoms=[],
+        contact=False,
+        declared_at=rt.now() - timedelta(days=days_ago),
+    )
+    await redecide(rt, person, "declaration")
+    return person
+
+
+async def color_of(person: Person) -> str:
+    return (await HealthCode.get(person_id=person.id)).color
+
+
+async def test_a_high_tier_makes_residents_and_recent_visitors_orange(
+    rt: Runtime, clock: FakeClock
+) -> None:
+    residents = [await make_person(rt, BINHAI) for _ in range(3)]
+    visitor = await make_person(rt, JIZHOU, declared_in=BINHAI, days_ago=3)
+    long_ago = await make_person(rt, JIZHOU, declared_in=BINHAI, days_ago=20)
+    elsewhere = await make_person(rt, JIZHOU)
+    clock.advance(minutes=1)
+
+    changed = await set_tier(rt, None, BINHAI, "high", "聚集性疫情", batch=2)
+
+    assert (changed.tier, changed.previous, changed.tally.decided) == ("high", "low", 4)
+    assert changed.tally.changed == 4 and changed.tally.notices == 4
+    for person in [*residents, visitor]:
+        assert await color_of(person) == "orange"
+        code = await HealthCode.get(person_id=person.id)
+        assert code.reasons[0]["rule_id"] == "high_tier_presence"
+        assert "滨海新区" in code.reasons[0]["zh"]
+    assert await color_of(long_ago) == "green" and await color_of(elsewhere) == "green"
+    notices = await Notice.filter(kind="code_changed").order_by("id")
+    assert len(notices) == 4
+    assert {n.payload["new"] for n in notices} == {"orange"}
+    assert {n.payload["cause"] for n in notices} == {f"tier:{BINHAI}:high"}
+    history = await CodeChange.filter(cause=f"tier:{BINHAI}:high").count()
+    assert history == 4
+    district = await District.get(adcode=BINHAI)
+    assert district.tier == "high" and district.tier_changed_at == clock()
+
+
+async def test_the_change_and_its_re_decisions_are_audited(rt: Runtime, clock: FakeClock) -> None:
+    await make_person(rt, BINHAI)
+    clock.advance(minutes=1)
+    await set_tier(rt, None, BINHAI, "high", "note")
+    entries = await AuditEntry.filter(target=f"district:{BINHAI}").order_by("id")
+    assert [e.action for e in entries] == ["tier.change", "tier.redecided"]
+    assert entries[0].before == {"tier": "low"}
+    assert entries[0].after == {"tier": "high", "note": "note"}
+    assert entries[1].after["decided"] == 1 and entries[1].after["changed"] == 1
+
+
+async def test_lowering_the_tier_turns_them_green_again(rt: Runtime, clock: FakeClock) -> None:
+    person = await make_person(rt, BINHAI)
+    clock.advance(minutes=1)
+    await set_tier(rt, None, BINHAI, "high", "")
+    clock.advance(minutes=1)
+    changed = await set_tier(rt, None, BINHAI, "medium", "")
+    assert changed.tally.changed == 1
+    assert await color_of(person) == "green"
+    last = await Notice.filter(kind="code_changed").order_by("-id").first()
+    assert last is not None and (last.payload["old"], last.payload["new"]) == ("orange", "green")
+
+
+async def test_a_medium_tier_changes_no_colour(rt: Runtime, clock: FakeClock) -> None:
+    person = await make_person(rt, BINHAI)
+    clock.advance(minutes=1)
+    changed = await set_tier(rt, None, BINHAI, "medium", "")
+    assert changed.tally.decided == 1 and changed.tally.changed == 0
+    assert await color_of(person) == "green"
+    assert not await Notice.filter(kind="code_changed").exists()
+
+
+async def test_guardians_are_told_too_and_people_without_accounts_are_re_decided(
+    rt: Runtime, clock: FakeClock
+) -> None:
+    lone = await make_person(rt, BINHAI, with_account=False)
+    clock.advance(minutes=1)
+    changed = await set_tier(rt, None, BINHAI, "high", "")
+    assert changed.tally.changed == 1 and changed.tally.notices == 0
+    assert await color_of(lone) == "orange"
+
+
+async def test_the_same_tier_again_changes_nothing(rt: Runtime, clock: FakeClock) -> None:
+    await make_person(rt, BINHAI)
+    clock.advance(minutes=1)
+    await set_tier(rt, None, BINHAI, "high", "")
+    clock.advance(minutes=1)
+    again = await set_tier(rt, None, BINHAI, "high", "")
+    assert again.tally.decided == 0 and again.tally.notices == 0
+    assert await Notice.filter(kind="code_changed").count() == 1
+
+
+async def test_a_run_that_died_part_way_is_finished_by_resuming(
+    rt: Runtime, clock: FakeClock
+) -> None:
+    people = [await make_person(rt, BINHAI) for _ in range(5)]
+    clock.advance(minutes=1)
+    # the tier committed, then the process died after the first batch of two
+    await District.filter(adcode=BINHAI).update(tier="high", tier_changed_at=clock())
+    await redecide_many(rt, [people[0].id, people[1].id], f"tier:{BINHAI}:high")
+    clock.advance(minutes=5)
+
+    finished = await finish_unfinished(rt, batch=2)
+
+    assert finished.decided == 3 and finished.changed == 3
+    assert [await color_of(p) for p in people] == ["orange"] * 5
+    # and once finished, there is nothing left to finish
+    assert (await finish_unfinished(rt)).decided == 0
+
+
+async def test_sending_the_same_tier_again_also_resumes(rt: Runtime, clock: FakeClock) -> None:
+    people = [await make_person(rt, BINHAI) for _ in range(3)]
+    clock.advance(minutes=1)
+    await District.filter(adcode=BINHAI).update(tier="high", tier_changed_at=clock())
+    clock.advance(minutes=1)
+    resumed = await set_tier(rt, None, BINHAI, "high", "retry")
+    assert resumed.tally.decided == 3
+    assert [await color_of(p) for p in people] == ["orange"] * 3
+
+
+async def test_an_unknown_district_or_tier_is_refused_and_nothing_changes(rt: Runtime) -> None:
+    with pytest.raises(NotFound):
+        await set_tier(rt, None, 999999, "high", "")
+    with pytest.raises(InvalidInput):
+        await set_tier(rt, None, BINHAI, "severe", "")
+    assert (await District.get(adcode=BINHAI)).tier == "low"
+    assert not await AuditEntry.exists()
+
+
+async def test_batches_issue_a_bounded_number_of_queries(
+    rt: Runtime, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Set-based: the statements of a tier change grow with the batches, not with the people."""
+    for _ in range(12):
+        await make_person(rt, BINHAI)
+    clock.advance(minutes=1)
+    with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
+        await set_tier(rt, None, BINHAI, "high", "", batch=4)  # 12 people, 3 batches
+    three_batches = _statements(caplog)
+    caplog.clear()
+    for _ in range(36):
+        await make_person(rt, BINHAI)
+    clock.advance(minutes=1)
+    with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
+        changed = await set_tier(rt, None, BINHAI, "low", "", batch=48)  # 48 people, 1 batch
+    assert changed.tally.decided == 48 and changed.tally.changed == 48
+    assert 0 < _statements(caplog) < three_batches
+
+
+def _statements(caplog: pytest.LogCaptureFixture) -> int:
+    return sum(1 for r in caplog.records if r.name == "tortoise.db_client")
+
+
+async def test_codes_are_written_back_with_one_statement_per_batch(
+    rt: Runtime, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The batch write (``update_by_id``) stores every field, a null and JSON included."""
+    from bot.services.redecide_writes import update_by_id
+
+    people = [await make_person(rt, BINHAI) for _ in range(3)]
+    codes = await HealthCode.filter(person_id__in=[p.id for p in people]).order_by("id")
+    later = clock.advance(hours=1)
+    for i, code in enumerate(codes):
+        code.color, code.reasons = (
+            ("red", "orange", "green")[i],
+            [{"rule_id": f"r{i}", "zh": "原因"}],
+        )
+        code.rules_version, code.valid_until, code.decided_at = "r9", None if i else later, later
+    fields = ["color", "reasons", "rules_version", "valid_until", "decided_at"]
+    with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
+        await update_by_id(HealthCode, codes, fields)
+    assert _statements(caplog) == 1
+    stored = await HealthCode.filter(person_id__in=[p.id for p in people]).order_by("id")
+    assert [c.color for c in stored] == ["red", "orange", "green"]
+    assert [c.reasons[0]["rule_id"] for c in stored] == ["r0", "r1", "r2"]
+    assert {c.rules_version for c in stored} == {"r9"}
+    assert [c.valid_until for c in stored] == [later, None, None]
+    assert {c.decided_at for c in stored} == {later}
