@@ -97,8 +97,9 @@ async def _unlink(turn: Turn) -> str:
 
 async def _show_code(turn: Turn) -> str:
     try:
-        chosen = await accounts.current(turn.account_id)
-        view = await accounts.show_current_code(turn.rt, turn.account_id, turn.lang, turn.event)
+        chosen, view = await accounts.show_current_code(
+            turn.rt, turn.account_id, turn.lang, turn.event
+        )
     except NotFound:
         return t("code.none_yet", turn.lang)
     entry = {"relation": chosen.relation}

@@ -75,9 +75,11 @@ async def current(account_id: int) -> Current:
     return Current(await Person.get(id=account.person_id), None)
 
 
-async def show_current_code(rt: Runtime, account_id: int, lang: str, event: str) -> CodeView:
-    """The current person's code, and its image queued to follow in the chat."""
-    person = (await current(account_id)).person
-    view = await code_view(rt, person, lang)
-    await outbox.queue_code_image(rt, await Account.get(id=account_id), person, event)
-    return view
+async def show_current_code(
+    rt: Runtime, account_id: int, lang: str, event: str
+) -> tuple[Current, CodeView]:
+    """Whose code the account shows and that code, with its image queued to follow in the chat."""
+    chosen = await current(account_id)
+    view = await code_view(rt, chosen.person, lang)
+    await outbox.queue_code_image(rt, account_id, chosen.person, event)
+    return chosen, view

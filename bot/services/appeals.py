@@ -398,7 +398,7 @@ async def _queue_reply(rt: Runtime, appeal: Appeal, person: Person, resolution: 
         reply=resolution.reply,
         hotline=rt.settings.hotline,
     )
-    await outbox.queue_text(rt, account, text, f"appeal:{appeal.id}:reply")
+    await outbox.queue_text(rt, account.id, text, f"appeal:{appeal.id}:reply")
     return True
 
 

@@ -134,8 +134,8 @@ async def _queue(
     rt: Runtime, broadcast_id: int, text: str, recipients: dict[str, int], size: int
 ) -> int:
     if len(recipients) == 1:
-        account = await Account.get(id=next(iter(recipients.values())))
-        await outbox.queue_text(rt, account, text, f"broadcast:{broadcast_id}")
+        (account_id,) = recipients.values()
+        await outbox.queue_text(rt, account_id, text, f"broadcast:{broadcast_id}")
         return 0
     now = rt.now()
     notices = [

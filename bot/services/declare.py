@@ -65,7 +65,7 @@ async def file_declaration(
     )
     outcome = await redecide(rt, person, cause="declaration")
     if account.channel != MINIAPP:  # the mini-program shows the code itself; no chat to send to
-        await outbox.queue_code_image(rt, account, person, f"declaration:{declaration.id}")
+        await outbox.queue_code_image(rt, account.id, person, f"declaration:{declaration.id}")
     view = await code_view(rt, person, account.lang)
     old = outcome.old_color
     return Declared(view, old.value if old is not None and outcome.changed else None)

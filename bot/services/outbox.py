@@ -16,16 +16,16 @@ REMINDER, MASS_TEXT = "reminder", "mass_text"
 _BULK = 1000
 
 
-async def queue_code_image(rt: Runtime, account: Account, person: Person, event: str) -> None:
+async def queue_code_image(rt: Runtime, account_id: int, person: Person, event: str) -> None:
     """The code as an image message: rendered with a fresh token when it is sent."""
-    await _queue(rt, account, CODE_IMAGE, {"person": person.public_id}, f"{event}:image")
+    await _queue(rt, account_id, CODE_IMAGE, {"person": person.public_id}, f"{event}:image")
 
 
-async def queue_text(rt: Runtime, account: Account, text: str, event: str) -> None:
-    await _queue(rt, account, TEXT, {"text": text}, f"{event}:text")
+async def queue_text(rt: Runtime, account_id: int, text: str, event: str) -> None:
+    await _queue(rt, account_id, TEXT, {"text": text}, f"{event}:text")
 
 
-async def _queue(rt: Runtime, account: Account, kind: str, payload: dict, key: str) -> None:
+async def _queue(rt: Runtime, account_id: int, kind: str, payload: dict, key: str) -> None:
     now = rt.now()
     if await Notice.exists(dedupe_key=key):
         return
@@ -33,7 +33,7 @@ async def _queue(rt: Runtime, account: Account, kind: str, payload: dict, key: s
     # whole transaction roll back: the event is still queued exactly once.
     await Notice.create(
         dedupe_key=key,
-        account_id=account.id,
+        account_id=account_id,
         kind=kind,
         payload=payload,
         due_at=now,

@@ -214,10 +214,10 @@ async def test_an_expired_access_token_is_refreshed_and_the_notice_sent(
     clock: FakeClock,
 ) -> None:
     account = await Account.create(channel="mp", openid="o-a", last_message_at=clock())
-    await queue_text(rt, account, "第一条", "t1")
+    await queue_text(rt, account.id, "第一条", "t1")
     assert await send_due_notices(rt, gateway) == 1
     fake_wechat.expire_tokens()
-    await queue_text(rt, account, "第二条", "t2")
+    await queue_text(rt, account.id, "第二条", "t2")
     assert await send_due_notices(rt, gateway) == 1
     assert [c.errcode for c in fake_wechat.calls_to(CUSTOM_SEND)] == [0, 42001, 0]
     assert fake_wechat.token_requests == 2
@@ -294,7 +294,7 @@ async def test_a_minute_quota_answer_holds_the_api_back_without_spending_attempt
     configure(rt, outbox_concurrency=1)
     for n in range(3):
         account = await Account.create(channel="mp", openid=f"o-{n}", last_message_at=clock())
-        await queue_text(rt, account, f"消息{n}", f"q{n}")
+        await queue_text(rt, account.id, f"消息{n}", f"q{n}")
     fake_wechat.fail_next(CUSTOM_SEND, 45011)
     limits = ApiLimits(rate=100)
     assert await send_due_notices(rt, gateway, limits=limits) == 0
@@ -356,7 +356,7 @@ async def test_a_broken_row_does_not_hold_up_the_others(
         due_at=clock(),
         created_at=clock(),
     )
-    await queue_text(rt, account, "正常的一条", "ok")
+    await queue_text(rt, account.id, "正常的一条", "ok")
     assert await send_due_notices(rt, gateway) == 1
     rows = {n.dedupe_key: n for n in await Notice.all()}
     assert rows["bad"].status == "pending" and rows["bad"].attempts == 1
@@ -376,7 +376,7 @@ async def test_rows_not_started_before_the_lease_runs_out_go_back_at_once(
 ) -> None:
     configure(rt, outbox_lease=timedelta(0))
     account = await Account.create(channel="mp", openid="o-l", last_message_at=clock())
-    await queue_text(rt, account, "一条", "l")
+    await queue_text(rt, account.id, "一条", "l")
     assert await send_due_notices(rt, gateway) == 0
     assert fake_wechat.calls == []
     [row] = await Notice.all()
@@ -391,7 +391,7 @@ async def test_a_stopped_run_releases_what_it_had_not_started(
 ) -> None:
     account = await Account.create(channel="mp", openid="o-s", last_message_at=clock())
     for n in range(3):
-        await queue_text(rt, account, f"第{n}条", f"s{n}")
+        await queue_text(rt, account.id, f"第{n}条", f"s{n}")
     fake_wechat.delay(CUSTOM_SEND, 0.5)
     run = asyncio.create_task(send_due_notices(rt, gateway))
     while not fake_wechat.calls_to(CUSTOM_SEND):
@@ -507,7 +507,7 @@ async def test_the_real_rate_limit_slows_a_burst_down(
     configure(rt, wechat_rate_per_second=10.0, outbox_concurrency=8)
     for n in range(20):
         account = await Account.create(channel="mp", openid=f"o-r{n}", last_message_at=clock())
-        await queue_text(rt, account, f"第{n}条", f"r{n}")
+        await queue_text(rt, account.id, f"第{n}条", f"r{n}")
     started = time.perf_counter()
     assert await send_due_notices(rt, gateway) == 20
     assert time.perf_counter() - started >= 0.9  # 10 at once, then 10 at 10 a second
@@ -522,7 +522,7 @@ async def test_the_scheduled_job_drains_a_backlog_batch_after_batch(
     configure(rt, outbox_batch=10)
     for n in range(25):
         account = await Account.create(channel="mp", openid=f"o-d{n}", last_message_at=clock())
-        await queue_text(rt, account, f"第{n}条", f"d{n}")
+        await queue_text(rt, account.id, f"第{n}条", f"d{n}")
     assert await drain_outbox(rt, gateway) == 25
     assert await Notice.filter(status="sent").count() == 25
     assert await drain_outbox(rt, gateway) == 0
@@ -537,7 +537,7 @@ async def test_draining_stops_when_a_whole_batch_goes_nowhere(
     configure(rt, outbox_batch=5)
     for n in range(12):
         account = await Account.create(channel="mp", openid=f"o-n{n}", last_message_at=clock())
-        await queue_text(rt, account, f"第{n}条", f"n{n}")
+        await queue_text(rt, account.id, f"第{n}条", f"n{n}")
     fake_wechat.fail_next(CUSTOM_SEND, -1, times=None)
     assert await drain_outbox(rt, gateway) == 0
     assert (
@@ -554,7 +554,7 @@ async def test_two_senders_at_once_never_send_a_row_twice(
     configure(rt, outbox_batch=10)
     for n in range(40):
         account = await Account.create(channel="mp", openid=f"o-t{n}", last_message_at=clock())
-        await queue_text(rt, account, f"第{n}条", f"t{n}")
+        await queue_text(rt, account.id, f"第{n}条", f"t{n}")
     fake_wechat.delay(CUSTOM_SEND, 0.01)
     sent = await asyncio.gather(*(drain_outbox(rt, gateway) for _ in range(3)))
     assert sum(sent) == 40
