@@ -6,7 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.health.qr import render_png
-from bot.services.codes import CodeView, LiveToken, code_view, live_token, person_for_ticket
+from bot.services.codes import (
+    CodeView,
+    LiveToken,
+    code_of,
+    code_view,
+    live_token,
+    person_for_ticket,
+    token_for,
+)
 from bot.services.runtime import Runtime
 from models.person import Person
 
@@ -20,8 +28,9 @@ class CodeCard:
 
 async def card_for_ticket(rt: Runtime, ticket: str, lang: str) -> CodeCard:
     person = await person_for_ticket(rt, ticket)
-    live = await live_token(rt, person)
-    view = await code_view(rt, person, lang)
+    code = await code_of(person)  # once: the token and the view must show the same decision
+    live = token_for(rt, code)
+    view = await code_view(rt, person, lang, code)
     return CodeCard(view, live, render_png(live.token, live.color))
 
 

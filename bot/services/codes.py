@@ -38,10 +38,18 @@ class LiveToken:
     expires_at: datetime
 
 
-async def code_view(rt: Runtime, person: Person, lang: str) -> CodeView:
+async def code_of(person: Person) -> HealthCode:
     code = await HealthCode.get_or_none(person_id=person.id)
     if code is None:
         raise NotFound("code.none_yet")
+    return code
+
+
+async def code_view(
+    rt: Runtime, person: Person, lang: str, code: HealthCode | None = None
+) -> CodeView:
+    """What a person reads of a code; pass ``code`` when it is already loaded."""
+    code = code or await code_of(person)
     district = await District.get_or_none(adcode=person.district_id) if person.district_id else None
     return CodeView(
         person_id=person.public_id,
@@ -79,9 +87,10 @@ async def person_for_ticket(rt: Runtime, ticket: str) -> Person:
 
 async def live_token(rt: Runtime, person: Person) -> LiveToken:
     """A freshly signed token for the person's code, good for the configured lifetime."""
-    code = await HealthCode.get_or_none(person_id=person.id)
-    if code is None:
-        raise NotFound("code.none_yet")
+    return token_for(rt, await code_of(person))
+
+
+def token_for(rt: Runtime, code: HealthCode) -> LiveToken:
     now = rt.now()
     lifetime = rt.settings.token_lifetime
     token = issue_token(
