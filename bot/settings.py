@@ -7,9 +7,13 @@ in production a missing key stops the start with a sentence saying which variabl
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class SettingsError(RuntimeError):
@@ -139,33 +143,25 @@ MIN_RETENTION_DAYS = 15
 
 
 def _float(env: dict[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name} must be a number, not {raw!r}") from exc
+    return _parsed(env, name, default, float, "a number")
 
 
 def _clock_time(env: dict[str, str], name: str, default: time) -> time:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return time.fromisoformat(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name} must be a time of day like 09:00, not {raw!r}") from exc
+    return _parsed(env, name, default, time.fromisoformat, "a time of day like 09:00")
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:
+    return _parsed(env, name, default, int, "a whole number")
+
+
+def _parsed(env: dict[str, str], name: str, default: T, parse: Callable[[str], T], what: str) -> T:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        return parse(raw)
     except ValueError as exc:
-        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from exc
+        raise SettingsError(f"{name} must be {what}, not {raw!r}") from exc
 
 
 def _path(env: dict[str, str], name: str) -> Path | None:
