@@ -4,12 +4,9 @@ settings in the environment (DESIGN.md §9, §10)."""
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import secrets
 import sqlite3
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,25 +20,10 @@ from bot.keys import load_keyring, signing_key_path
 from bot.services.staff import authenticate
 from bot.settings import Settings
 from tests.support import databases
+from tests.support.cli import run_bot
 
-REPO = Path(__file__).resolve().parents[2]
 TOKEN = re.compile(r"hc_[a-z]{2}_[A-Za-z0-9_-]{20,}")
 KID = re.compile(r"kid=([0-9a-f]{16})\b")
-# Settings a developer's shell may hold; the commands under test must see only ours.
-_OURS = ("HC_", "DATABASE_URL", "WECHAT_", "MINIAPP_", "PUBLIC_BASE_URL", "HOST", "PORT")
-
-
-def run_bot(*args: str, data_dir: Path, database_url: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_OURS)}
-    env |= {"HC_DATA_DIR": str(data_dir), "DATABASE_URL": database_url}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.fixture

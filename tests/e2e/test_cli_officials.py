@@ -3,9 +3,6 @@ them: a subprocess on the same database (SQLite, and PostgreSQL when configured)
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -21,28 +18,11 @@ from models.code import HealthCode
 from models.district import District
 from models.outbox import Notice
 from tests.integration.test_tiers import BINHAI, HEPING, color_of, make_person, resident_id
+from tests.support.cli import run_bot
 
 KNOWN, UNKNOWN = resident_id(7001), resident_id(7002)
 BAD = KNOWN[:-1] + ("1" if KNOWN[-1] != "1" else "2")
 SINCE = (date.today() - timedelta(days=1)).isoformat()
-REPO = Path(__file__).resolve().parents[2]
-# Settings a developer's shell may hold; the commands under test must see only ours.
-_OURS = ("HC_", "DATABASE_URL", "WECHAT_", "MINIAPP_", "PUBLIC_BASE_URL", "HOST", "PORT")
-
-
-def run_bot(
-    *args: str, data_dir: Path, database_url: str, **extra_env: str
-) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_OURS)}
-    env |= {"HC_DATA_DIR": str(data_dir), "DATABASE_URL": database_url, **extra_env}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.fixture
