@@ -24,9 +24,10 @@ def load_data_key(settings: Settings) -> bytes:
         return _hex_key(path.read_text().strip(), str(path))
     if not settings.is_dev:
         raise SettingsError("HC_DATA_KEY is not set: 64 hex characters that seal personal data")
-    key = os.urandom(32)
-    _write_secret(path, key.hex() + "\n")
-    return key
+    _create_secret(path, os.urandom(32).hex() + "\n")
+    # Read back rather than return what we made: another process starting beside this one may
+    # have created the file first, and both must seal with the same key.
+    return _hex_key(path.read_text().strip(), str(path))
 
 
 def load_keyring(settings: Settings) -> Keyring:
@@ -34,7 +35,7 @@ def load_keyring(settings: Settings) -> Keyring:
     if not path.exists():
         if not settings.is_dev:
             raise SettingsError(f"HC_SIGNING_KEY_FILE {path} does not exist")
-        _write_secret(path, SigningKey.generate().private_bytes().hex() + "\n")
+        _create_secret(path, SigningKey.generate().private_bytes().hex() + "\n")
     keys = [SigningKey.from_private_bytes(_hex_key(line, str(path))) for line in _lines(path)]
     if not keys:
         raise SettingsError(f"the signing key file {path} is empty")
@@ -46,7 +47,7 @@ def rotate_signing_key(settings: Settings) -> SigningKey:
     path = signing_key_path(settings)
     new = SigningKey.generate()
     older = _lines(path) if path.exists() else []
-    _write_secret(path, "\n".join([new.private_bytes().hex(), *older]) + "\n")
+    _replace_secret(path, "\n".join([new.private_bytes().hex(), *older]) + "\n")
     return new
 
 
@@ -68,8 +69,32 @@ def _hex_key(text: str, where: str) -> bytes:
     return key
 
 
-def _write_secret(path: Path, text: str) -> None:
+def _create_secret(path: Path, text: str) -> None:
+    """Create ``path`` holding ``text`` unless it already exists, never half-written.
+
+    Two processes started together (a web server and the scheduler) both find the key missing.
+    The file is written whole under a private name and then hard-linked into place: the link
+    fails if the other process got there first, and a reader never sees an empty file.
+    """
+    temporary = _write_private(path, text)
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink()
+
+
+def _replace_secret(path: Path, text: str) -> None:
+    os.replace(_write_private(path, text), path)
+
+
+def _write_private(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return temporary
