@@ -38,6 +38,9 @@ class Settings:
     template_code_changed: str | None = None
     # the subscribe-message template a mini-program account's code-change notice is sent with
     miniapp_template_code_changed: str | None = None
+    # the template (official account) and subscribe template (mini-program) of an appeal's answer
+    template_appeal_reply: str | None = None
+    miniapp_template_appeal_reply: str | None = None
     # how long a mini-program session token (POST /api/miniapp/login) stays valid
     miniapp_session_lifetime: timedelta = timedelta(hours=2)
     data_key_hex: str | None = None
@@ -80,6 +83,8 @@ class Settings:
             miniapp_secret=env.get("MINIAPP_SECRET") or None,
             template_code_changed=env.get("WECHAT_TEMPLATE_CODE_CHANGED") or None,
             miniapp_template_code_changed=env.get("MINIAPP_TEMPLATE_CODE_CHANGED") or None,
+            template_appeal_reply=env.get("WECHAT_TEMPLATE_APPEAL_REPLY") or None,
+            miniapp_template_appeal_reply=env.get("MINIAPP_TEMPLATE_APPEAL_REPLY") or None,
             miniapp_session_lifetime=timedelta(
                 seconds=_int(env, "HC_MINIAPP_SESSION_SECONDS", 7200)
             ),

@@ -329,7 +329,7 @@ async def resolve_appeal(
         if resolution.decision == ACCEPT:
             color = await _correct(rt, staff, appeal, person, resolution)
         await _close(rt, staff, appeal, resolution)
-        notified = await _queue_reply(rt, appeal, person, resolution)
+        notified = await _queue_reply(rt, appeal)
         await audit.record(
             rt,
             staff.id,
@@ -383,22 +383,11 @@ async def _close(rt: Runtime, staff: StaffView, appeal: Appeal, resolution: Reso
     )
 
 
-async def _queue_reply(rt: Runtime, appeal: Appeal, person: Person, resolution: Resolution) -> bool:
-    """The official's words, framed in the filing account's language."""
-    account = await Account.get_or_none(id=appeal.account_id) if appeal.account_id else None
-    if account is None:
+async def _queue_reply(rt: Runtime, appeal: Appeal) -> bool:
+    """The answer goes to the account that filed the appeal, in its language when it is sent."""
+    if appeal.account_id is None or not await Account.exists(id=appeal.account_id):
         return False
-    lang = account.lang
-    filed = appeal.created_at.astimezone(rt.ruleset.tz).strftime("%Y-%m-%d")
-    text = t(
-        f"appeals.reply_{resolution.decision}",
-        lang,
-        name=masked_name(rt, person),
-        filed=filed,
-        reply=resolution.reply,
-        hotline=rt.settings.hotline,
-    )
-    await outbox.queue_text(rt, account.id, text, f"appeal:{appeal.id}:reply")
+    await outbox.queue_appeal_reply(rt, appeal.account_id, appeal.id)
     return True
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.services.accounts import MINIAPP
-from bot.services.outbox import CODE_CHANGED, CODE_IMAGE, MASS_TEXT, REMINDER, TEXT
+from bot.services.outbox import APPEAL_REPLY, CODE_CHANGED, CODE_IMAGE, MASS_TEXT, REMINDER, TEXT
 from bot.settings import Settings
 
 # The APIs, each with its own quota (and rate limit).
@@ -47,7 +47,7 @@ def route(
     template = _template_for(kind, settings)
     if template is not None:
         return Route(TEMPLATE, (TEMPLATE,), template)
-    if kind not in (CODE_IMAGE, TEXT, CODE_CHANGED, REMINDER):
+    if kind not in (CODE_IMAGE, TEXT, CODE_CHANGED, REMINDER, APPEAL_REPLY):
         raise Unroutable(f"unknown notice kind {kind}")
     if last_message_at is not None and now - last_message_at > SERVICE_WINDOW:
         raise Unroutable(
@@ -63,6 +63,8 @@ def _template_for(kind: str, settings: Settings) -> str | None:
         return settings.template_code_changed
     if kind == REMINDER:
         return settings.schedules.template_reminder
+    if kind == APPEAL_REPLY:
+        return settings.template_appeal_reply
     return None
 
 
@@ -70,6 +72,7 @@ def _miniapp_route(kind: str, settings: Settings) -> Route:
     templates = {
         CODE_CHANGED: (settings.miniapp_template_code_changed, "MINIAPP_TEMPLATE_CODE_CHANGED"),
         REMINDER: (settings.schedules.miniapp_template_reminder, "MINIAPP_TEMPLATE_REMINDER"),
+        APPEAL_REPLY: (settings.miniapp_template_appeal_reply, "MINIAPP_TEMPLATE_APPEAL_REPLY"),
     }
     if kind not in templates:
         raise Unroutable(f"a mini-program account receives subscribe messages only, not {kind}")

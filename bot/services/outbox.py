@@ -12,7 +12,7 @@ from models.outbox import Notice
 from models.person import Account, Guardianship, Person
 
 CODE_IMAGE, TEXT, CODE_CHANGED = "code_image", "text", "code_changed"
-REMINDER, MASS_TEXT = "reminder", "mass_text"
+REMINDER, MASS_TEXT, APPEAL_REPLY = "reminder", "mass_text", "appeal_reply"
 _BULK = 1000
 
 
@@ -23,6 +23,11 @@ async def queue_code_image(rt: Runtime, account_id: int, person: Person, event: 
 
 async def queue_text(rt: Runtime, account_id: int, text: str, event: str) -> None:
     await _queue(rt, account_id, TEXT, {"text": text}, f"{event}:text")
+
+
+async def queue_appeal_reply(rt: Runtime, account_id: int, appeal_id: int) -> None:
+    """The answer to an appeal, written from the sealed reply when it is sent."""
+    await _queue(rt, account_id, APPEAL_REPLY, {"appeal": appeal_id}, f"appeal:{appeal_id}:reply")
 
 
 async def _queue(rt: Runtime, account_id: int, kind: str, payload: dict, key: str) -> None:

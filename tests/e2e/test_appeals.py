@@ -11,6 +11,7 @@ from aiohttp.test_utils import TestClient
 from bot.appkeys import CODEC
 from bot.services.appeals import file_appeal
 from bot.services.errors import ServiceError
+from bot.services.notices_appeal import appeal_reply_message
 from bot.services.runtime import Runtime
 from bot.services.staff import add_staff
 from models.appeal import Appeal, CodeOverride
@@ -49,6 +50,13 @@ async def red_resident(client: TestClient, openid: str = "o-contact") -> WeChatU
     await user.converse("王五", "1", MOTHER, "13900000009", "1", "1", "1", "2")
     assert "红码" in await user.say("1")
     return user
+
+
+async def reply_of(rt: Runtime, appeal_id: int) -> tuple[Notice, str]:
+    """The queued answer to an appeal and the text its account will read."""
+    notice = await Notice.get(dedupe_key=f"appeal:{appeal_id}:reply").prefetch_related("account")
+    assert notice.kind == "appeal_reply" and notice.payload == {"appeal": appeal_id}
+    return notice, (await appeal_reply_message(rt, notice.payload, notice.account.lang)).text
 
 
 async def appeal(user: WeChatUser, text: str = COMPLAINT) -> str:
@@ -252,9 +260,9 @@ async def test_accept_with_a_colour_until_a_day(
     change = await CodeChange.filter(cause="appeal").get()
     assert (change.old_color, change.new_color) == ("orange", "green")
     account = await Account.get(openid="o-wuhan")
-    notice = await Notice.get(dedupe_key=f"appeal:{row.id}:reply:text")
-    assert notice.account_id == account.id and notice.kind == "text"
-    assert reply in notice.payload["text"] and "已受理" in notice.payload["text"]
+    notice, text = await reply_of(runtime, row.id)
+    assert notice.account_id == account.id
+    assert reply in text and "已受理" in text
     assert await Notice.filter(kind="code_changed", account_id=account.id).exists()
     row = await Appeal.get()
     assert (row.status, row.decision) == ("resolved", "accept") and row.resolved_by_id
@@ -290,7 +298,7 @@ async def test_accept_without_a_colour_re_decides(
     assert response.status == 200
     assert (await response.json())["color"] == "orange"
     assert not await CodeOverride.exists()
-    assert await Notice.exists(dedupe_key=f"appeal:{row.id}:reply:text")
+    assert await Notice.exists(dedupe_key=f"appeal:{row.id}:reply")
 
 
 async def test_reject_replies_and_changes_nothing(
@@ -305,8 +313,8 @@ async def test_reject_replies_and_changes_nothing(
     assert response.status == 200
     assert (await response.json())["color"] == "orange"
     assert (await HealthCode.get()).color == "orange" and not await CodeOverride.exists()
-    notice = await Notice.get(dedupe_key=f"appeal:{row.id}:reply:text")
-    assert "未予调整" in notice.payload["text"] and "居家观察14天" in notice.payload["text"]
+    _notice, text = await reply_of(runtime, row.id)
+    assert "未予调整" in text and "居家观察14天" in text
     listed = await client.get("/api/admin/appeals?status=resolved", headers=bearer(official))
     (item,) = (await listed.json())["appeals"]
     assert item["decision"] == "reject" and item["resolved_by"] == "官员乙"
@@ -391,7 +399,7 @@ async def test_an_override_cannot_lower_red(client: TestClient, official: str, c
     assert (await response.json())["error"]["code"] == "appeals.red_stays"
     # nothing of it was written
     assert (await Appeal.get()).status == "open"
-    assert not await CodeOverride.exists() and not await Notice.filter(kind="text").exists()
+    assert not await CodeOverride.exists() and not await Notice.filter(kind="appeal_reply").exists()
     assert (await HealthCode.get()).color == "red"
     assert not await AuditEntry.filter(action="appeal.resolve").exists()
 
@@ -404,12 +412,12 @@ async def test_the_reply_frame_is_in_the_residents_language(
     await appeal(user, "I finished my quarantine.")
     row = await Appeal.get()
     await resolve(client, official, row.id, {"decision": "reject", "reply": "请继续居家观察。"})
-    text = (await Notice.get(dedupe_key=f"appeal:{row.id}:reply:text")).payload["text"]
+    _notice, text = await reply_of(runtime, row.id)
     assert text.startswith("[Appeal answered]") and "请继续居家观察。" in text
 
 
 async def test_the_reply_to_a_family_appeal_reaches_the_filing_account(
-    client: TestClient, official: str
+    client: TestClient, runtime: Runtime, official: str
 ) -> None:
     parent = await registered(client, "o-parent")
     await add_family(parent, "3", "张小宝", CHILD)
@@ -420,9 +428,9 @@ async def test_the_reply_to_a_family_appeal_reaches_the_filing_account(
     (item,) = (await listed.json())["appeals"]
     assert item["filed_for_family"] is True and item["name"] == "张*宝"
     await resolve(client, official, item["id"], {"decision": "accept", "reply": "已复核"})
-    notice = await Notice.get(dedupe_key=f"appeal:{item['id']}:reply:text")
+    notice, text = await reply_of(runtime, item["id"])
     assert notice.account_id == (await Account.get(openid="o-parent")).id
-    assert "张*宝" in notice.payload["text"]
+    assert "张*宝" in text
 
 
 # --- races ------------------------------------------------------------------------------------
@@ -440,7 +448,7 @@ async def test_two_officials_answering_at_once_one_wins(
         resolve(client, other, row.id, {"decision": "accept", "reply": "乙的答复"}),
     )
     assert sorted(r.status for r in answers) == [200, 409]
-    assert await Notice.filter(dedupe_key=f"appeal:{row.id}:reply:text").count() == 1
+    assert await Notice.filter(dedupe_key=f"appeal:{row.id}:reply").count() == 1
     assert await AuditEntry.filter(action="appeal.resolve").count() == 1
 
 

@@ -16,9 +16,8 @@ from models.audit import AuditEntry
 from models.authority import FeedImport
 from models.code import HealthCode
 from models.district import District
-from models.outbox import Notice
 from models.staff import Staff
-from tests.e2e.test_appeals import appeal, orange_resident
+from tests.e2e.test_appeals import appeal, orange_resident, reply_of
 from tests.support.clock import FakeClock
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -254,7 +253,7 @@ async def test_an_appeal_is_accepted_from_the_console(
     )
     assert response.status == 303, await response.text()
     assert (await HealthCode.get()).color == "green" and await CodeOverride.exists()
-    assert "已核实" in (await Notice.get(dedupe_key=f"appeal:{row.id}:reply:text")).payload["text"]
+    assert "已核实" in (await reply_of(runtime, row.id))[1]
     html = await (await signed_in.get(response.headers["Location"])).text()
     assert f"申诉 #{row.id} 已受理" in html and "没有待处理的申诉" in html
     assert await AuditEntry.filter(action="appeal.resolve", target=f"appeal:{row.id}").exists()

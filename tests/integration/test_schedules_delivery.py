@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 
 from bot.services import delivery
+from bot.services.appeals import Resolution, file_appeal, resolve_appeal
 from bot.services.jobs_expiry import redecide_expired
 from bot.services.notices_routes import (
     CUSTOM,
@@ -26,6 +27,7 @@ from bot.services.notices_routes import (
 )
 from bot.services.outbox import queue_text
 from bot.services.runtime import Runtime
+from bot.services.staff import add_staff
 from bot.settings import Schedules, Settings
 from bot.wechat import WeChatGateway, WeChatTransientError
 from models.outbox import Notice
@@ -406,6 +408,70 @@ async def test_a_stopped_run_releases_what_it_had_not_started(
     assert rows[1].due_at == clock() and rows[2].due_at == clock()
 
 
+# --- the answer to an appeal ------------------------------------------------------------------
+
+
+async def answered_appeal(rt: Runtime, person: Person, decision: str, reply: str) -> int:  # noqa: F811
+    account = await Account.get(person_id=person.id)
+    filed = await file_appeal(rt, account.id, None, "我已解除隔离")
+    official, _token = await add_staff("官员甲", "official")
+    await resolve_appeal(rt, official, filed.id, Resolution(decision, reply))
+    return filed.id
+
+
+async def test_an_appeal_answer_reaches_a_mini_program_account_as_a_subscribe_message(
+    rt: Runtime,  # noqa: F811
+    gateway: WeChatGateway,
+    fake_wechat: FakeWeChat,
+) -> None:
+    configure(rt, miniapp_template_appeal_reply="SUB-APPEAL")
+    person = await make_person(rt, name="王小明", channel="miniapp")
+    reply = "经社区核实，您的隔离已于3月5日解除，健康码已恢复为绿码。"
+    appeal_id = await answered_appeal(rt, person, "accept", reply)
+    notice = await Notice.get(kind="appeal_reply")
+    assert notice.payload == {"appeal": appeal_id}  # the reply itself stays sealed
+    assert await send_due_notices(rt, gateway) == 1
+    [body] = fake_wechat.sent(SUBSCRIBE_SEND)
+    assert body["template_id"] == "SUB-APPEAL"
+    assert body["page"] == f"pages/code/index?person={person.public_id}&lang=zh"
+    data = {key: field["value"] for key, field in body["data"].items()}
+    assert data["thing1"] == "王*明" and data["thing2"] == "已受理"
+    assert data["thing4"] == reply[:19] + "…"
+    assert (await Notice.get(id=notice.id)).status == "sent"
+
+
+async def test_an_appeal_answer_goes_by_template_when_one_is_configured(
+    rt: Runtime,  # noqa: F811
+    gateway: WeChatGateway,
+    fake_wechat: FakeWeChat,
+    clock: FakeClock,
+) -> None:
+    configure(rt, template_appeal_reply="TPL-APPEAL")
+    person = await make_person(rt, name="Anna Smith", lang="en")
+    await Account.filter(person_id=person.id).update(last_message_at=clock() - timedelta(days=5))
+    await answered_appeal(rt, person, "reject", "请继续居家观察。")
+    assert await send_due_notices(rt, gateway) == 1
+    [body] = fake_wechat.sent(TEMPLATE_SEND)
+    assert body["template_id"] == "TPL-APPEAL" and "/c/" in body["url"]
+    data = {key: field["value"] for key, field in body["data"].items()}
+    assert data["first"] == "Your appeal has been answered"
+    assert data["keyword2"] == "not changed" and "请继续居家观察。" in data["remark"]
+
+
+async def test_without_a_template_an_appeal_answer_is_a_text_in_the_48_hour_window(
+    rt: Runtime,  # noqa: F811
+    gateway: WeChatGateway,
+    fake_wechat: FakeWeChat,
+) -> None:
+    person = await make_person(rt)
+    await answered_appeal(rt, person, "reject", "武汉返津人员需居家观察14天。")
+    assert await send_due_notices(rt, gateway) == 1
+    [body] = fake_wechat.sent(CUSTOM_SEND)
+    text = body["text"]["content"]
+    assert text.startswith("【申诉答复】您为 王*明 提交的申诉")
+    assert "未予调整" in text and "武汉返津人员需居家观察14天。" in text
+
+
 # --- the route and the rate limit, on their own -----------------------------------------------
 
 
@@ -435,6 +501,23 @@ async def test_a_stopped_run_releases_what_it_had_not_started(
         ("reminder", "miniapp", {}, None, "MINIAPP_TEMPLATE_REMINDER"),
         ("text", "miniapp", {}, 1, "subscribe messages only"),
         ("mass_text", None, {}, None, Route(MASS, (MASS,))),
+        (
+            "appeal_reply",
+            "mp",
+            {"template_appeal_reply": "A"},
+            100,
+            Route(TEMPLATE, (TEMPLATE,), "A"),
+        ),
+        ("appeal_reply", "mp", {}, 1, Route(CUSTOM, (CUSTOM,))),
+        ("appeal_reply", "mp", {}, 49, "45015"),
+        (
+            "appeal_reply",
+            "miniapp",
+            {"miniapp_template_appeal_reply": "B"},
+            None,
+            Route(SUBSCRIBE, (SUBSCRIBE,), "B"),
+        ),
+        ("appeal_reply", "miniapp", {}, None, "MINIAPP_TEMPLATE_APPEAL_REPLY"),
         ("fax", "mp", {}, 1, "unknown notice kind"),
     ],
 )
