@@ -15,6 +15,7 @@ from aiohttp import web
 from bot.appkeys import GATEWAY, RUNTIME
 from bot.health.errors import InvalidInput
 from bot.services import miniapp
+from bot.services.appeal_history import appeal_history
 from bot.services.appeals import file_appeal
 from bot.services.errors import ServiceError, Unauthorised
 from bot.services.sessions import SessionAccount, open_session, session_account
@@ -28,7 +29,7 @@ from handlers.miniapp_forms import (
     login_form,
     person_id_or_none,
 )
-from handlers.miniapp_views import appeal_json, code_json, me_json
+from handlers.miniapp_views import appeal_json, appeals_json, code_json, me_json
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/miniapp"
@@ -133,6 +134,12 @@ async def appeal(request: web.Request, account: SessionAccount) -> web.Response:
     return web.json_response(appeal_json(view), status=201)
 
 
+async def appeals(request: web.Request, account: SessionAccount) -> web.Response:
+    person_id = person_id_or_none(request.query.get("person_id"))
+    history = await appeal_history(request.app[RUNTIME], account.id, person_id)
+    return web.json_response(appeals_json(history), headers={"Cache-Control": "no-store"})
+
+
 def routes() -> list[web.RouteDef]:
     return [
         web.post(f"{PREFIX}/login", answering(login)),
@@ -140,4 +147,5 @@ def routes() -> list[web.RouteDef]:
         web.post(f"{PREFIX}/declarations", signed_in(declare)),
         web.get(f"{PREFIX}/code", signed_in(code)),
         web.post(f"{PREFIX}/appeals", signed_in(appeal)),
+        web.get(f"{PREFIX}/appeals", signed_in(appeals)),
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.services.appeal_history import AppealRecord
 from bot.services.appeals import AppealView
 from bot.services.family import Member
 from bot.services.miniapp import Me, OwnPerson, Shown
@@ -59,4 +60,21 @@ def appeal_json(view: AppealView) -> dict[str, Any]:
         "person_id": view.person_id,
         "status": view.status,
         "created_at": view.created_at.isoformat(),
+    }
+
+
+def appeals_json(history: list[AppealRecord]) -> dict[str, Any]:
+    return {"appeals": [_record_json(record) for record in history]}
+
+
+def _record_json(record: AppealRecord) -> dict[str, Any]:
+    return {
+        "appeal_id": record.id,
+        "person_id": record.person_id,
+        "text": record.text,
+        "status": record.status,
+        "decision": record.decision,
+        "reply": record.reply,
+        "created_at": record.created_at.isoformat(),
+        "resolved_at": record.resolved_at.isoformat() if record.resolved_at else None,
     }

@@ -150,6 +150,30 @@ APPEAL_FILED: Schema = {
         "created_at": MOMENT,
     },
 }
+APPEAL_RECORD: Schema = {
+    "type": "object",
+    "required": [
+        "appeal_id", "person_id", "text", "status", "decision", "reply", "created_at",
+        "resolved_at",
+    ],
+    "additionalProperties": False,
+    "properties": {
+        "appeal_id": {"type": "integer"},
+        "person_id": PERSON_ID,
+        "text": {"type": "string", "description": "what the resident wrote"},
+        "status": {"enum": ["open", "resolved"]},
+        "decision": {"enum": ["accept", "reject", None], "description": "null while open"},
+        "reply": {"type": ["string", "null"], "description": "the official's answer"},
+        "created_at": MOMENT,
+        "resolved_at": {**MOMENT, "type": ["string", "null"]},
+    },
+}  # fmt: skip
+APPEALS: Schema = {
+    "type": "object",
+    "required": ["appeals"],
+    "additionalProperties": False,
+    "properties": {"appeals": {"type": "array", "items": ref("AppealRecord"), "maxItems": 20}},
+}
 
 SCHEMAS: dict[str, Schema] = {
     "MiniappLogin": LOGIN,
@@ -161,6 +185,8 @@ SCHEMAS: dict[str, Schema] = {
     "Code": CODE,
     "Appeal": APPEAL,
     "AppealFiled": APPEAL_FILED,
+    "AppealRecord": APPEAL_RECORD,
+    "Appeals": APPEALS,
 }
 
 PATHS = {
@@ -227,6 +253,22 @@ PATHS = {
                 "201": answer("Filed.", ref("AppealFiled")),
                 **refusals(400, 401, 404, 409, 413, 422),
             },
-        }
+        },
+        "get": {
+            "tags": ["mini-program"],
+            "summary": "The account's appeals for a person, newest first, with the answers",
+            "operationId": "miniappAppeals",
+            "security": SESSION,
+            "parameters": [
+                {
+                    "name": "person_id",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string"},
+                    "description": "absent: the account's own person",
+                }
+            ],
+            "responses": {"200": answer("The appeals.", ref("Appeals")), **refusals(401, 404)},
+        },
     },
 }

@@ -98,6 +98,12 @@ class MiniappUser:
         assert got == status, answer
         return answer
 
+    async def appeals(self, person_id: str | None = None, status: int = 200) -> dict[str, Any]:
+        params = {"person_id": person_id} if person_id else {}
+        got, answer = await self.call("GET", "/appeals", params=params)
+        assert got == status, answer
+        return answer
+
 
 def refusal(answer: dict[str, Any], code: str, field: str | None = None) -> str:
     """The message of an error answer, after checking its shape, code and field."""
@@ -552,6 +558,50 @@ async def test_a_wrong_appeal_is_refused(
 
 async def test_an_appeal_needs_a_person(app_user: MiniappUser) -> None:
     refusal(await app_user.appeal({"text": "错了"}, status=404), "code.none_yet")
+    assert await app_user.appeals() == {"appeals": []}  # nothing declared, nothing appealed
+
+
+async def test_the_answer_to_an_appeal_is_read_in_the_mini_program(
+    registered: MiniappUser,
+) -> None:
+    """The pushed answer needs the resident's subscription; the list shows it regardless."""
+    client = registered.client
+    filed = await registered.appeal({"text": "我没有发热，是体温计坏了。"})
+    (pending,) = (await registered.appeals())["appeals"]
+    assert pending["status"] == "open" and pending["decision"] is None and pending["reply"] is None
+    assert pending["text"] == "我没有发热，是体温计坏了。" and pending["resolved_at"] is None
+    _staff, official = await add_staff("官员甲", "official")
+    response = await client.post(
+        f"/api/admin/appeals/{filed['appeal_id']}/resolve",
+        json={"decision": "reject", "reply": "请凭医院体温复测记录再次申诉。"},
+        headers={"Authorization": f"Bearer {official}"},
+    )
+    assert response.status == 200, await response.text()
+    (answered,) = (await registered.appeals())["appeals"]
+    assert answered["appeal_id"] == filed["appeal_id"]
+    assert (answered["status"], answered["decision"]) == ("resolved", "reject")
+    assert answered["reply"] == "请凭医院体温复测记录再次申诉。" and answered["resolved_at"]
+    notice = await Notice.get(kind="appeal_reply")
+    assert notice.payload == {"appeal": filed["appeal_id"]}  # the words stay sealed
+
+
+async def test_appeals_are_listed_per_person_and_only_the_accounts_own(
+    registered: MiniappUser, client: TestClient, fake_wechat: FakeWeChat
+) -> None:
+    child = await registered.declare(member("张小宝", CHILD, relation="child"))
+    await registered.appeal({"person_id": child["person_id"], "text": "孩子一直在家"})
+    assert (await registered.appeals())["appeals"] == []  # none for the parent's own code
+    (for_child,) = (await registered.appeals(child["person_id"]))["appeals"]
+    assert for_child["text"] == "孩子一直在家"
+    # another parent acting for the same child reads their own appeals only
+    other = MiniappUser(client, fake_wechat, "mini-other-parent")
+    await other.login()
+    await other.declare(declaration(name="李四", doc_number=MOTHER, phone="13900001111"))
+    linked = await other.declare(member("张小宝", CHILD, relation="child"))
+    assert linked["person_id"] == child["person_id"]
+    assert (await other.appeals(child["person_id"]))["appeals"] == []
+    refusal(await other.appeals("p" * 22, status=404), "family.not_found")
+    refusal(await registered.appeals("../../etc", status=404), "family.not_found")
 
 
 async def test_a_double_tap_files_twice_for_one_person(app_user: MiniappUser) -> None:
