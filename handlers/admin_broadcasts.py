@@ -1,11 +1,12 @@
-"""Officials: ``POST /api/admin/broadcasts`` ``{text, districts?}`` → ``{queued}``."""
+"""Officials: ``POST /api/admin/broadcasts`` ``{text, districts?}`` → ``{queued}``; with an
+``Idempotency-Key`` header a repeat answers 200 with the broadcast already queued."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from bot.appkeys import RUNTIME
-from bot.services.broadcasts import broadcast, parse_districts, parse_text
+from bot.services.broadcasts import broadcast, parse_districts, parse_request_key, parse_text
 from bot.services.staff import authenticate
 from handlers.auth import bearer_token
 from handlers.errors import json_body
@@ -13,11 +14,13 @@ from handlers.errors import json_body
 
 async def post_broadcast(request: web.Request) -> web.Response:
     staff = await authenticate(bearer_token(request), "official")
+    key = parse_request_key(request.headers.get("Idempotency-Key"))
     body = await json_body(request)
     text, districts = parse_text(body.get("text")), parse_districts(body.get("districts"))
-    sent = await broadcast(request.app[RUNTIME], staff, text, districts)
+    sent = await broadcast(request.app[RUNTIME], staff, text, districts, request_key=key)
     return web.json_response(
-        {"broadcast": sent.id, "queued": sent.queued, "batches": sent.batches}, status=201
+        {"broadcast": sent.id, "queued": sent.queued, "batches": sent.batches},
+        status=200 if sent.replayed else 201,
     )
 
 

@@ -26,7 +26,11 @@ class Broadcast(Model):
     text = fields.TextField()
     districts = fields.JSONField(default=list)  # adcodes; empty means everyone
     queued = fields.IntField(default=0)
+    batches = fields.IntField(default=0)
+    # the Idempotency-Key the official's client sent: a retried POST finds this row
+    request_key = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField()
 
     class Meta:
         table = "broadcast"
+        unique_together = (("staff", "request_key"),)

@@ -248,9 +248,24 @@ PATHS = {
             "Send a notice to the followers of some districts, or everyone",
             "broadcast",
             {
+                "200": answer(
+                    "Already queued under this Idempotency-Key: the same broadcast, not sent "
+                    "again.",
+                    ref("BroadcastQueued"),
+                ),
                 "201": answer("Queued.", ref("BroadcastQueued")),
-                **refusals(400, 401, 403, 413, 422),
+                **refusals(400, 401, 403, 409, 413, 422),
             },
+            parameters=[
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string", "maxLength": 64},
+                    "description": "a key of the client's choosing: a retry with the same key "
+                    "queues nothing twice",
+                }
+            ],
             requestBody=body(ref("Broadcast")),
         )
     },

@@ -7,6 +7,9 @@ mentions (question 18) often have no smartphone, so a notice about their distric
 the family who shows their code. Everyone means every follower we know, registered or not.
 Mini-program accounts are left out: the platform has no mass send for them.
 
+A client may send an ``Idempotency-Key``: the same key again (a retry after a lost answer, a
+double click) answers the broadcast already queued instead of queuing it twice.
+
 WeChat's mass send takes 2 to 10,000 openids a call: one ``mass_text`` notice per batch (no
 account: the payload lists its openids), and a lone recipient gets an ordinary ``text`` notice.
 """
@@ -15,11 +18,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Subquery
 
 from bot.health.errors import InvalidInput
 from bot.services import audit, outbox
 from bot.services.accounts import OFFICIAL_ACCOUNT
+from bot.services.errors import ServiceError
 from bot.services.outbox import MASS_TEXT
 from bot.services.runtime import Runtime
 from bot.services.staff import StaffView
@@ -32,6 +37,7 @@ from models.person import Account, Guardianship
 MASS_SEND_MIN, MASS_SEND_MAX = 2, 10_000  # WeChat's bounds for one mass-send call
 MAX_TEXT_LENGTH = 600  # a text message's content is at most 2048 bytes
 MAX_DISTRICTS = 64
+MAX_REQUEST_KEY = 64
 _ROWS_PER_INSERT = 10  # a batch row holds up to 10,000 openids: keep each statement small
 
 
@@ -40,6 +46,7 @@ class Broadcasted:
     id: int
     queued: int  # accounts the text was queued for
     batches: int  # mass-send notices written (a lone recipient's text notice counts as none)
+    replayed: bool = False  # answered from an earlier request with the same key
 
 
 def parse_text(raw: object) -> str:
@@ -75,15 +82,63 @@ def parse_districts(raw: object) -> list[int] | None:
     return sorted(set(adcodes))
 
 
+def parse_request_key(raw: str | None) -> str | None:
+    """An ``Idempotency-Key`` header: 1 to 64 visible ASCII characters, or absent."""
+    if raw is None:
+        return None
+    key = raw.strip()
+    if not (0 < len(key) <= MAX_REQUEST_KEY and key.isascii() and key.isprintable()):
+        raise InvalidInput("broadcasts.request_key", field="Idempotency-Key", max=MAX_REQUEST_KEY)
+    return key
+
+
 async def broadcast(
     rt: Runtime,
     staff: StaffView | None,
     text: str,
     districts: list[int] | None,
     batch_size: int = MASS_SEND_MAX,
+    request_key: str | None = None,
 ) -> Broadcasted:
     """Queue ``text`` for the followers of ``districts`` (``None``: everyone), in one unit of
-    work with the ``Broadcast`` row and its audit entry."""
+    work with the ``Broadcast`` row and its audit entry; once per ``request_key`` of an
+    official."""
+    if staff is None:
+        request_key = None  # a key is an official's own: nothing to scope it to
+    if request_key is not None:
+        earlier = await _earlier(staff, request_key, text, districts)
+        if earlier is not None:
+            return earlier
+    try:
+        return await _broadcast(rt, staff, text, districts, batch_size, request_key)
+    except IntegrityError:
+        # the same request twice at once: the other one's row took the key, and this whole
+        # unit of work rolled back
+        earlier = await _earlier(staff, request_key, text, districts) if request_key else None
+        if earlier is None:
+            raise
+        return earlier
+
+
+async def _earlier(
+    staff: StaffView | None, key: str, text: str, districts: list[int] | None
+) -> Broadcasted | None:
+    row = await Broadcast.get_or_none(staff_id=staff.id if staff else None, request_key=key)
+    if row is None:
+        return None
+    if row.text != text or (row.districts or None) != districts:
+        raise ServiceError("broadcasts.request_key_reused")
+    return Broadcasted(row.id, row.queued, row.batches, replayed=True)
+
+
+async def _broadcast(
+    rt: Runtime,
+    staff: StaffView | None,
+    text: str,
+    districts: list[int] | None,
+    batch_size: int,
+    request_key: str | None,
+) -> Broadcasted:
     async with UnitOfWork() as uow:
         if districts is not None:
             await _check_known(districts)
@@ -93,11 +148,12 @@ async def broadcast(
             staff_id=staff.id if staff else None,
             text=text,
             districts=districts or [],
+            request_key=request_key,
             created_at=now,
         )
         batches = await _queue(rt, row.id, text, recipients, batch_size)
-        row.queued = len(recipients)
-        await row.save(update_fields=["queued"])
+        row.queued, row.batches = len(recipients), batches
+        await row.save(update_fields=["queued", "batches"])
         after = {"districts": districts, "queued": row.queued, "batches": batches}
         await audit.record(
             rt, staff.id if staff else None, "broadcast.send", f"broadcast:{row.id}", after=after

@@ -3,10 +3,13 @@ everyone, through the outbox."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.appkeys import CODEC
+from bot.services.staff import add_staff
 from models.audit import AuditEntry, Broadcast
 from models.outbox import Notice
 from models.person import Account
@@ -119,3 +122,79 @@ async def test_nobody_to_reach_queues_nothing(client: TestClient, official: str)
     assert (await response.json())["queued"] == 0
     assert (await Broadcast.get()).queued == 0 and not await Notice.exists()
     assert await AuditEntry.filter(action="broadcast.send").exists()
+
+
+# --- a retried request --------------------------------------------------------------------------
+
+
+async def send_once(client: TestClient, token: str, body: dict, key: str):
+    headers = bearer(token) | {"Idempotency-Key": key}
+    return await client.post("/api/admin/broadcasts", json=body, headers=headers)
+
+
+async def test_a_retry_with_the_same_key_queues_nothing_twice(
+    client: TestClient,
+    official: str,  # noqa: F811
+) -> None:
+    await resident(client, "o-heping", "11010519491231002X", "1")
+    await resident(client, "o-hedong", "110105195001010012", "2")
+    body = {"text": NOTICE}
+    first = await send_once(client, official, body, "console-7f3a")
+    assert first.status == 201
+    again = await send_once(client, official, body, "console-7f3a")
+    assert again.status == 200 and await again.json() == await first.json()
+    assert await Broadcast.all().count() == 1
+    assert await Notice.filter(kind="mass_text").count() == 1
+    assert await AuditEntry.filter(action="broadcast.send").count() == 1
+    # a new key is a new broadcast, even with the same words
+    assert (await send_once(client, official, body, "console-8b21")).status == 201
+    assert await Notice.filter(kind="mass_text").count() == 2
+
+
+async def test_a_double_click_sends_once(client: TestClient, official: str) -> None:  # noqa: F811
+    await resident(client, "o-heping", "11010519491231002X", "1")
+    await resident(client, "o-hedong", "110105195001010012", "2")
+    answers = await asyncio.gather(
+        *(send_once(client, official, {"text": NOTICE}, "double-click") for _ in range(4))
+    )
+    assert sorted(answer.status for answer in answers) == [200, 200, 200, 201]
+    assert len({(await answer.json())["broadcast"] for answer in answers}) == 1
+    assert await Notice.filter(kind="mass_text").count() == 1
+
+
+async def test_a_key_is_an_officials_own(
+    client: TestClient,
+    official: str,  # noqa: F811
+) -> None:
+    await resident(client, "o-heping", "11010519491231002X", "1")
+    await resident(client, "o-hedong", "110105195001010012", "2")
+    _staff, other = await add_staff("官员丙", "official")
+    assert (await send_once(client, official, {"text": NOTICE}, "k1")).status == 201
+    assert (await send_once(client, other, {"text": NOTICE}, "k1")).status == 201
+    assert await Notice.filter(kind="mass_text").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "status", "code"),
+    [
+        ({"text": "另一条通知"}, "k1", 409, "broadcasts.request_key_reused"),
+        ({"text": NOTICE, "districts": [HEPING]}, "k1", 409, "broadcasts.request_key_reused"),
+        ({"text": NOTICE}, "x" * 65, 422, "broadcasts.request_key"),
+        ({"text": NOTICE}, "   ", 422, "broadcasts.request_key"),
+    ],
+)
+async def test_a_key_reused_or_malformed_is_refused(
+    client: TestClient,
+    official: str,  # noqa: F811
+    body: dict,
+    key: str,
+    status: int,
+    code: str,
+) -> None:
+    await resident(client, "o-heping", "11010519491231002X", "1")
+    await resident(client, "o-hedong", "110105195001010012", "2")
+    assert (await send_once(client, official, {"text": NOTICE}, "k1")).status == 201
+    response = await send_once(client, official, body, key)
+    assert response.status == status, await response.text()
+    assert (await response.json())["error"]["code"] == code
+    assert await Notice.filter(kind="mass_text").count() == 1
