@@ -8,11 +8,12 @@ from datetime import datetime
 
 from aiohttp import web
 
-from bot.appkeys import CODEC, DIALOGUES, GATEWAY, RUNTIME
+from bot.appkeys import CODEC, DIALOGUES, GATEWAY, LIMITS, RUNTIME
 from bot.conversation.store import TortoiseDialogueStore
 from bot.db import close_database, open_database
+from bot.health.throttle import KeyedRateLimit, RequestLimits
 from bot.services.districts import ensure_districts
-from bot.services.runtime import build_runtime, utc_now
+from bot.services.runtime import Runtime, build_runtime, utc_now
 from bot.settings import Settings
 from bot.wechat import MAX_BODY_BYTES, CallbackCodec, WeChatGateway
 from handlers import (
@@ -45,6 +46,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> w
     app[CODEC] = CallbackCodec(
         settings.wechat_token, settings.wechat_appid, settings.wechat_aes_key
     )
+    app[LIMITS] = _request_limits(rt)
     for module in (
         wechat,
         pages,
@@ -66,6 +68,18 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> w
     if settings.run_scheduler:
         app.cleanup_ctx.append(_scheduler)
     return app
+
+
+def _request_limits(rt: Runtime) -> RequestLimits:
+    s = rt.settings
+
+    def seconds() -> float:  # the runtime's clock, so tests can move it
+        return rt.now().timestamp()
+
+    return RequestLimits(
+        messages=KeyedRateLimit(s.messages_per_minute, s.message_burst, clock=seconds),
+        scans=KeyedRateLimit(s.scans_per_minute, s.scan_burst, clock=seconds),
+    )
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.conversation.store import DialogueStore
+from bot.health.throttle import RequestLimits
 from bot.services.runtime import Runtime
 from bot.wechat import CallbackCodec, WeChatGateway
 
@@ -12,3 +13,4 @@ RUNTIME = web.AppKey("runtime", Runtime)
 DIALOGUES = web.AppKey("dialogues", DialogueStore)
 CODEC = web.AppKey("codec", CallbackCodec)
 GATEWAY = web.AppKey("gateway", WeChatGateway)
+LIMITS = web.AppKey("limits", RequestLimits)

@@ -52,6 +52,11 @@ class Settings:
     ticket_lifetime: timedelta = timedelta(days=30)
     dialogue_idle: timedelta = timedelta(minutes=30)
     max_body_bytes: int = 64 * 1024
+    # DESIGN §7: messages a chat account may send, scans a checkpoint worker may make (0: off)
+    messages_per_minute: int = 30
+    message_burst: int = 10
+    scans_per_minute: int = 120
+    scan_burst: int = 30
     outbox_interval_seconds: float = 2.0
     run_scheduler: bool = True
     schedules: Schedules = field(default_factory=lambda: Schedules())
@@ -93,6 +98,10 @@ class Settings:
             rules_file=_path(env, "HC_RULES_FILE"),
             hotline=env.get("HC_HOTLINE", defaults.hotline),
             token_lifetime=timedelta(seconds=_int(env, "HC_TOKEN_LIFETIME_SECONDS", 120)),
+            messages_per_minute=_at_least(env, "HC_MESSAGES_PER_MINUTE", 30, 0),
+            message_burst=_at_least(env, "HC_MESSAGE_BURST", 10, 1),
+            scans_per_minute=_at_least(env, "HC_SCANS_PER_MINUTE", 120, 0),
+            scan_burst=_at_least(env, "HC_SCAN_BURST", 30, 1),
             run_scheduler=env.get("HC_RUN_SCHEDULER", "1") not in ("0", "false", "no"),
             outbox_interval_seconds=_float(env, "HC_OUTBOX_INTERVAL_SECONDS", 2.0),
             schedules=Schedules.from_env(env),
@@ -157,6 +166,13 @@ def _clock_time(env: dict[str, str], name: str, default: time) -> time:
 
 def _int(env: dict[str, str], name: str, default: int) -> int:
     return _parsed(env, name, default, int, "a whole number")
+
+
+def _at_least(env: dict[str, str], name: str, default: int, minimum: int) -> int:
+    value = _int(env, name, default)
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, not {value}")
+    return value
 
 
 def _parsed(env: dict[str, str], name: str, default: T, parse: Callable[[str], T], what: str) -> T:

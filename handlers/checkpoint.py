@@ -6,8 +6,10 @@ import re
 
 from aiohttp import web
 
-from bot.appkeys import RUNTIME
+from bot.appkeys import LIMITS, RUNTIME
 from bot.health.errors import InvalidInput
+from bot.metrics import RATE_LIMITED, SCANS
+from bot.services.errors import TooFast
 from bot.services.scan import parse_temperature, scan
 from bot.services.staff import authenticate
 from handlers.auth import bearer_token
@@ -19,6 +21,11 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 async def scan_code(request: web.Request) -> web.Response:
     staff = await authenticate(bearer_token(request), "checkpoint")
+    verdict = request.app[LIMITS].scans.take(staff.id)
+    if not verdict.allowed:
+        # a worker's token in a script, or a device stuck in a loop: not a person at a gate
+        RATE_LIMITED.labels("scans").inc()
+        raise TooFast("scan.too_fast", verdict.retry_after_seconds)
     body = await json_body(request, unchecked=frozenset({"token"}))
     token = body.get("token")
     if not isinstance(token, str) or not token:
@@ -29,6 +36,7 @@ async def scan_code(request: web.Request) -> web.Response:
         raise InvalidInput("api.wrong_type", field="place")
     temperature = parse_temperature(body.get("temperature"))
     result = await scan(request.app[RUNTIME], staff, token[:MAX_TOKEN_LENGTH], temperature, place)
+    SCANS.labels(result.verdict).inc()
     return web.json_response(
         {
             "verdict": result.verdict,

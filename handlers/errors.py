@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.health.errors import InvalidInput
-from bot.services.errors import Malformed, ServiceError
+from bot.services.errors import Malformed, ServiceError, TooFast
 from bot.texts import t
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,10 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     lang = "en" if request.headers.get("Accept-Language", "").startswith("en") else "zh"
     try:
         return await handler(request)
+    except TooFast as exc:
+        response = error_response(exc.status, exc.code, t(exc.code, lang, **exc.params))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except ServiceError as exc:
         return error_response(exc.status, exc.code, t(exc.code, lang, **exc.params))
     except InvalidInput as exc:

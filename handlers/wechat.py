@@ -9,10 +9,11 @@ import time
 
 from aiohttp import web
 
-from bot.appkeys import CODEC, DIALOGUES, RUNTIME
+from bot.appkeys import CODEC, DIALOGUES, LIMITS, RUNTIME
 from bot.conversation.inbound import Inbound
 from bot.conversation.inbox import handle
-from bot.services.accounts import OFFICIAL_ACCOUNT
+from bot.metrics import RATE_LIMITED
+from bot.services.accounts import OFFICIAL_ACCOUNT, language_of
 from bot.texts import t
 from bot.wechat import MAX_BODY_BYTES, BadCallback, Incoming, check_signature
 
@@ -44,7 +45,7 @@ async def receive(request: web.Request) -> web.Response:
     if len(body) > MAX_BODY_BYTES:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY_BYTES, actual_size=len(body))
     incoming = _parse(request, body)
-    reply = await _answer(request, incoming)
+    reply = await _answer_unless_too_fast(request, incoming)
     codec = request.app[CODEC]
     xml = codec.reply_text(
         incoming, reply, nonce=secrets.token_hex(8), timestamp=str(int(time.time()))
@@ -68,6 +69,22 @@ def _parse(request: web.Request, body: bytes) -> Incoming:
         if "signature" in exc.reason or "appid" in exc.reason:
             raise web.HTTPForbidden(text="bad signature") from exc
         raise web.HTTPBadRequest(text="not a WeChat message") from exc
+
+
+async def _answer_unless_too_fast(request: web.Request, incoming: Incoming) -> str | None:
+    """DESIGN §7: a per-account message rate. A flood is dropped unread; the first refused
+    message of a run is told how long to wait, the rest get no reply, so a flood of messages
+    does not become a flood of replies (or of database reads)."""
+    if incoming.event == "location":
+        return await _answer(request, incoming)  # the phone's own report, every few seconds
+    verdict = request.app[LIMITS].messages.take((OFFICIAL_ACCOUNT, incoming.from_user))
+    if verdict.allowed:
+        return await _answer(request, incoming)
+    RATE_LIMITED.labels("messages").inc()
+    if not verdict.first_refusal:
+        return None
+    lang = await language_of(OFFICIAL_ACCOUNT, incoming.from_user)
+    return t("dialogue.too_fast", lang, seconds=verdict.retry_after_seconds)
 
 
 async def _answer(request: web.Request, incoming: Incoming) -> str | None:

@@ -59,6 +59,10 @@ def settings(tmp_path: Path, database_url: str, fake_wechat: FakeWeChat) -> Sett
         miniapp_secret=MINIAPP_SECRET,
         wechat_api_base=fake_wechat.base_url,
         run_scheduler=False,
+        # the clock of a test stands still, so no bucket would ever refill: the limits have
+        # their own tests (test_rate_limits.py), which turn them on
+        messages_per_minute=0,
+        scans_per_minute=0,
     )
 
 

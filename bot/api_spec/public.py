@@ -114,7 +114,7 @@ PATHS = {
             "requestBody": body(ref("Scan")),
             "responses": {
                 "200": answer("What the checkpoint shows.", ref("Scanned")),
-                **refusals(400, 401, 403, 413, 422),
+                **refusals(400, 401, 403, 413, 422, 429),
             },
         }
     },

@@ -41,6 +41,7 @@ ERROR_STATUSES = {
     "409": "The request cannot be done as asked (the message says why and what to do).",
     "413": "The body is larger than the route accepts (64 KiB unless said otherwise).",
     "422": "A field is missing or wrong; `field` names it.",
+    "429": "Too many requests for this caller; `Retry-After` says how many seconds to wait.",
     "503": "A service this route depends on is unavailable; try again later.",
 }
 

@@ -47,6 +47,12 @@ def _position(rt: Runtime, account: Account) -> tuple[float, float] | None:
     return float(lat), float(lng)
 
 
+async def language_of(channel: str, openid: str) -> str:
+    """The account's language without creating or locking it ("zh" for a stranger)."""
+    lang = await Account.filter(channel=channel, openid=openid).values_list("lang", flat=True)
+    return lang[0] if lang else "zh"
+
+
 async def store_location(rt: Runtime, account_id: int, lat: float, lng: float) -> None:
     sealed = rt.sealer.seal(f"{lat:.5f},{lng:.5f}", _LOCATION)
     await Account.filter(id=account_id).update(location_sealed=sealed, located_at=rt.now())

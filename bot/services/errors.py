@@ -33,3 +33,13 @@ class Unauthorised(ServiceError):
 
 class Forbidden(ServiceError):
     status = 403
+
+
+class TooFast(ServiceError):
+    """A rate limit of DESIGN §7: try again in ``retry_after`` seconds."""
+
+    status = 429
+
+    def __init__(self, code: str, retry_after: int, **params: object) -> None:
+        super().__init__(code, seconds=retry_after, **params)
+        self.retry_after = retry_after
