@@ -1,9 +1,15 @@
 """Operations: ``GET /healthz`` and ``GET /metrics`` (Prometheus text)."""
 
+import logging
+
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from bot.services.health import database_ok
+from bot.appkeys import RUNTIME
+from bot.metrics import OUTBOX, OUTBOX_OLDEST_DUE
+from bot.services.health import database_ok, outbox_backlog
+
+log = logging.getLogger(__name__)
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -12,7 +18,15 @@ async def healthz(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "database": "ok"})
 
 
-async def metrics(_request: web.Request) -> web.Response:
+async def metrics(request: web.Request) -> web.Response:
+    try:
+        backlog = await outbox_backlog(request.app[RUNTIME].now())
+    except Exception as exc:  # the process metrics are still worth answering
+        log.warning("outbox backlog unavailable: %s", type(exc).__name__)
+    else:
+        for status, count in backlog.waiting.items():
+            OUTBOX.labels(status).set(count)
+        OUTBOX_OLDEST_DUE.set(backlog.oldest_due_seconds)
     return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 

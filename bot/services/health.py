@@ -1,6 +1,16 @@
-"""Is the service able to work: the database answers."""
+"""Is the service able to work: the database answers, and the outbox is not falling behind."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from tortoise import connections
+from tortoise.functions import Count, Min
+
+from models.outbox import Notice
+
+WAITING = ("pending", "sending")
 
 
 async def database_ok() -> bool:
@@ -9,3 +19,29 @@ async def database_ok() -> bool:
     except Exception:
         return False
     return True
+
+
+@dataclass(frozen=True)
+class Backlog:
+    waiting: dict[str, int]  # notices not yet delivered, by status
+    oldest_due_seconds: float  # how long the longest-waiting due notice has waited
+
+
+async def outbox_backlog(now: datetime) -> Backlog:
+    """Two index-range reads over (status, due_at): sent rows, however many, are not read."""
+    counts = dict.fromkeys(WAITING, 0)
+    rows = (
+        await Notice.filter(status__in=WAITING)
+        .annotate(n=Count("id"))
+        .group_by("status")
+        .values_list("status", "n")
+    )
+    counts.update(dict(rows))
+    oldest = (
+        await Notice.filter(status="pending", due_at__lte=now)
+        .annotate(first=Min("due_at"))
+        .values_list("first", flat=True)
+    )
+    first_due = oldest[0] if oldest else None
+    waited = (now - first_due).total_seconds() if first_due else 0.0
+    return Backlog(counts, max(0.0, waited))

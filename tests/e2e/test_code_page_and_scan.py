@@ -27,7 +27,8 @@ from bot.health.tokens import PREFIX, Keyring, SigningKey, issue_token, kid_of
 from bot.services.runtime import Runtime
 from bot.services.staff import add_staff
 from models.code import HealthCode
-from models.person import Person
+from models.outbox import Notice
+from models.person import Account, Person
 from models.staff import ScanLog, Staff
 from tests.e2e.test_declaration_dialogue import GREEN_ANSWERS, VALID_ID, declare
 from tests.support.clock import FakeClock
@@ -654,3 +655,26 @@ async def test_healthz_and_metrics(client: TestClient) -> None:
     assert metrics.status == 200
     assert metrics.content_type == "text/plain"
     assert "# HELP" in await metrics.text()
+
+
+async def test_metrics_show_the_outbox_backlog(client: TestClient, clock: FakeClock) -> None:
+    """What an operator alerts on: notices waiting, and for how long the oldest has waited."""
+    account = await Account.create(channel="mp", openid="o-metrics")
+    now = clock()
+    rows = [
+        ("a", "pending", now - timedelta(seconds=90)),
+        ("b", "pending", now + timedelta(seconds=30)),  # not due yet: not waiting
+        ("c", "sending", now + timedelta(seconds=60)),
+        ("d", "sent", now - timedelta(hours=5)),  # delivered long ago: not counted
+    ]
+    for key, status, due in rows:
+        await Notice.create(
+            dedupe_key=key, account=account, kind="text", status=status, due_at=due, created_at=now
+        )
+    text = await (await client.get("/metrics")).text()
+    assert 'healthcode_outbox_notices{status="pending"} 2.0' in text
+    assert 'healthcode_outbox_notices{status="sending"} 1.0' in text
+    assert "healthcode_outbox_oldest_due_seconds 90.0" in text
+    await Notice.filter(status="pending").update(status="sent")
+    text = await (await client.get("/metrics")).text()
+    assert "healthcode_outbox_oldest_due_seconds 0.0" in text
