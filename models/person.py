@@ -17,6 +17,9 @@ class Person(Model):
     district = fields.ForeignKeyField("models.District", related_name="residents", null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
+    # set by 注销 when records the law keeps (recent declarations, scans) hold the row for a
+    # while: no account, family link, code or lookup reaches it, and retention deletes it
+    erased_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "person"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 APPLY, CODE, FAMILY, SWITCH, APPEAL = "apply", "code", "family", "switch", "appeal"
-UNLINK = "unlink"
+UNLINK, ERASE = "unlink", "erase"
 CANCEL, HELP, ENGLISH, CHINESE = "cancel", "help", "english", "chinese"
 
 _WORDS = {
@@ -15,6 +15,7 @@ _WORDS = {
     "切换": SWITCH, "switch": SWITCH,
     "解除代办": UNLINK, "remove": UNLINK,
     "申诉": APPEAL, "appeal": APPEAL,
+    "注销": ERASE, "delete my data": ERASE,
     "取消": CANCEL, "cancel": CANCEL,
     "帮助": HELP, "help": HELP, "菜单": HELP, "menu": HELP, "?": HELP,
     "english": ENGLISH,

@@ -7,6 +7,7 @@ from bot.conversation import commands as cmd
 from bot.conversation.engine import advance, current_prompt, explain, start
 from bot.conversation.flows.appeal import APPEAL, appeal_answers
 from bot.conversation.flows.declare import DECLARE, FAMILY, MEMBER
+from bot.conversation.flows.erase import ERASE, erase_answers
 from bot.conversation.flows.family_menus import SWITCH, UNLINK, menu_entries, who
 from bot.conversation.inbound import Inbound
 from bot.conversation.replies import code_reply
@@ -114,6 +115,10 @@ async def _appeal(turn: Turn) -> str:
     return await start(turn, APPEAL, await appeal_answers(turn))
 
 
+async def _erase(turn: Turn) -> str:
+    return await start(turn, ERASE, await erase_answers(turn))
+
+
 async def _cancel(turn: Turn) -> str:
     if await turn.store.get(turn.account_id, turn.rt.now()) is None:
         return t("dialogue.nothing_to_cancel", turn.lang)
@@ -153,6 +158,7 @@ _COMMANDS = {
     cmd.SWITCH: _switch,
     cmd.UNLINK: _unlink,
     cmd.APPEAL: _appeal,
+    cmd.ERASE: _erase,
     cmd.CANCEL: _cancel,
     cmd.ENGLISH: _english,
     cmd.CHINESE: _chinese,

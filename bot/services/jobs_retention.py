@@ -2,6 +2,9 @@
 are deleted. A person's latest declaration stays whatever its age: it is what their code is
 decided from (declared answers hold until the next declaration, FAQ 9), and deleting it would
 change the colour behind their back. Deleting runs in batches, one short transaction each.
+
+A person erased by 注销 has no code to keep a declaration for: all their records go when old
+enough, and then the person's row itself (``bot.services.erasure``).
 """
 
 from __future__ import annotations
@@ -9,9 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from tortoise.expressions import Subquery
+
 from bot.services.runtime import Runtime
 from bot.services.uow import UnitOfWork
 from models.declaration import Declaration
+from models.person import Person
 from models.staff import ScanLog
 
 BATCH = 5000
@@ -21,11 +27,14 @@ BATCH = 5000
 class Deleted:
     declarations: int
     scans: int
+    erased_people: int = 0
 
 
 async def delete_expired_records(rt: Runtime, batch: int = BATCH) -> Deleted:
     cutoff = rt.now() - timedelta(days=rt.settings.schedules.retention_days)
-    return Deleted(await _old_declarations(cutoff, batch), await _old_scans(cutoff, batch))
+    declarations = await _old_declarations(cutoff, batch)
+    scans = await _old_scans(cutoff, batch)
+    return Deleted(declarations, scans, await _erased_people_left_bare(batch))
 
 
 async def _old_declarations(cutoff: datetime, batch: int) -> int:
@@ -49,10 +58,10 @@ async def _old_declarations(cutoff: datetime, batch: int) -> int:
 
 
 async def _latest_of(person_ids: set[int]) -> set[int]:
-    """The id of each person's latest declaration (the order decisions read them in)."""
+    """The id of each living person's latest declaration (the order decisions read them in)."""
     latest: dict[int, int] = {}
     rows = (
-        await Declaration.filter(person_id__in=person_ids)
+        await Declaration.filter(person_id__in=person_ids, person__erased_at__isnull=True)
         .order_by("person_id", "-declared_at", "-id")
         .values_list("person_id", "id")
         if person_ids
@@ -70,4 +79,25 @@ async def _old_scans(cutoff: datetime, batch: int) -> int:
         if ids:
             deleted += await ScanLog.filter(id__in=ids).delete()
         if len(ids) < batch:
+            return deleted
+
+
+async def _erased_people_left_bare(batch: int) -> int:
+    """Erased people whose last kept record has just gone: nothing holds them any more."""
+    deleted = 0
+    while True:
+        async with UnitOfWork() as uow:
+            bare = await (
+                Person.filter(erased_at__isnull=False)
+                .exclude(id__in=Subquery(Declaration.all().values("person_id")))
+                .exclude(
+                    id__in=Subquery(ScanLog.filter(person_id__isnull=False).values("person_id"))
+                )
+                .limit(batch)
+                .values_list("id", flat=True)
+            )
+            if bare:
+                deleted += await Person.filter(id__in=bare).delete()
+            uow.commit()
+        if len(bare) < batch:
             return deleted

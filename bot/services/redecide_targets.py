@@ -61,7 +61,12 @@ class DistrictTargets:
 
     async def _visitors(self) -> list[int]:
         elsewhere = Q(person__district_id__not=self.adcode) | Q(person__district_id__isnull=True)
-        query = Declaration.filter(elsewhere, district_id=self.adcode, declared_at__gte=self.since)
+        query = Declaration.filter(
+            elsewhere,
+            district_id=self.adcode,
+            declared_at__gte=self.since,
+            person__erased_at__isnull=True,  # kept for the law only: no code to decide
+        )
         if self.decided_before is not None:
             query = query.filter(person__code__decided_at__lt=self.decided_before)
         return sorted(set(await query.distinct().values_list("person_id", flat=True)))
