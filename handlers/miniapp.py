@@ -17,6 +17,7 @@ from bot.health.errors import InvalidInput
 from bot.services import miniapp
 from bot.services.appeal_history import appeal_history
 from bot.services.appeals import file_appeal
+from bot.services.erasure import erase_account
 from bot.services.errors import ServiceError, Unauthorised
 from bot.services.sessions import SessionAccount, open_session, session_account
 from bot.texts import catalogue, t
@@ -112,6 +113,13 @@ async def me(request: web.Request, account: SessionAccount) -> web.Response:
     return web.json_response(me_json(await miniapp.me(request.app[RUNTIME], account.id)))
 
 
+async def erase(request: web.Request, account: SessionAccount) -> web.Response:
+    """注销 from the mini-program: the account and its records; the session token dies with it."""
+    erased = await erase_account(request.app[RUNTIME], account.id)
+    kept_until = erased.kept_until.isoformat() if erased.kept_until else None
+    return web.json_response({"erased_people": erased.people, "kept_until": kept_until})
+
+
 async def declare(request: web.Request, account: SessionAccount) -> web.Response:
     rt = request.app[RUNTIME]
     today = rt.now().astimezone(rt.ruleset.tz).date()
@@ -144,6 +152,7 @@ def routes() -> list[web.RouteDef]:
     return [
         web.post(f"{PREFIX}/login", answering(login)),
         web.get(f"{PREFIX}/me", signed_in(me)),
+        web.delete(f"{PREFIX}/me", signed_in(erase)),
         web.post(f"{PREFIX}/declarations", signed_in(declare)),
         web.get(f"{PREFIX}/code", signed_in(code)),
         web.post(f"{PREFIX}/appeals", signed_in(appeal)),

@@ -174,6 +174,19 @@ APPEALS: Schema = {
     "additionalProperties": False,
     "properties": {"appeals": {"type": "array", "items": ref("AppealRecord"), "maxItems": 20}},
 }
+ERASED: Schema = {
+    "type": "object",
+    "required": ["erased_people", "kept_until"],
+    "additionalProperties": False,
+    "properties": {
+        "erased_people": {"type": "integer", "minimum": 0, "description": "own and family"},
+        "kept_until": {
+            "type": ["string", "null"],
+            "format": "date",
+            "description": "when the declarations and scans the law keeps are deleted",
+        },
+    },
+}
 
 SCHEMAS: dict[str, Schema] = {
     "MiniappLogin": LOGIN,
@@ -187,6 +200,7 @@ SCHEMAS: dict[str, Schema] = {
     "AppealFiled": APPEAL_FILED,
     "AppealRecord": APPEAL_RECORD,
     "Appeals": APPEALS,
+    "Erased": ERASED,
 }
 
 PATHS = {
@@ -209,7 +223,15 @@ PATHS = {
             "operationId": "miniappMe",
             "security": SESSION,
             "responses": {"200": answer("The account.", ref("Me")), **refusals(401)},
-        }
+        },
+        "delete": {
+            "tags": ["mini-program"],
+            "summary": "注销: delete the account and its records (what the law keeps waits, "
+            "unreachable, for the retention days)",
+            "operationId": "miniappErase",
+            "security": SESSION,
+            "responses": {"200": answer("Erased.", ref("Erased")), **refusals(401)},
+        },
     },
     "/api/miniapp/declarations": {
         "post": {

@@ -161,3 +161,18 @@ async def test_the_mini_program_and_the_authorities_lose_the_link(
     # registering anew, the authority's record applies at once
     await mini.declare(declaration())
     assert (await mini.code())["color"] == "red"
+
+
+async def test_a_mini_program_resident_erases_from_the_mini_program(
+    client: TestClient, fake_wechat: FakeWeChat
+) -> None:
+    mini = MiniappUser(client, fake_wechat, "mini-only")
+    await mini.login()
+    await mini.declare(declaration())
+    status, answer = await mini.call("DELETE", "/me")
+    assert status == 200 and answer["erased_people"] == 1 and answer["kept_until"]
+    assert not await Account.exists() and not await HealthCode.exists()
+    status, answer = await mini.call("GET", "/me")  # the session died with the account
+    assert status == 401 and answer["error"]["code"] == "miniapp.token_invalid"
+    await mini.login()  # the same WeChat user may come back as a stranger
+    assert (await mini.me())["person"] is None
