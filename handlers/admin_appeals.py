@@ -8,14 +8,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.appkeys import RUNTIME
-from bot.services.appeals import (
-    AppealSummary,
-    list_appeals,
-    parse_limit,
-    parse_resolution,
-    parse_status,
-    resolve_appeal,
-)
+from bot.services.appeal_answers import parse_resolution, resolve_appeal
+from bot.services.appeal_list import AppealSummary, list_appeals, parse_limit, parse_status
 from bot.services.errors import NotFound
 from bot.services.staff import authenticate
 from handlers.auth import bearer_token

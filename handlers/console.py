@@ -34,13 +34,9 @@ from bot.console import (
 from bot.console.session import LIFETIME
 from bot.health.errors import InvalidInput
 from bot.services import audit
-from bot.services.appeals import (
-    MAX_OVERRIDE_DAYS,
-    OPEN,
-    list_appeals,
-    parse_resolution,
-    resolve_appeal,
-)
+from bot.services.appeal_answers import MAX_OVERRIDE_DAYS, parse_resolution, resolve_appeal
+from bot.services.appeal_list import list_appeals
+from bot.services.appeals import OPEN
 from bot.services.errors import NotFound, ServiceError
 from bot.services.staff import StaffView, authenticate
 from bot.services.stats import recent_feed_imports, stats

@@ -11,7 +11,8 @@ from bot.console.chart import colour_chart
 from bot.console.layout import document
 from bot.health.colors import Color
 from bot.pages.code_page import ICONS, TIMEZONE
-from bot.services.appeals import MAX_REPLY_LENGTH, AppealSummary
+from bot.services.appeal_answers import MAX_REPLY_LENGTH
+from bot.services.appeal_list import AppealSummary
 from bot.services.stats import DistrictCodes, FeedImportView, Stats
 from bot.texts import t
 

@@ -13,7 +13,8 @@ from datetime import timedelta
 import pytest
 
 from bot.services import delivery
-from bot.services.appeals import Resolution, file_appeal, resolve_appeal
+from bot.services.appeal_answers import Resolution, resolve_appeal
+from bot.services.appeals import file_appeal
 from bot.services.jobs_expiry import redecide_expired
 from bot.services.notices_routes import (
     CUSTOM,
