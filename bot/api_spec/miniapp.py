@@ -21,6 +21,18 @@ OPTIONAL_PERSON_ID: Schema = {
 }
 RELATION: Schema = {"enum": ["spouse", "parent", "child"]}
 
+
+def person_query(description: str) -> Schema:
+    """The optional ``?person_id=`` that names a family member the account acts for."""
+    return {
+        "name": "person_id",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": description,
+    }
+
+
 LOGIN: Schema = {
     "type": "object",
     "required": ["code"],
@@ -252,15 +264,7 @@ PATHS = {
             "summary": "A code with a freshly signed token",
             "operationId": "miniappCode",
             "security": SESSION,
-            "parameters": [
-                {
-                    "name": "person_id",
-                    "in": "query",
-                    "required": False,
-                    "schema": {"type": "string"},
-                    "description": "absent: the account's current person",
-                }
-            ],
+            "parameters": [person_query("absent: the account's current person")],
             "responses": {"200": answer("The code.", ref("Code")), **refusals(401, 404)},
         }
     },
@@ -281,15 +285,7 @@ PATHS = {
             "summary": "The account's appeals for a person, newest first, with the answers",
             "operationId": "miniappAppeals",
             "security": SESSION,
-            "parameters": [
-                {
-                    "name": "person_id",
-                    "in": "query",
-                    "required": False,
-                    "schema": {"type": "string"},
-                    "description": "absent: the account's own person",
-                }
-            ],
+            "parameters": [person_query("absent: the account's own person")],
             "responses": {"200": answer("The appeals.", ref("Appeals")), **refusals(401, 404)},
         },
     },
