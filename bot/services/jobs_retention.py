@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tortoise.expressions import Subquery
-
 from bot.services.runtime import Runtime
 from bot.services.uow import UnitOfWork
 from models.declaration import Declaration
@@ -83,21 +81,25 @@ async def _old_scans(cutoff: datetime, batch: int) -> int:
 
 
 async def _erased_people_left_bare(batch: int) -> int:
-    """Erased people whose last kept record has just gone: nothing holds them any more."""
-    deleted = 0
+    """Erased people whose last kept record has just gone: nothing holds them any more.
+    Read from the few erased rows, never by scanning every declaration."""
+    deleted, after = 0, 0
     while True:
         async with UnitOfWork() as uow:
-            bare = await (
-                Person.filter(erased_at__isnull=False)
-                .exclude(id__in=Subquery(Declaration.all().values("person_id")))
-                .exclude(
-                    id__in=Subquery(ScanLog.filter(person_id__isnull=False).values("person_id"))
-                )
+            erased = await (
+                Person.filter(erased_at__isnull=False, id__gt=after)
+                .order_by("id")
                 .limit(batch)
                 .values_list("id", flat=True)
             )
+            held: set[int] = set()
+            for model in (Declaration, ScanLog):
+                rows = model.filter(person_id__in=erased).distinct()
+                held.update(await rows.values_list("person_id", flat=True))
+            bare = [person_id for person_id in erased if person_id not in held]
             if bare:
                 deleted += await Person.filter(id__in=bare).delete()
             uow.commit()
-        if len(bare) < batch:
+        if len(erased) < batch:
             return deleted
+        after = erased[-1]

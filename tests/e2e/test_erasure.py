@@ -82,6 +82,9 @@ async def test_a_resident_erases_their_account_and_what_the_law_keeps_waits(
     fresh = await Person.get(erased_at__isnull=True)
     assert fresh.id != person.id and await HealthCode.filter(person_id=fresh.id).exists()
 
+    # the daily retention job keeps them while the law does
+    assert (await delete_expired_records(client.app[RUNTIME])).erased_people == 0
+    assert await Person.filter(id=person.id).exists()
     # when the retention days are over, the kept records and the row itself go
     clock.advance(days=29)
     await Declaration.filter(person_id=fresh.id).update(declared_at=clock())  # still current
