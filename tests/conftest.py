@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient
+from hypothesis import settings as hypothesis_settings
 
 from bot.app import create_app
 from bot.appkeys import CODEC, GATEWAY, RUNTIME
@@ -27,6 +28,11 @@ from tests.support.clock import FakeClock
 from tests.support.wechat_user import WeChatUser
 
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+# Property tests judge behaviour, not speed (bench/ measures that): Hypothesis's default 200 ms
+# deadline fails them on a loaded CI machine for reasons unrelated to what they check.
+hypothesis_settings.register_profile("suite", deadline=None, print_blob=True)
+hypothesis_settings.load_profile("suite")
 
 
 @pytest.fixture(params=databases.BACKENDS)
