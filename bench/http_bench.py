@@ -131,6 +131,10 @@ async def run(args: argparse.Namespace, workdir: Path, stack: ExitStack) -> dict
         PUBLIC_BASE_URL=service_url,
         HC_RUN_SCHEDULER="0",
         WECHAT_API_BASE=UNREACHABLE_WECHAT,
+        # one account and one worker send thousands a second here: the per-account limits
+        # would refuse them, and the bench would time the refusal instead of the work
+        HC_MESSAGES_PER_MINUTE="0",
+        HC_SCANS_PER_MINUTE="0",
     )
 
     bare = processes.start("bare", ["-m", "bench.bare_app", str(bare_port)], os.environ, workdir)
