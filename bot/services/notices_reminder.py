@@ -11,7 +11,7 @@ from bot.services.people import masked_name
 from bot.services.runtime import Runtime
 from bot.texts import t
 from models.declaration import Declaration
-from models.person import Person
+from models.person import Guardianship, Person
 
 
 async def reminder_message(rt: Runtime, payload: dict, lang: str) -> Message:
@@ -22,14 +22,23 @@ async def reminder_message(rt: Runtime, payload: dict, lang: str) -> Message:
     last = await _last_declared(person.id)
     if last is not None and now - last < rt.settings.schedules.reminder_after:
         raise Superseded("the person has declared since the reminder was queued")
+    relation = payload.get("relation")
+    if relation is not None and not await _still_acts_for(payload.get("actor"), person):
+        raise Void("the account no longer acts for this family member")
     name = masked_name(rt, person)
+    # a family member's reminder speaks to whoever declares for them
+    words = {"name": name}
+    prefix = "notices.reminder."
+    if relation is not None:
+        words["who"] = t(f"family.relation_{relation}", lang)
+        prefix = "notices.reminder.member_"
     if last is None:
-        text = t("notices.reminder.never", lang, name=name)
+        text = t(prefix + "never", lang, **words)
         last_words = t("notices.reminder.last_never", lang)
     else:
         date = last.astimezone(rt.ruleset.tz).date().isoformat()
         days = (now - last).days
-        text = t("notices.reminder.text", lang, name=name, date=date, days=days)
+        text = t(prefix + "text", lang, date=date, days=days, **words)
         last_words = t("notices.reminder.last", lang, date=date)
     template = {
         "first": t("notices.reminder.title", lang),
@@ -46,6 +55,10 @@ async def reminder_message(rt: Runtime, payload: dict, lang: str) -> Message:
     return Message(
         text, template, subscribe, page_url(rt, person, lang), miniapp_page(rt, person, lang)
     )
+
+
+async def _still_acts_for(actor_public_id: str | None, member: Person) -> bool:
+    return await Guardianship.exists(actor__public_id=actor_public_id, member_id=member.id)
 
 
 async def _last_declared(person_id: int) -> datetime | None:

@@ -16,7 +16,7 @@ from models.code import HealthCode
 from models.declaration import Declaration
 from models.dialogue import DialogueState, ProcessedMessage
 from models.outbox import Notice
-from models.person import Account, Person
+from models.person import Account, Guardianship, Person
 from models.staff import ScanLog, Staff
 from schedules.purge import purge_chat_records
 from schedules.reminders import remind_to_declare
@@ -124,6 +124,51 @@ async def test_the_reminder_reads_well_and_is_dropped_if_the_person_declared_mea
     assert "(10 days ago)" in english and 'reply "apply"' in english
     skipped = await Notice.get(kind="reminder", account__person_id=keen.id)
     assert skipped.status == "skipped"
+
+
+async def test_family_without_an_account_are_reminded_through_who_declares_for_them(
+    rt: Runtime,  # noqa: F811
+    gateway: WeChatGateway,  # noqa: F811
+    fake_wechat: FakeWeChat,
+    clock: FakeClock,
+) -> None:
+    """FAQ 18: an elderly parent without a phone is reminded through the child who declares."""
+    child = await make_person(rt, days_ago=1, name="张三")  # declared lately: no own reminder
+    grandma = await make_person(rt, days_ago=9, name="王秀英", channel=None)
+    grandpa = await make_person(rt, days_ago=9, name="张大山")  # has an account of his own
+    for member in (grandma, grandpa):
+        await Guardianship.create(
+            actor_id=child.id, member_id=member.id, relation="parent", created_at=clock()
+        )
+    assert await remind_to_declare(rt) == 2  # grandma via the child; grandpa on his own
+    account = await account_of(child)
+    day = clock().astimezone(rt.ruleset.tz).date().isoformat()
+    notice = await Notice.get(account_id=account.id)
+    assert notice.dedupe_key == f"reminder:{day}:{account.id}:{grandma.public_id}"
+    assert notice.payload == {
+        "person": grandma.public_id,
+        "actor": child.public_id,
+        "relation": "parent",
+    }
+    assert await Notice.filter(account__person_id=grandpa.id, kind="reminder").count() == 1
+    assert await remind_to_declare(rt) == 0  # once a day
+
+    assert await send_due_notices(rt, gateway) == 2
+    texts = {body["touser"]: body["text"]["content"] for body in fake_wechat.sent(CUSTOM_SEND)}
+    last = (clock() - timedelta(days=9)).astimezone(rt.ruleset.tz).date().isoformat()
+    assert texts[account.openid] == (
+        f"【健康申报提醒】您为 王*英（父母）代办的健康申报上次是在 {last}（9 天前）。"
+        "如其健康状况或行程有变化，请回复“切换”选择 王*英，再回复“申领”更新申报。"
+    )
+
+    # removed from the family before tomorrow's reminder went out: it is not sent
+    clock.advance(days=1)
+    assert await remind_to_declare(rt) == 2
+    await Guardianship.filter(member_id=grandma.id).delete()
+    fake_wechat.calls.clear()
+    assert await send_due_notices(rt, gateway) == 1
+    dropped = await Notice.filter(account_id=account.id).order_by("-id").first()
+    assert dropped.status == "failed" and "no longer acts" in dropped.last_error
 
 
 async def test_a_reminder_by_template_and_by_subscribe_message(
