@@ -80,7 +80,9 @@ async def code_token(session: aiohttp.ClientSession, qr_url: str) -> tuple[str, 
         if response.status != 200:
             raise RuntimeError(f"GET {qr_url} answered {response.status}")
         issued_at = datetime.fromisoformat(response.headers["X-Issued-At"])
-    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    found = zxingcpp.read_barcodes(
+        Image.open(io.BytesIO(png)), formats=zxingcpp.BarcodeFormat.QRCode
+    )
     if not found:
         raise RuntimeError("the QR image did not decode")
     return found[0].text, issued_at

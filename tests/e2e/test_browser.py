@@ -10,7 +10,6 @@ shown one expires. Where Chromium or playwright cannot be installed the test ski
 from __future__ import annotations
 
 import dataclasses
-import io
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -18,9 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import zxingcpp
 from aiohttp.test_utils import TestClient
-from PIL import Image
 
 from bot.appkeys import RUNTIME
 from bot.services.runtime import utc_now
@@ -30,6 +27,7 @@ from bot.texts import t
 from tests.conftest import start_app
 from tests.e2e.test_miniapp import MiniappUser, declaration
 from tests.fakes.wechat_api import FakeWeChat
+from tests.support.qr import qr_codes
 
 try:
     from playwright.async_api import Browser, Page, async_playwright
@@ -96,7 +94,7 @@ async def phone_page(browser: Browser, url: str) -> Page:
 
 async def qr_in_screenshot(page: Page) -> str:
     shot = await page.screenshot()
-    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(shot)))
+    found = qr_codes(shot)
     assert len(found) == 1, f"{len(found)} codes in the screenshot"
     return found[0].text
 

@@ -8,7 +8,6 @@ is posted to ``/api/checkpoint/scan`` with a staff bearer token.
 from __future__ import annotations
 
 import base64
-import io
 import json
 import re
 from datetime import datetime, timedelta
@@ -16,11 +15,9 @@ from typing import Any
 
 import base45
 import pytest
-import zxingcpp
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from PIL import Image
 
 from bot.health.colors import Color
 from bot.health.tokens import PREFIX, Keyring, SigningKey, issue_token, kid_of
@@ -32,6 +29,7 @@ from models.person import Account, Person
 from models.staff import ScanLog, Staff
 from tests.e2e.test_declaration_dialogue import GREEN_ANSWERS, VALID_ID, declare
 from tests.support.clock import FakeClock
+from tests.support.qr import qr_codes
 from tests.support.wechat_user import WeChatUser
 
 SCAN = "/api/checkpoint/scan"
@@ -57,7 +55,7 @@ async def ticket_after(resident: WeChatUser, answers: list[str] = GREEN_ANSWERS)
 
 def decode_qr(png: bytes) -> str:
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
-    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    found = qr_codes(png)
     assert len(found) == 1, found
     return found[0].text
 

@@ -4,12 +4,9 @@ when name, document and phone all match; code changes are queued for mini-progra
 
 from __future__ import annotations
 
-import io
 import re
 
-import zxingcpp
 from aiohttp.test_utils import TestClient
-from PIL import Image
 
 from bot.appkeys import CODEC, RUNTIME
 from bot.health.tokens import verify_token
@@ -23,6 +20,7 @@ from tests.e2e.test_declaration_dialogue import GREEN_ANSWERS, VALID_ID, declare
 from tests.e2e.test_family import CHILD, add_family
 from tests.e2e.test_miniapp import MiniappUser, declaration, refusal
 from tests.fakes.wechat_api import FakeWeChat
+from tests.support.qr import qr_codes
 from tests.support.wechat_user import WeChatUser
 
 FEVER_ANSWERS = [*GREEN_ANSWERS[:6], "2", "1"]
@@ -49,7 +47,7 @@ async def chat_qr_token(client: TestClient, reply: str) -> str:
     ticket = LINK.search(reply)
     assert ticket, reply
     response = await client.get(f"/c/{ticket[1]}/qr.png")
-    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(await response.read())))
+    found = qr_codes(await response.read())
     return found[0].text
 
 

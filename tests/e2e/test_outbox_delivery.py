@@ -4,13 +4,10 @@ fake WeChat API on loopback."""
 
 from __future__ import annotations
 
-import io
 import secrets
 from datetime import timedelta
 
-import zxingcpp
 from aiohttp.test_utils import TestClient
-from PIL import Image
 
 from bot.appkeys import CODEC
 from bot.services import delivery
@@ -23,6 +20,7 @@ from schedules.sender import send_due_notices
 from tests.e2e.test_declaration_dialogue import GREEN_ANSWERS, declare
 from tests.fakes.wechat_api import FakeWeChat
 from tests.support.clock import FakeClock
+from tests.support.qr import qr_codes
 from tests.support.wechat_user import ACCOUNT, WeChatUser
 
 UPLOAD = "/cgi-bin/media/upload"
@@ -30,7 +28,7 @@ CUSTOM_SEND = "/cgi-bin/message/custom/send"
 
 
 def decode_qr(png: bytes) -> str:
-    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    found = qr_codes(png)
     assert len(found) == 1, found
     return found[0].text
 

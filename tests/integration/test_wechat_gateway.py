@@ -8,8 +8,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 import qrcode
-import zxingcpp
-from PIL import Image
 
 from bot.wechat import (
     WeChatGateway,
@@ -27,6 +25,7 @@ from tests.fakes.wechat_api import (
     OFFICIAL_SECRET,
     FakeWeChat,
 )
+from tests.support.qr import qr_codes
 
 OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
 CUSTOM = "/cgi-bin/message/custom/send"
@@ -78,7 +77,7 @@ async def test_an_uploaded_code_image_still_scans(
     upload = fake_wechat.media[media_id]
     assert (upload.filename, upload.content_type) == ("code.png", "image/png")
     assert fake_wechat.calls_to("/cgi-bin/media/upload")[0].query["type"] == "image"
-    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(upload.data)))
+    decoded = qr_codes(upload.data)
     assert [barcode.text for barcode in decoded] == ["HC1:EXAMPLE"]
 
 
