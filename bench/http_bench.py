@@ -5,9 +5,10 @@ Run from the repository root::
     python -m bench.http_bench [--requests 2000] [--concurrency 16] [--database-url URL]
 
 One run starts, on loopback ports, a bare aiohttp app and the real service (``python -m bot
-serve``, scheduler off, WeChat API unreachable), seeds the service through its own interfaces
-(``add-staff``, a declaration dialogue over signed WeChat messages), then loads each endpoint
-after a warm-up. The table is printed and written to ``bench/results/http-<timestamp>.json``.
+serve``, scheduler off, a stub WeChat API that answers ``jscode2session`` only), seeds the
+service through its own interfaces (``add-staff``, a declaration dialogue over signed WeChat
+messages, a mini-program login that claims the same person), then loads each endpoint after a
+warm-up. The table is printed and written to ``bench/results/http-<timestamp>.json``.
 The database defaults to a fresh SQLite file; pass a PostgreSQL URL to measure that instead.
 The load generator shares the machine with the servers, as DESIGN.md §11 asks ("one machine").
 """
@@ -30,21 +31,17 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from bench import processes
+from bench import processes, wechat_stub
 from bench.load import Endpoint, Measurement, Request, warm_up_and_measure
-from bench.seed import code_token, declare, staff_token, text_message
+from bench.seed import code_token, declare, miniapp_session, staff_token, text_message
 from bot.settings import Settings
 from bot.texts import t
 from bot.wechat import CallbackCodec
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 TOKEN_MAX_AGE_SECONDS = 100  # tokens live 120 s: fetch a new one well before a scan says expired
-UNREACHABLE_WECHAT = "http://127.0.0.1:9/"  # the discard port: nothing listens, nothing leaves
 BARE = "bare aiohttp GET /"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-NOT_MEASURED = {
-    "GET /api/miniapp/code": "the route does not exist yet (DESIGN.md §9 lists it)",
-}
 
 
 class CodeTokens:
@@ -71,6 +68,7 @@ def endpoints(
     ticket: str,
     codec: CallbackCodec,
     staff_headers: dict[str, str],
+    miniapp_headers: dict[str, str],
     tokens: CodeTokens,
 ) -> list[Endpoint]:
     run = secrets.token_hex(4)  # each run's residents are new, also on a reused database
@@ -96,12 +94,19 @@ def endpoints(
     def passes(status: int, body: bytes) -> bool:
         return status == 200 and json.loads(body).get("verdict") == "pass"
 
+    async def miniapp_code(_worker: int) -> Request:
+        return Request("GET", f"{service_url}/api/miniapp/code", headers=miniapp_headers)
+
+    def signed_code(status: int, body: bytes) -> bool:
+        return status == 200 and json.loads(body).get("token", "").startswith("HC1:")
+
     def bare(name: str) -> Endpoint:
         return Endpoint(name, lambda _w: fixed("GET", bare_url), _status_200)
 
     return [
         bare(BARE),
         Endpoint("POST /wechat (text: help)", help_message, is_help),
+        Endpoint("GET /api/miniapp/code", miniapp_code, signed_code),
         Endpoint(
             "GET /c/{ticket}/qr.png",
             lambda _w: fixed("GET", f"{service_url}/c/{ticket}/qr.png"),
@@ -119,6 +124,13 @@ def _status_200(status: int, _body: bytes) -> bool:
 
 
 async def run(args: argparse.Namespace, workdir: Path, stack: ExitStack) -> dict:
+    async with wechat_stub.running(processes.free_port()) as stub:
+        return await _run_against(args, workdir, stack, stub.base_url)
+
+
+async def _run_against(
+    args: argparse.Namespace, workdir: Path, stack: ExitStack, wechat_api: str
+) -> dict:
     bare_port, service_port = processes.free_port(), processes.free_port()
     bare_url = f"http://127.0.0.1:{bare_port}/"
     service_url = f"http://127.0.0.1:{service_port}"
@@ -130,7 +142,9 @@ async def run(args: argparse.Namespace, workdir: Path, stack: ExitStack) -> dict
         PORT=str(service_port),
         PUBLIC_BASE_URL=service_url,
         HC_RUN_SCHEDULER="0",
-        WECHAT_API_BASE=UNREACHABLE_WECHAT,
+        WECHAT_API_BASE=wechat_api,  # jscode2session only: the scheduler is off
+        MINIAPP_APPID=wechat_stub.MINIAPP_APPID,
+        MINIAPP_SECRET=wechat_stub.MINIAPP_SECRET,
         # one account and one worker send thousands a second here: the per-account limits
         # would refuse them, and the bench would time the refusal instead of the work
         HC_MESSAGES_PER_MINUTE="0",
@@ -173,20 +187,19 @@ async def _seed_and_measure(
         )
         tokens = CodeTokens(session, f"{service_url}/c/{ticket}/qr.png")
         staff_headers = {"Authorization": f"Bearer {token}"}
+        miniapp_headers = await miniapp_session(session, service_url)
         results = []
-        for endpoint in endpoints(bare_url, service_url, ticket, codec, staff_headers, tokens):
+        for endpoint in endpoints(
+            bare_url, service_url, ticket, codec, staff_headers, miniapp_headers, tokens
+        ):
             print(f"measuring {endpoint.name} …", file=sys.stderr, flush=True)
             results.append(
                 await warm_up_and_measure(session, endpoint, args.requests, args.concurrency)
             )
-        async with session.get(f"{service_url}/api/miniapp/code") as response:
-            miniapp_status = response.status
-    return report(args, database_url, results, miniapp_status)
+    return report(args, database_url, results)
 
 
-def report(
-    args: argparse.Namespace, database_url: str, results: list[Measurement], miniapp_status: int
-) -> dict:
+def report(args: argparse.Namespace, database_url: str, results: list[Measurement]) -> dict:
     bare = results[0]
     rows = [
         {
@@ -203,11 +216,6 @@ def report(
         }
         for m in results
     ]
-    not_measured = dict(NOT_MEASURED)
-    if miniapp_status != 404:
-        not_measured["GET /api/miniapp/code"] = (
-            f"the route answers {miniapp_status} now: add it to this benchmark"
-        )
     return {
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "requests": args.requests,
@@ -220,7 +228,6 @@ def report(
             "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         },
         "results": rows,
-        "not_measured": not_measured,
     }
 
 
@@ -247,8 +254,6 @@ def print_table(data: dict) -> None:
     for row in data["results"]:
         if row["first_error"]:
             print(f"  {row['endpoint']}: first unexpected answer {row['first_error']}")
-    for name, reason in data["not_measured"].items():
-        print(f"{name}: not measured — {reason}")
 
 
 def write_json(data: dict) -> Path:

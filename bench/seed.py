@@ -33,6 +33,34 @@ DECLARATION = [
 _TICKET = re.compile(r"/c/([A-Za-z0-9_-]+)")
 
 
+MINIAPP_DECLARATION = {  # the chat's resident: name, document and phone match, so one person
+    "name": "张三",
+    "doc_type": "resident_id",
+    "doc_number": "11010519491231002X",
+    "phone": "13812345678",
+    "district": 120101,
+    "left_city": False,
+    "symptoms": [],
+    "contact": False,
+}
+
+
+async def miniapp_session(session: aiohttp.ClientSession, base_url: str) -> dict[str, str]:
+    """Log a mini-program in (``wx.login``'s code through jscode2session) and claim the chat's
+    resident with the same declaration; the headers that show that person's code."""
+    login = {"code": secrets.token_hex(8)}
+    async with session.post(f"{base_url}/api/miniapp/login", json=login) as response:
+        answer = await response.json()
+        if response.status != 200:
+            raise RuntimeError(f"POST /api/miniapp/login answered {response.status}: {answer}")
+    headers = {"Authorization": f"Bearer {answer['token']}"}
+    url = f"{base_url}/api/miniapp/declarations"
+    async with session.post(url, json=MINIAPP_DECLARATION, headers=headers) as response:
+        if response.status != 201:
+            raise RuntimeError(f"POST {url} answered {response.status}: {await response.text()}")
+    return headers
+
+
 def staff_token(add_staff_output: str) -> str:
     """The token from `python -m bot add-staff`: the line `token (shown once …): <token>`."""
     for line in add_staff_output.splitlines():
