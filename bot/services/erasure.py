@@ -18,7 +18,7 @@ Everything is one unit of work with its audit entry: an erasure is whole or not 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from tortoise.expressions import Q
 from tortoise.functions import Max
@@ -141,13 +141,5 @@ async def _last_kept_record(people: list[int]) -> dict[int, datetime]:
         )
         for person_id, latest in rows:
             if latest is not None:
-                latest = _aware(latest)
                 last[person_id] = max(latest, last.get(person_id, latest))
     return last
-
-
-def _aware(moment: datetime | str) -> datetime:
-    # an aggregate comes back as text, without its offset, on SQLite: stored as UTC
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
