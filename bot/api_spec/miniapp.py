@@ -195,7 +195,7 @@ ERASED: Schema = {
         "kept_until": {
             "type": ["string", "null"],
             "format": "date",
-            "description": "when the declarations and scans the law keeps are deleted",
+            "description": "the last day the declarations and scans the law keeps are kept",
         },
     },
 }

@@ -52,8 +52,8 @@ async def test_a_resident_erases_their_account_and_what_the_law_keeps_waits(
     done = await resident.say("1")
     kept_until = (clock() + timedelta(days=28)).astimezone(client.app[RUNTIME].ruleset.tz).date()
     assert done == (
-        "已注销，您的账号和个人信息已删除。按规定保留的申报和扫码记录将于 "
-        f"{kept_until.isoformat()} 删除。感谢您的使用。"
+        "已注销，您的账号和个人信息已删除。按规定保留的申报和扫码记录保留至 "
+        f"{kept_until.isoformat()}，之后自动删除。感谢您的使用。"
     )
 
     # gone at once
