@@ -16,15 +16,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import json
 import logging
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
+from bench.results import write_result
 from bench.seed_residents import analyze, open_bench_database, resident_id, seed
-from bench.tier_change import RESULTS_DIR, reset_postgres
+from bench.tier_change import reset_postgres
 from bot.db import close_database, is_postgres
 from bot.services.feed_files import read_feed
 from bot.services.feeds import import_feed
@@ -100,10 +100,7 @@ async def main(args: argparse.Namespace) -> None:
             f"{r['records_per_second']}/s (created {r['created']}, unchanged {r['unchanged']}, "
             f"matched {r['matched']}, re-decided {r['redecided']}, notices {r['notices']})"
         )
-    RESULTS_DIR.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    out = RESULTS_DIR / f"feed-import-{row['backend']}-{stamp}.json"
-    out.write_text(json.dumps(row, indent=2))
+    out = write_result(f"feed-import-{row['backend']}", row)
     print(f"written to {out}")
 
 

@@ -33,12 +33,12 @@ import aiohttp
 
 from bench import processes, wechat_stub
 from bench.load import Endpoint, Measurement, Request, warm_up_and_measure
+from bench.results import write_result
 from bench.seed import code_token, declare, miniapp_session, staff_token, text_message
 from bot.settings import Settings
 from bot.texts import t
 from bot.wechat import CallbackCodec
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 TOKEN_MAX_AGE_SECONDS = 100  # tokens live 120 s: fetch a new one well before a scan says expired
 BARE = "bare aiohttp GET /"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -256,14 +256,6 @@ def print_table(data: dict) -> None:
             print(f"  {row['endpoint']}: first unexpected answer {row['first_error']}")
 
 
-def write_json(data: dict) -> Path:
-    RESULTS_DIR.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = RESULTS_DIR / f"http-{stamp}.json"
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-    return path
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000, help="per endpoint (default 2000)")
@@ -277,7 +269,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="hc-bench-") as tmp, ExitStack() as stack:
         data = asyncio.run(run(args, Path(tmp), stack))
     print_table(data)
-    print(f"\nwritten to {write_json(data)}")
+    print(f"\nwritten to {write_result('http', data)}")
     return 0
 
 

@@ -20,18 +20,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import json
 import logging
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
 
 from bench import processes, wechat_stub
+from bench.results import write_result
 from bench.seed_residents import analyze, open_bench_database, seed
-from bench.tier_change import RESULTS_DIR, reset_postgres
+from bench.tier_change import reset_postgres
 from bot.db import close_database, is_postgres
 from bot.services.outbox import TEXT
 from bot.services.runtime import Runtime
@@ -167,10 +166,7 @@ async def main(args: argparse.Namespace) -> None:
         f"  the stub received {row['delivered_to_stub']}, rows marked sent "
         f"{row['rows_marked_sent']}"
     )
-    RESULTS_DIR.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    out = RESULTS_DIR / f"dispatch-{row['backend']}-{stamp}.json"
-    out.write_text(json.dumps(row, indent=2))
+    out = write_result(f"dispatch-{row['backend']}", row)
     print(f"written to {out}")
 
 

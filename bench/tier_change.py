@@ -16,22 +16,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 
+from bench.results import write_result
 from bench.seed_residents import analyze, open_bench_database, seed
 from bot.db import close_database, is_postgres
 from bot.services.tiers import set_tier
 from models.code import HealthCode
 from models.outbox import Notice
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 DISTRICT, ELSEWHERE = 120116, 120119
 
 
@@ -88,10 +86,9 @@ async def main(args: argparse.Namespace) -> None:
     )
     for row in rows:
         print(_line(row))
-    RESULTS_DIR.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    out = RESULTS_DIR / f"tier-change-{backend}-{stamp}.json"
-    out.write_text(json.dumps({"backend": backend, "batch": args.batch, "runs": rows}, indent=2))
+    out = write_result(
+        f"tier-change-{backend}", {"backend": backend, "batch": args.batch, "runs": rows}
+    )
     print(f"written to {out}")
 
 
