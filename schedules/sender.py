@@ -129,7 +129,11 @@ async def send_one(rt: Runtime, gateway: WeChatGateway, limits: ApiLimits, item:
     except Superseded as exc:
         await delivery.mark_skipped(rt, item.id, f"superseded: {exc}")
         return SKIPPED
-    except (Unroutable, Void, NotFound, DoesNotExist) as exc:
+    except Void as exc:
+        # what it was about is gone (a person erased, a family link removed): nothing failed
+        await delivery.mark_skipped(rt, item.id, f"void: {exc}")
+        return SKIPPED
+    except (Unroutable, NotFound, DoesNotExist) as exc:
         log.warning("notice %s cannot be delivered: %s", item.id, exc)
         await delivery.mark_failed(rt, item.id, str(exc) or type(exc).__name__)
         return FAILED
