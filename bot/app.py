@@ -8,7 +8,8 @@ from datetime import datetime
 
 from aiohttp import web
 
-from bot.appkeys import CODEC, DIALOGUES, GATEWAY, LIMITS, RUNTIME
+from bot.appkeys import BACKGROUND, CODEC, DIALOGUES, GATEWAY, LIMITS, RUNTIME
+from bot.background import BackgroundWork
 from bot.conversation.store import TortoiseDialogueStore
 from bot.db import close_database, open_database
 from bot.health.throttle import KeyedRateLimit, RequestLimits
@@ -47,6 +48,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> w
         settings.wechat_token, settings.wechat_appid, settings.wechat_aes_key
     )
     app[LIMITS] = _request_limits(rt)
+    app[BACKGROUND] = BackgroundWork()
     for module in (
         wechat,
         pages,
@@ -64,6 +66,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> w
     ):
         app.add_routes(module.routes())
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_background_work)  # after the database: stopped before it closes
     app.cleanup_ctx.append(_wechat_gateway)
     if settings.run_scheduler:
         app.cleanup_ctx.append(_scheduler)
@@ -80,6 +83,11 @@ def _request_limits(rt: Runtime) -> RequestLimits:
         messages=KeyedRateLimit(s.messages_per_minute, s.message_burst, clock=seconds),
         scans=KeyedRateLimit(s.scans_per_minute, s.scan_burst, clock=seconds),
     )
+
+
+async def _background_work(app: web.Application) -> AsyncIterator[None]:
+    yield
+    await app[BACKGROUND].stop()
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:

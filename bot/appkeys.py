@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.background import BackgroundWork
 from bot.conversation.store import DialogueStore
 from bot.health.throttle import RequestLimits
 from bot.services.runtime import Runtime
@@ -14,3 +15,4 @@ DIALOGUES = web.AppKey("dialogues", DialogueStore)
 CODEC = web.AppKey("codec", CallbackCodec)
 GATEWAY = web.AppKey("gateway", WeChatGateway)
 LIMITS = web.AppKey("limits", RequestLimits)
+BACKGROUND = web.AppKey("background", BackgroundWork)

@@ -57,6 +57,8 @@ class Settings:
     message_burst: int = 10
     scans_per_minute: int = 120
     scan_burst: int = 30
+    # a tier change touching more people than this is re-decided in the background (202)
+    tier_wait_people: int = 20_000
     outbox_interval_seconds: float = 2.0
     run_scheduler: bool = True
     schedules: Schedules = field(default_factory=lambda: Schedules())
@@ -102,6 +104,7 @@ class Settings:
             message_burst=_at_least(env, "HC_MESSAGE_BURST", 10, 1),
             scans_per_minute=_at_least(env, "HC_SCANS_PER_MINUTE", 120, 0),
             scan_burst=_at_least(env, "HC_SCAN_BURST", 30, 1),
+            tier_wait_people=_at_least(env, "HC_TIER_WAIT_PEOPLE", 20_000, 0),
             run_scheduler=env.get("HC_RUN_SCHEDULER", "1") not in ("0", "false", "no"),
             outbox_interval_seconds=_float(env, "HC_OUTBOX_INTERVAL_SECONDS", 2.0),
             schedules=Schedules.from_env(env),

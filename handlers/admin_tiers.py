@@ -1,38 +1,95 @@
-"""Officials: ``PUT /api/admin/districts/{adcode}/tier`` publishes a district's risk tier."""
+"""Officials: ``PUT /api/admin/districts/{adcode}/tier`` publishes a district's risk tier;
+``GET`` the same path tells how far the re-decision has got.
+
+The tier takes effect at once. The people it touches are re-decided while the request waits
+when they are few (200, with the counts); past ``HC_TIER_WAIT_PEOPLE`` the answer is 202 and
+the work goes on in the background, batch after batch, until ``remaining`` reaches 0.
+"""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from bot.appkeys import RUNTIME
+from bot.appkeys import BACKGROUND, RUNTIME
 from bot.services.errors import NotFound
-from bot.services.staff import authenticate
-from bot.services.tiers import parse_note, parse_tier, set_tier
+from bot.services.redecide import Tally
+from bot.services.staff import StaffView, authenticate
+from bot.services.tiers import (
+    Published,
+    parse_note,
+    parse_tier,
+    publish_tier,
+    redecide_published,
+    tier_progress,
+)
 from handlers.auth import bearer_token
 from handlers.errors import json_body
 
 
+async def publish_and_redecide(
+    request: web.Request, staff: StaffView, adcode: int, tier: str, note: str
+) -> tuple[Published, Tally | None]:
+    """Publish the tier; re-decide now (the tally) or in the background (None)."""
+    rt = request.app[RUNTIME]
+    published = await publish_tier(rt, staff, adcode, tier, note)
+    if published.pending <= rt.settings.tier_wait_people:
+        return published, await redecide_published(rt, published)
+    work = redecide_published(rt, published)
+    request.app[BACKGROUND].start(work, name=f"tier:{adcode}:{published.district.tier}")
+    return published, None
+
+
 async def put_tier(request: web.Request) -> web.Response:
     staff = await authenticate(bearer_token(request), "official")
-    raw = request.match_info["adcode"]
-    if not (raw.isascii() and raw.isdigit() and len(raw) == 6):
-        raise NotFound("tiers.unknown_district", adcode=raw[:12])
+    adcode = _adcode(request)
     body = await json_body(request)
     tier, note = parse_tier(body.get("tier")), parse_note(body.get("note"))
-    changed = await set_tier(request.app[RUNTIME], staff, int(raw), tier, note)
+    published, tally = await publish_and_redecide(request, staff, adcode, tier, note)
+    district = published.district
+    answer = {
+        "district": district.adcode,
+        "name": district.name,
+        "tier": district.tier,
+        "previous": published.previous,
+        "affected": published.pending,
+    }
+    if tally is None:
+        return web.json_response({**answer, "status": "running"}, status=202)
     return web.json_response(
         {
-            "district": changed.adcode,
-            "name": changed.name,
-            "tier": changed.tier,
-            "previous": changed.previous,
-            "affected": changed.tally.decided,
-            "changed": changed.tally.changed,
-            "notices": changed.tally.notices,
-            "seconds": round(changed.tally.seconds, 3),
+            **answer,
+            "status": "done",
+            "affected": tally.decided,
+            "changed": tally.changed,
+            "notices": tally.notices,
+            "seconds": round(tally.seconds, 3),
         }
     )
 
 
+async def get_tier(request: web.Request) -> web.Response:
+    await authenticate(bearer_token(request), "official")
+    progress = await tier_progress(request.app[RUNTIME], _adcode(request))
+    changed_at = progress.changed_at.isoformat() if progress.changed_at else None
+    return web.json_response(
+        {
+            "district": progress.adcode,
+            "name": progress.name,
+            "tier": progress.tier,
+            "changed_at": changed_at,
+            "remaining": progress.remaining,
+            "status": "running" if progress.remaining else "done",
+        }
+    )
+
+
+def _adcode(request: web.Request) -> int:
+    raw = request.match_info["adcode"]
+    if not (raw.isascii() and raw.isdigit() and len(raw) == 6):
+        raise NotFound("tiers.unknown_district", adcode=raw[:12])
+    return int(raw)
+
+
 def routes() -> list[web.RouteDef]:
-    return [web.put("/api/admin/districts/{adcode}/tier", put_tier)]
+    path = "/api/admin/districts/{adcode}/tier"
+    return [web.put(path, put_tier), web.get(path, get_tier)]

@@ -40,8 +40,9 @@ from bot.services.appeals import OPEN
 from bot.services.errors import NotFound, ServiceError
 from bot.services.staff import StaffView, authenticate
 from bot.services.stats import recent_feed_imports, stats
-from bot.services.tiers import parse_note, parse_tier, set_tier
+from bot.services.tiers import parse_note, parse_tier
 from bot.texts import LANGUAGES, t
+from handlers.admin_tiers import publish_and_redecide
 
 SESSION_COOKIE, LOGIN_COOKIE = "hc_console", "hc_console_login"
 COOKIE_PATH = "/console"
@@ -205,13 +206,13 @@ def _notice(request: web.Request, found, lang: str) -> str | None:
     q = request.query
     number = {k: v for k in ("d", "n", "a") if (v := q.get(k, "")).isascii() and v.isdigit()}
     done = q.get("done")
-    if done == "tier" and "d" in number:
+    if done in ("tier", "tier_running") and "d" in number:
         district = next((d for d in found.districts if str(d.adcode) == number["d"]), None)
         if district is not None and district.tier:
             name = district.name_en if lang == "en" else district.name
             tier = t(f"code.tier_{district.tier}", lang)
             return t(
-                "console.done_tier", lang, district=name, tier=tier, affected=number.get("n", 0)
+                f"console.done_{done}", lang, district=name, tier=tier, affected=number.get("n", 0)
             )
     if done in ("accept", "reject") and "a" in number:
         return t(f"console.done_{done}", lang, id=number["a"])
@@ -248,8 +249,11 @@ async def change_tier(request: web.Request) -> web.StreamResponse:
         if not (raw.isascii() and raw.isdigit() and len(raw) == 6):
             raise NotFound("tiers.unknown_district", adcode=raw[:12])
         tier, note = parse_tier(form.get("tier")), parse_note(form.get("note"))
-        changed = await set_tier(req.app[RUNTIME], staff, int(raw), tier, note)
-        query = f"done=tier&d={changed.adcode}&n={changed.tally.decided}"
+        published, tally = await publish_and_redecide(req, staff, int(raw), tier, note)
+        if tally is None:
+            query = f"done=tier_running&d={published.district.adcode}&n={published.pending}"
+        else:
+            query = f"done=tier&d={published.district.adcode}&n={tally.decided}"
         return f"/console?{query}" + ("&lang=en" if lang == "en" else "") + "#districts"
 
     return await _act(request, lang, action)

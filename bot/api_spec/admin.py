@@ -22,7 +22,9 @@ SET_TIER: Schema = {
 }
 TIER_SET: Schema = {
     "type": "object",
-    "required": ["district", "name", "tier", "previous", "affected", "changed", "notices"],
+    "required": [
+        "district", "name", "tier", "previous", "affected", "changed", "notices", "status",
+    ],
     "properties": {
         "district": {"type": "integer"},
         "name": {"type": "string"},
@@ -32,6 +34,31 @@ TIER_SET: Schema = {
         "changed": COUNT,
         "notices": COUNT,
         "seconds": {"type": "number", "minimum": 0},
+        "status": {"const": "done"},
+    },
+}  # fmt: skip
+TIER_RUNNING: Schema = {
+    "type": "object",
+    "required": ["district", "name", "tier", "previous", "affected", "status"],
+    "properties": {
+        "district": {"type": "integer"},
+        "name": {"type": "string"},
+        "tier": TIER,
+        "previous": TIER,
+        "affected": {**COUNT, "description": "people to re-decide"},
+        "status": {"const": "running"},
+    },
+}
+TIER_PROGRESS: Schema = {
+    "type": "object",
+    "required": ["district", "name", "tier", "changed_at", "remaining", "status"],
+    "properties": {
+        "district": {"type": "integer"},
+        "name": {"type": "string"},
+        "tier": TIER,
+        "changed_at": {"type": ["string", "null"], "format": "date-time"},
+        "remaining": {**COUNT, "description": "people still decided before the change"},
+        "status": {"enum": ["running", "done"]},
     },
 }
 FEED: Schema = {
@@ -192,6 +219,8 @@ STATS: Schema = {
 SCHEMAS: dict[str, Schema] = {
     "SetTier": SET_TIER,
     "TierSet": TIER_SET,
+    "TierRunning": TIER_RUNNING,
+    "TierProgress": TIER_PROGRESS,
     "Feed": FEED,
     "FeedImported": FEED_IMPORTED,
     "Broadcast": BROADCAST,
@@ -215,20 +244,31 @@ def _operation(summary: str, operation_id: str, responses: dict, **extra: object
     }
 
 
+ADCODE = {"name": "adcode", "in": "path", "required": True, "schema": {"type": "integer"}}
+
 PATHS = {
     "/api/admin/districts/{adcode}/tier": {
         "put": _operation(
             "Publish a district's risk tier; everyone it touches is re-decided and told",
             "setTier",
             {
-                "200": answer("Published.", ref("TierSet")),
+                "200": answer("Published, and everyone re-decided.", ref("TierSet")),
+                "202": answer(
+                    "Published; more people than HC_TIER_WAIT_PEOPLE are being re-decided in "
+                    "the background (GET this path for progress).",
+                    ref("TierRunning"),
+                ),
                 **refusals(400, 401, 403, 404, 413, 422),
             },
-            parameters=[
-                {"name": "adcode", "in": "path", "required": True, "schema": {"type": "integer"}}
-            ],
+            parameters=[ADCODE],
             requestBody=body(ref("SetTier")),
-        )
+        ),
+        "get": _operation(
+            "The district's tier and how many people are still to be re-decided under it",
+            "tierProgress",
+            {"200": answer("The progress.", ref("TierProgress")), **refusals(401, 403, 404)},
+            parameters=[ADCODE],
+        ),
     },
     "/api/admin/feeds": {
         "post": _operation(

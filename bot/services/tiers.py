@@ -1,16 +1,18 @@
 """Officials publish a district's risk tier; everyone whose colour can depend on it is
 re-decided and told (DESIGN.md §9, §11).
 
-The tier and its audit entry commit first; the people follow in batches, each batch one
-transaction with its notices (why, and how a run that died is finished: ``bot.services.redecide``).
-The official's request waits for the last batch, to answer how many were affected; a client
-that gives up early does not stop the work (aiohttp does not cancel a handler on disconnect).
+The tier and its audit entry commit first (``publish_tier``); the people follow in batches,
+each batch one transaction with its notices (``redecide_published``; why, and how a run that
+died is finished: ``bot.services.redecide``). A small district is re-decided while the
+official's request waits; a large one in the background, its progress read with
+``tier_progress`` (the people still decided before the change).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.health.errors import InvalidInput
 from bot.health.rules import TIERS
@@ -28,12 +30,32 @@ MAX_NOTE = 200
 
 
 @dataclass(frozen=True)
+class Published:
+    """A tier that took effect; its people are still to be re-decided."""
+
+    district: District
+    staff_id: int | None
+    previous: str
+    resume: bool  # the same tier again: finish a change whose run died part-way
+    pending: int  # people whose colour can depend on the tier, still to re-decide
+
+
+@dataclass(frozen=True)
 class TierChanged:
     adcode: int
     name: str
     tier: str
     previous: str
     tally: Tally
+
+
+@dataclass(frozen=True)
+class TierProgress:
+    adcode: int
+    name: str
+    tier: str
+    changed_at: datetime | None
+    remaining: int  # people still decided before the change: 0 when the work is done
 
 
 def parse_tier(raw: object) -> str:
@@ -55,10 +77,20 @@ def parse_note(raw: object) -> str:
 async def set_tier(
     rt: Runtime, staff: StaffView | None, adcode: int, tier: str, note: str, batch: int = BATCH
 ) -> TierChanged:
-    """Publish ``tier`` for the district and re-decide everyone it can touch.
+    """Publish ``tier`` for the district and re-decide everyone it can touch, waiting for it."""
+    published = await publish_tier(rt, staff, adcode, tier, note)
+    tally = await redecide_published(rt, published, batch)
+    district = published.district
+    return TierChanged(district.adcode, district.name, district.tier, published.previous, tally)
+
+
+async def publish_tier(
+    rt: Runtime, staff: StaffView | None, adcode: int, tier: str, note: str
+) -> Published:
+    """The tier and its audit entry, committed on their own: the job's mark.
 
     The same tier sent again changes nothing, except that it finishes a change whose run died
-    part-way: it re-decides only the people still decided before the change."""
+    part-way: only the people still decided before the change are then counted and visited."""
     tier = parse_tier(tier)
     async with UnitOfWork() as uow:
         district = await District.filter(adcode=adcode).select_for_update().first()
@@ -68,9 +100,10 @@ async def set_tier(
         if tier != previous or district.tier_changed_at is None:
             district.tier, district.tier_changed_at = tier, rt.now()
             await district.save(update_fields=["tier", "tier_changed_at"])
+        staff_id = staff.id if staff else None
         await audit.record(
             rt,
-            staff.id if staff else None,
+            staff_id,
             "tier.change",
             f"district:{adcode}",
             before={"tier": previous},
@@ -78,26 +111,57 @@ async def set_tier(
         )
         uow.commit()
     resume = tier == previous
-    tally = await redecide_district(rt, district, batch, resume=resume)
+    pending = await _targets(rt, district, resume).count()
+    return Published(district, staff_id, previous, resume, pending)
+
+
+async def redecide_published(rt: Runtime, published: Published, batch: int = BATCH) -> Tally:
+    """Re-decide the people of a published tier in batches, then record what was done."""
+    district = published.district
+    tally = await redecide_district(
+        rt, district, batch, resume=published.resume, total=published.pending
+    )
     async with UnitOfWork() as uow:
-        after = {"tier": tier, "resumed": resume, **tally.as_dict()}
+        after = {"tier": district.tier, "resumed": published.resume, **tally.as_dict()}
         await audit.record(
-            rt, staff.id if staff else None, "tier.redecided", f"district:{adcode}", after=after
+            rt, published.staff_id, "tier.redecided", f"district:{district.adcode}", after=after
         )
         uow.commit()
-    return TierChanged(adcode, district.name, tier, previous, tally)
+    return tally
 
 
-async def redecide_district(
-    rt: Runtime, district: District, batch: int = BATCH, resume: bool = False
-) -> Tally:
-    """Everyone the district's tier can touch (``resume``: only those not reached yet)."""
-    targets = DistrictTargets(
+async def tier_progress(rt: Runtime, adcode: int) -> TierProgress:
+    district = await District.get_or_none(adcode=adcode)
+    if district is None:
+        raise NotFound("tiers.unknown_district", adcode=adcode)
+    remaining = 0
+    if district.tier_changed_at is not None:
+        remaining = await _targets(rt, district, resume=True).count()
+    return TierProgress(
+        district.adcode, district.name, district.tier, district.tier_changed_at, remaining
+    )
+
+
+def _targets(rt: Runtime, district: District, resume: bool) -> DistrictTargets:
+    return DistrictTargets(
         district.adcode,
         since=presence_cutoff(rt.now()),
         decided_before=district.tier_changed_at if resume else None,
     )
-    total = await targets.count()
+
+
+async def redecide_district(
+    rt: Runtime,
+    district: District,
+    batch: int = BATCH,
+    resume: bool = False,
+    total: int | None = None,
+) -> Tally:
+    """Everyone the district's tier can touch (``resume``: only those not reached yet);
+    ``total``, when the caller has counted them already, for the progress log."""
+    targets = _targets(rt, district, resume)
+    if total is None:
+        total = await targets.count()
     cause = f"tier:{district.adcode}:{district.tier}"
     log.info("%s: %d people to re-decide in batches of %d", cause, total, batch)
     return await redecide_in_batches(rt, targets.batches(batch), cause, total)

@@ -3,16 +3,23 @@ refusals, the residents re-decided and told, and the audit trail."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+
 import pytest
 from aiohttp.test_utils import TestClient
 
+from bot.appkeys import BACKGROUND, CODEC
 from bot.services.staff import add_staff
+from bot.settings import Settings
 from models.audit import AuditEntry
 from models.code import HealthCode
 from models.district import District
 from models.outbox import Notice
 from models.person import Account
+from tests.conftest import start_app
 from tests.e2e.test_declaration_dialogue import GREEN_ANSWERS, declare
+from tests.integration.test_tiers import resident_id
 from tests.support.clock import FakeClock
 from tests.support.wechat_user import WeChatUser
 
@@ -118,3 +125,63 @@ async def test_a_body_that_is_not_json_is_400_and_a_long_note_422(
     )
     assert long_note.status == 422
     assert (await long_note.json())["error"]["field"] == "note"
+
+
+# --- a large district: re-decided in the background -------------------------------------------
+
+
+@pytest.fixture
+async def patient(aiohttp_client, settings: Settings, clock: FakeClock) -> TestClient:
+    """An app that re-decides in the background as soon as more than one person is touched."""
+    return await start_app(aiohttp_client, dataclasses.replace(settings, tier_wait_people=1), clock)
+
+
+async def progress(client: TestClient, token: str) -> dict:
+    response = await client.get(tier_url(HEPING), headers=bearer(token))
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
+async def test_a_large_change_answers_202_and_finishes_in_the_background(
+    patient: TestClient, clock: FakeClock
+) -> None:
+    residents = [WeChatUser(patient, patient.app[CODEC], f"o-heping-{n}") for n in range(3)]
+    for n, resident in enumerate(residents):
+        answers = [GREEN_ANSWERS[0], "1", resident_id(n), *GREEN_ANSWERS[3:]]
+        assert "绿码" in await declare(resident, answers)
+    _staff, token = await add_staff("官员乙", "official")
+    clock.advance(minutes=1)
+
+    response = await patient.put(
+        tier_url(HEPING), json={"tier": "high", "note": "聚集性疫情"}, headers=bearer(token)
+    )
+    assert response.status == 202, await response.text()
+    body = await response.json()
+    assert (body["status"], body["affected"], body["tier"]) == ("running", 3, "high")
+    assert (await District.get(adcode=HEPING)).tier == "high"  # in force at once
+
+    for _ in range(200):  # the background task runs on this loop: give it turns
+        if (await progress(patient, token))["remaining"] == 0:
+            break
+        await asyncio.sleep(0.01)
+    done = await progress(patient, token)
+    assert done["status"] == "done" and done["changed_at"] is not None
+    assert await HealthCode.filter(color="orange").count() == 3
+    assert await Notice.filter(kind="code_changed").count() == 3
+    redecided = await AuditEntry.get(action="tier.redecided", target=f"district:{HEPING}")
+    assert redecided.after["decided"] == 3 and redecided.staff_id is not None
+    assert len(patient.app[BACKGROUND]) == 0
+
+
+async def test_progress_of_a_district_never_changed_and_the_refusals(
+    client: TestClient, official: str
+) -> None:
+    untouched = await progress(client, official)
+    assert untouched["changed_at"] is None and untouched["remaining"] == 0
+    assert untouched["tier"] == "medium" and untouched["status"] == "done"
+    assert (await client.get(tier_url(HEPING))).status == 401
+    _staff, checkpoint = await add_staff("检查员甲", "checkpoint")
+    assert (await client.get(tier_url(HEPING), headers=bearer(checkpoint))).status == 403
+    for adcode in ("999999", "abc", "1201011"):
+        missing = await client.get(tier_url(adcode), headers=bearer(official))
+        assert missing.status == 404

@@ -3,22 +3,29 @@ two actions (a district's tier, an appeal's answer)."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import re
 from datetime import timedelta
 
 import pytest
 from aiohttp.test_utils import TestClient
 
+from bot.appkeys import CODEC
 from bot.services.runtime import Runtime
 from bot.services.staff import add_staff
+from bot.settings import Settings
 from models.appeal import Appeal, CodeOverride
 from models.audit import AuditEntry
 from models.authority import FeedImport
 from models.code import HealthCode
 from models.district import District
 from models.staff import Staff
+from tests.conftest import start_app
 from tests.e2e.test_appeals import appeal, orange_resident, reply_of
+from tests.e2e.test_declaration_dialogue import GREEN_ANSWERS, declare
 from tests.support.clock import FakeClock
+from tests.support.wechat_user import WeChatUser
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -190,6 +197,29 @@ async def test_a_tier_is_changed_from_the_console(signed_in: TestClient) -> None
     assert entry.after == {"tier": "high", "note": "新增确诊病例"} and entry.staff_id
     html = await (await signed_in.get(response.headers["Location"])).text()
     assert "和平区 已调整为高风险" in html
+
+
+async def test_a_large_tier_change_from_the_console_goes_on_in_the_background(
+    aiohttp_client, settings: Settings, clock: FakeClock
+) -> None:
+    app = await start_app(aiohttp_client, dataclasses.replace(settings, tier_wait_people=0), clock)
+    resident = WeChatUser(app, app.app[CODEC], "o-heping")
+    await declare(resident, GREEN_ANSWERS)
+    _staff, token = await add_staff("官员乙", "official")
+    assert (await sign_in(app, token)).status == 303
+    _html, csrf = await dashboard(app)
+    response = await post_form(
+        app, "/console/districts/120101/tier", {"csrf": csrf, "tier": "high", "note": "聚集"}
+    )
+    assert response.status == 303
+    assert response.headers["Location"].startswith("/console?done=tier_running&d=120101&n=1")
+    html = await (await app.get(response.headers["Location"])).text()
+    assert "和平区 已调整为高风险" in html and "正在后台分批重新判定" in html
+    for _ in range(200):
+        if await HealthCode.filter(color="orange").exists():
+            break
+        await asyncio.sleep(0.01)
+    assert await HealthCode.filter(color="orange").count() == 1
 
 
 @pytest.mark.parametrize(
