@@ -122,6 +122,9 @@ class Schedules:
     wechat_rate_per_second: float = 20.0  # per WeChat API, to spare the account's quota
     redecide_interval_seconds: float = 60.0
     purge_interval_seconds: float = 600.0
+    # tier changes whose work stopped part-way: looked for this often, finished when this old
+    tier_resume_interval_seconds: float = 300.0
+    tier_resume_after: timedelta = timedelta(minutes=30)
     reminder_time: time = time(9, 0)  # local time (Asia/Shanghai)
     reminder_after: timedelta = timedelta(days=7)
     retention_days: int = 28
@@ -145,6 +148,8 @@ class Schedules:
             wechat_rate_per_second=_float(env, "HC_WECHAT_RATE_PER_SECOND", 20.0),
             redecide_interval_seconds=_float(env, "HC_REDECIDE_INTERVAL_SECONDS", 60.0),
             purge_interval_seconds=_float(env, "HC_PURGE_INTERVAL_SECONDS", 600.0),
+            tier_resume_interval_seconds=_float(env, "HC_TIER_RESUME_SECONDS", 300.0),
+            tier_resume_after=timedelta(minutes=_int(env, "HC_TIER_RESUME_AFTER_MINUTES", 30)),
             reminder_time=_clock_time(env, "HC_REMINDER_TIME", d.reminder_time),
             reminder_after=timedelta(days=_int(env, "HC_REMINDER_AFTER_DAYS", 7)),
             retention_days=retention_days,

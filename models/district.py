@@ -12,6 +12,9 @@ class District(Model):
     lng = fields.FloatField()
     tier = fields.CharField(max_length=8, default="low")
     tier_changed_at = fields.DatetimeField(null=True)
+    # when everyone the last change touched had been re-decided: a change whose work stopped
+    # part-way (the process died) has none, or an older one, and the scheduler finishes it
+    tier_done_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "district"

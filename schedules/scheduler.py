@@ -28,6 +28,7 @@ from schedules.ratelimit import ApiLimits
 from schedules.reminders import remind_to_declare
 from schedules.retention import apply_retention
 from schedules.sender import drain_outbox
+from schedules.tier_changes import finish_tier_changes
 
 log = logging.getLogger(__name__)
 REMINDER_GRACE = timedelta(hours=1)
@@ -110,6 +111,7 @@ def build_scheduler(
     every(drain_outbox, rt.settings.outbox_interval_seconds, gateway, limits)
     every(redecide_expired_codes, s.redecide_interval_seconds)
     every(purge_chat_records, s.purge_interval_seconds)
+    every(finish_tier_changes, s.tier_resume_interval_seconds)
     daily(remind_to_declare, s.reminder_time, REMINDER_GRACE)
     daily(apply_retention, s.retention_time, RETENTION_GRACE)
     return scheduler

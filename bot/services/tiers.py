@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.health.errors import InvalidInput
 from bot.health.rules import TIERS
@@ -122,12 +122,20 @@ async def redecide_published(rt: Runtime, published: Published, batch: int = BAT
         rt, district, batch, resume=published.resume, total=published.pending
     )
     async with UnitOfWork() as uow:
+        await _mark_done(rt, district)
         after = {"tier": district.tier, "resumed": published.resume, **tally.as_dict()}
         await audit.record(
             rt, published.staff_id, "tier.redecided", f"district:{district.adcode}", after=after
         )
         uow.commit()
     return tally
+
+
+async def _mark_done(rt: Runtime, district: District) -> None:
+    """Everyone the change touched is re-decided; unless a newer change has moved the mark."""
+    await District.filter(adcode=district.adcode, tier_changed_at=district.tier_changed_at).update(
+        tier_done_at=rt.now()
+    )
 
 
 async def tier_progress(rt: Runtime, adcode: int) -> TierProgress:
@@ -169,7 +177,22 @@ async def redecide_district(
 
 async def finish_unfinished(rt: Runtime, batch: int = BATCH) -> Tally:
     """Finish every tier change a process left part-done (``python -m bot redecide``)."""
+    return await _finish(rt, await District.filter(tier_changed_at__isnull=False), batch)
+
+
+async def finish_stalled(rt: Runtime, grace: timedelta, batch: int = BATCH) -> Tally:
+    """The scheduler's part: finish the changes whose work stopped part-way, those marked more
+    than ``grace`` ago and never recorded as done. The grace leaves a change being worked on
+    to the process doing it (a million people take about five minutes)."""
+    cutoff = rt.now() - grace
+    changed = await District.filter(tier_changed_at__isnull=False, tier_changed_at__lt=cutoff)
+    stalled = [d for d in changed if d.tier_done_at is None or d.tier_done_at < d.tier_changed_at]
+    return await _finish(rt, stalled, batch)
+
+
+async def _finish(rt: Runtime, districts: list[District], batch: int) -> Tally:
     tally = Tally()
-    for district in await District.filter(tier_changed_at__isnull=False).order_by("adcode"):
+    for district in sorted(districts, key=lambda d: d.adcode):
         tally.add(await redecide_district(rt, district, batch, resume=True))
+        await _mark_done(rt, district)
     return tally.finish()

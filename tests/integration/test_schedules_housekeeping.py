@@ -222,6 +222,7 @@ async def test_the_scheduler_has_every_job_with_its_policy(
         "drain_outbox",
         "redecide_expired_codes",
         "purge_chat_records",
+        "finish_tier_changes",
         "remind_to_declare",
         "apply_retention",
     }
@@ -231,6 +232,7 @@ async def test_the_scheduler_has_every_job_with_its_policy(
         "drain_outbox": 2,
         "redecide_expired_codes": 60,
         "purge_chat_records": 600,
+        "finish_tier_changes": 300,
         "remind_to_declare": 3600,
         "apply_retention": 6 * 3600,
     }

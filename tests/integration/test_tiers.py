@@ -26,6 +26,7 @@ from models.declaration import Declaration
 from models.district import District
 from models.outbox import Notice
 from models.person import Account, Person
+from schedules.tier_changes import finish_tier_changes
 from tests.support.clock import FakeClock
 
 BINHAI, JIZHOU, HEPING = 120116, 120119, 120101  # low, low, medium in March 2020
@@ -184,6 +185,45 @@ async def test_a_run_that_died_part_way_is_finished_by_resuming(
     assert [await color_of(p) for p in people] == ["orange"] * 5
     # and once finished, there is nothing left to finish
     assert (await finish_unfinished(rt)).decided == 0
+
+
+async def test_the_scheduler_finishes_a_change_whose_run_died_once_it_is_old_enough(
+    rt: Runtime, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    people = [await make_person(rt, BINHAI) for _ in range(3)]
+    fresh = await make_person(rt, JIZHOU)
+    clock.advance(minutes=1)
+    # a change to Binhai died before its first batch; Jizhou's is being worked on right now
+    await District.filter(adcode=BINHAI).update(tier="high", tier_changed_at=clock())
+    clock.advance(minutes=31)
+    await District.filter(adcode=JIZHOU).update(tier="high", tier_changed_at=clock())
+    caplog.set_level("INFO", logger="schedules.tier_changes")
+
+    done = await finish_tier_changes(rt)  # the default grace: 30 minutes
+
+    assert done.decided == 3 and done.notices == 3
+    assert [await color_of(p) for p in people] == ["orange"] * 3
+    assert await color_of(fresh) == "green"  # left to the process working on it
+    assert "stalled tier changes: 3 people re-decided, 3 changed colour" in caplog.text
+    binhai = await District.get(adcode=BINHAI)
+    assert binhai.tier_done_at == clock()
+    # Binhai is done: later runs leave it alone
+    clock.advance(minutes=60)
+    jizhou_later = await finish_tier_changes(rt)
+    assert jizhou_later.decided == 1  # old enough now, and never marked done
+    assert (await finish_tier_changes(rt)).decided == 0
+
+
+async def test_a_change_finished_in_the_request_is_marked_done(
+    rt: Runtime, clock: FakeClock
+) -> None:
+    await make_person(rt, BINHAI)
+    clock.advance(minutes=1)
+    await set_tier(rt, None, BINHAI, "high", "")
+    district = await District.get(adcode=BINHAI)
+    assert district.tier_done_at == clock() and district.tier_changed_at == clock()
+    clock.advance(hours=2)
+    assert (await finish_tier_changes(rt)).decided == 0
 
 
 async def test_sending_the_same_tier_again_also_resumes(rt: Runtime, clock: FakeClock) -> None:

@@ -1,0 +1,28 @@
+"""Migration operations of our own, for what Tortoise 1.1.9's get wrong (DESIGN.md §14).
+
+Kept outside ``models/migrations/`` so the migration loader does not take this module for a
+migration.
+"""
+
+from __future__ import annotations
+
+from tortoise.migrations import operations as ops
+
+
+class AddNullableColumn(ops.AddField):
+    """AddField, whose undo on SQLite is a plain ``DROP COLUMN`` (SQLite 3.35+).
+
+    Tortoise undoes an AddField on SQLite by rebuilding the table, and the rebuild drops an
+    index under a name it never had (``no such index``). For a nullable column in no index
+    and no constraint, dropping the column alone is exact.
+    """
+
+    def __init__(self, *, table: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.table = table
+
+    async def database_backward(self, app_label, old_state, new_state, state_editor=None):
+        if state_editor is not None and state_editor.DIALECT == "sqlite":
+            await state_editor._run_sql(f'ALTER TABLE "{self.table}" DROP COLUMN "{self.name}"')
+            return
+        await super().database_backward(app_label, old_state, new_state, state_editor)
