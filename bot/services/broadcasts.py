@@ -29,12 +29,12 @@ from bot.services.outbox import MASS_TEXT
 from bot.services.runtime import Runtime
 from bot.services.staff import StaffView
 from bot.services.uow import UnitOfWork
+from bot.wechat.payloads import MASS_SEND_MAX, mass_batches
 from models.audit import Broadcast
 from models.district import District
 from models.outbox import Notice
 from models.person import Account, Guardianship
 
-MASS_SEND_MIN, MASS_SEND_MAX = 2, 10_000  # WeChat's bounds for one mass-send call
 MAX_TEXT_LENGTH = 600  # a text message's content is at most 2048 bytes
 MAX_DISTRICTS = 64
 MAX_REQUEST_KEY = 64
@@ -208,14 +208,3 @@ async def _queue(
     for start in range(0, len(notices), _ROWS_PER_INSERT):
         await Notice.bulk_create(notices[start : start + _ROWS_PER_INSERT])
     return len(notices)
-
-
-def mass_batches(openids: list[str], size: int = MASS_SEND_MAX) -> list[list[str]]:
-    """At most ``size`` openids a batch and never fewer than two (WeChat refuses a mass send to
-    one): a last batch of one takes a recipient from the batch before it."""
-    if not 2 * MASS_SEND_MIN - 1 <= size <= MASS_SEND_MAX:  # the lender must keep two
-        raise ValueError(f"a batch holds {2 * MASS_SEND_MIN - 1} to {MASS_SEND_MAX} openids")
-    batches = [openids[start : start + size] for start in range(0, len(openids), size)]
-    if len(batches) > 1 and len(batches[-1]) < MASS_SEND_MIN:
-        batches[-1].insert(0, batches[-2].pop())
-    return batches
