@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.services.appeals import REPLY, TEXT
+from bot.services.errors import NotFound
 from bot.services.family import reachable_person
 from bot.services.runtime import Runtime
 from models.appeal import Appeal
-from models.person import Account
 
 MAX_SHOWN = 20
 
@@ -33,9 +33,12 @@ class AppealRecord:
 
 async def appeal_history(rt: Runtime, account_id: int, person_id: str | None) -> list[AppealRecord]:
     """The account's appeals for its own person (``None``) or a member it acts for, newest first."""
-    if person_id is None and not await Account.exists(id=account_id, person_id__isnull=False):
-        return []  # nobody declared yet, so nothing appealed: not an error
-    person = await reachable_person(account_id, person_id)
+    try:
+        person = await reachable_person(account_id, person_id)
+    except NotFound:
+        if person_id is None:
+            return []  # nobody declared yet, so nothing appealed: not an error
+        raise
     rows = (
         await Appeal.filter(person_id=person.id, account_id=account_id)
         .order_by("-created_at", "-id")
