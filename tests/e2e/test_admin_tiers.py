@@ -19,8 +19,8 @@ from models.outbox import Notice
 from models.person import Account
 from tests.conftest import start_app
 from tests.e2e.test_declaration_dialogue import GREEN_ANSWERS, declare
-from tests.integration.test_tiers import resident_id
 from tests.support.clock import FakeClock
+from tests.support.people import resident_id
 from tests.support.wechat_user import WeChatUser
 
 HEPING = 120101  # menu number 1, the district of GREEN_ANSWERS

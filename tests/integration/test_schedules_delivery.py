@@ -38,12 +38,12 @@ from schedules.sender import drain_outbox, send_due_notices
 from tests.fakes.wechat_api import FakeWeChat
 from tests.integration.test_schedules_expiry import (  # noqa: F401  (rt is a fixture)
     code_of,
-    make_person,
     quarantine,
     rt,
     today,
 )
 from tests.support.clock import FakeClock
+from tests.support.people import make_person
 
 CUSTOM_SEND = "/cgi-bin/message/custom/send"
 TEMPLATE_SEND = "/cgi-bin/message/template/send"

@@ -4,18 +4,15 @@ queues the notices in the same transaction. The clock is moved by hand."""
 
 from __future__ import annotations
 
-import itertools
 import secrets
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.health.identity import DocType
 from bot.services.decisions import redecide
 from bot.services.districts import ensure_districts
 from bot.services.jobs_expiry import CAUSE, redecide_expired
-from bot.services.people import Identity, create_person, lookup_key
 from bot.services.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from models.appeal import CodeOverride
@@ -28,17 +25,9 @@ from models.person import Account, Guardianship, Person
 from schedules.expiry import redecide_expired_codes
 from tests.fakes.wechat_api import FakeWeChat
 from tests.support.clock import FakeClock
+from tests.support.people import make_person
 
 BINHAI, JIZHOU = 120116, 120119
-_serial = itertools.count(1)
-
-
-def resident_id(n: int) -> str:
-    """A valid 居民身份证 number (GB 11643 check digit) for the n-th test person."""
-    body = f"1201021985{1 + n % 12:02d}{1 + n % 28:02d}{n % 1000:03d}"
-    weights = [pow(2, 17 - i, 11) for i in range(17)]
-    check = "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
-    return body + check
 
 
 def job_settings(tmp_path: Path, database_url: str, fake: FakeWeChat, **changes) -> Settings:
@@ -68,41 +57,6 @@ async def rt(db: str, tmp_path: Path, clock: FakeClock, fake_wechat: FakeWeChat)
     runtime = build_runtime(job_settings(tmp_path, db, fake_wechat), clock)
     await ensure_districts(runtime)
     return runtime
-
-
-async def make_person(
-    rt: Runtime,
-    lives_in: int = JIZHOU,
-    declared_in: int | None = None,
-    days_ago: float = 0,
-    name: str = "王小明",
-    channel: str | None = "mp",
-    lang: str = "zh",
-) -> Person:
-    """A person with an account (unless ``channel`` is None), one declaration and a code."""
-    doc = resident_id(next(_serial))
-    who = Identity(name, DocType.RESIDENT_ID, doc, "13800000000")
-    person = await create_person(rt, who, lookup_key(rt, who.doc_type, doc), lives_in)
-    account = None
-    if channel is not None:
-        account = await Account.create(
-            channel=channel,
-            openid=f"o-{secrets.token_hex(6)}",
-            person_id=person.id,
-            lang=lang,
-            last_message_at=rt.now(),
-        )
-    await Declaration.create(
-        person_id=person.id,
-        account_id=account.id if account else None,
-        district_id=declared_in or lives_in,
-        left_city=False,
-        symptoms=[],
-        contact=False,
-        declared_at=rt.now() - timedelta(days=days_ago),
-    )
-    await redecide(rt, person, "declaration")
-    return person
 
 
 def local_midnight(rt: Runtime, day: date) -> datetime:

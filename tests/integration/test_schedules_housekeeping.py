@@ -25,8 +25,9 @@ from schedules.scheduler import _catch_up, build_scheduler
 from schedules.sender import send_due_notices
 from tests.fakes.wechat_api import FakeWeChat
 from tests.integration.test_schedules_delivery import configure, gateway  # noqa: F401
-from tests.integration.test_schedules_expiry import make_person, rt  # noqa: F401
+from tests.integration.test_schedules_expiry import rt  # noqa: F401
 from tests.support.clock import FakeClock
+from tests.support.people import make_person
 
 CUSTOM_SEND = "/cgi-bin/message/custom/send"
 TEMPLATE_SEND = "/cgi-bin/message/template/send"

@@ -3,42 +3,28 @@ notices and audit entries, and a run that died part-way is finished later."""
 
 from __future__ import annotations
 
-import itertools
 import logging
-import secrets
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.health.errors import InvalidInput
-from bot.health.identity import DocType
-from bot.services.decisions import redecide, redecide_many
+from bot.services.decisions import redecide_many
 from bot.services.districts import ensure_districts
 from bot.services.errors import NotFound
-from bot.services.people import Identity, create_person, lookup_key
 from bot.services.runtime import Runtime, build_runtime
 from bot.services.tiers import finish_unfinished, set_tier
 from bot.settings import Settings
 from models.audit import AuditEntry
 from models.code import CodeChange, HealthCode
-from models.declaration import Declaration
 from models.district import District
 from models.outbox import Notice
-from models.person import Account, Person
+from models.person import Person
 from schedules.tier_changes import finish_tier_changes
 from tests.support.clock import FakeClock
+from tests.support.people import make_person
 
 BINHAI, JIZHOU, HEPING = 120116, 120119, 120101  # low, low, medium in March 2020
-_serial = itertools.count(1)
-
-
-def resident_id(n: int) -> str:
-    """A valid 居民身份证 number (GB 11643 check digit) for the n-th test person."""
-    body = f"1201011990{1 + n % 12:02d}{1 + n % 28:02d}{n % 1000:03d}"
-    weights = [pow(2, 17 - i, 11) for i in range(17)]
-    check = "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
-    return body + check
 
 
 async def runtime_with_districts(db: str, tmp_path: Path, clock: FakeClock) -> Runtime:
@@ -50,38 +36,6 @@ async def runtime_with_districts(db: str, tmp_path: Path, clock: FakeClock) -> R
 @pytest.fixture
 async def rt(db: str, tmp_path: Path, clock: FakeClock) -> Runtime:
     return await runtime_with_districts(db, tmp_path, clock)
-
-
-async def make_person(
-    rt: Runtime,
-    lives_in: int,
-    declared_in: int | None = None,
-    days_ago: float = 0,
-    doc: str | None = None,
-    with_account: bool = True,
-) -> Person:
-    """A registered person with an account and a code, who declared (``days_ago``) while in
-    ``declared_in`` (their home district unless given)."""
-    n = next(_serial)
-    doc = doc or resident_id(n)
-    who = Identity("测试人", DocType.RESIDENT_ID, doc, "13800000000")
-    person = await create_person(rt, who, lookup_key(rt, who.doc_type, doc), lives_in)
-    account = None
-    if with_account:
-        account = await Account.create(
-            channel="mp", openid=f"o-{secrets.token_hex(6)}", person_id=person.id
-        )
-    await Declaration.create(
-        person_id=person.id,
-        account_id=account.id if account else None,
-        district_id=declared_in or lives_in,
-        left_city=False,
-        symptoms=[],
-        contact=False,
-        declared_at=rt.now() - timedelta(days=days_ago),
-    )
-    await redecide(rt, person, "declaration")
-    return person
 
 
 async def color_of(person: Person) -> str:
@@ -152,7 +106,7 @@ async def test_a_medium_tier_changes_no_colour(rt: Runtime, clock: FakeClock) ->
 async def test_guardians_are_told_too_and_people_without_accounts_are_re_decided(
     rt: Runtime, clock: FakeClock
 ) -> None:
-    lone = await make_person(rt, BINHAI, with_account=False)
+    lone = await make_person(rt, BINHAI, channel=None)
     clock.advance(minutes=1)
     changed = await set_tier(rt, None, BINHAI, "high", "")
     assert changed.tally.changed == 1 and changed.tally.notices == 0
