@@ -16,7 +16,8 @@ from bot.health.throttle import KeyedRateLimit, RequestLimits
 from bot.services.districts import ensure_districts
 from bot.services.runtime import Runtime, build_runtime, utc_now
 from bot.settings import Settings
-from bot.wechat import MAX_BODY_BYTES, CallbackCodec, WeChatGateway
+from bot.shared_state import shared_state
+from bot.wechat import MAX_BODY_BYTES, TIMESTAMP_WINDOW_SECONDS, CallbackCodec, WeChatGateway
 from handlers import (
     admin_appeals,
     admin_broadcasts,
@@ -45,7 +46,11 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> w
     app[RUNTIME] = rt
     app[DIALOGUES] = TortoiseDialogueStore(rt.sealer, settings.dialogue_idle)
     app[CODEC] = CallbackCodec(
-        settings.wechat_token, settings.wechat_appid, settings.wechat_aes_key
+        settings.wechat_token,
+        settings.wechat_appid,
+        settings.wechat_aes_key,
+        max_skew=TIMESTAMP_WINDOW_SECONDS,
+        clock=lambda: rt.now().timestamp(),  # the runtime's clock, so tests can move it
     )
     app[LIMITS] = _request_limits(rt)
     app[BACKGROUND] = BackgroundWork()
@@ -65,6 +70,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> w
         console,
     ):
         app.add_routes(module.routes())
+    app.cleanup_ctx.append(shared_state)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_background_work)  # after the database: stopped before it closes
     app.cleanup_ctx.append(_wechat_gateway)

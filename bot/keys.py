@@ -1,7 +1,8 @@
 """Loading the service's secrets: the data key and the signing keys (DESIGN.md §6, §7, §10).
 
 In development a missing key is generated under ``data/``; in production it is an error that
-names the variable to set, because a key made up at start-up would orphan every sealed record.
+names the variable to set, because a key made up at start-up would orphan every sealed record,
+and a key development made (the files under ``data/``) is refused there too.
 
 The signing key file holds one private key per line, in hex, newest first: the first signs,
 the others only verify, so a rotation keeps yesterday's tokens valid until they expire.
@@ -19,11 +20,12 @@ from bot.settings import Settings, SettingsError
 def load_data_key(settings: Settings) -> bytes:
     if settings.data_key_hex:
         return _hex_key(settings.data_key_hex, "HC_DATA_KEY")
+    if not settings.is_dev:
+        # the file under data/ is what development made up: production names its own key
+        raise SettingsError("HC_DATA_KEY is not set: 64 hex characters that seal personal data")
     path = settings.data_dir / "data.key"
     if path.exists():
         return _hex_key(path.read_text().strip(), str(path))
-    if not settings.is_dev:
-        raise SettingsError("HC_DATA_KEY is not set: 64 hex characters that seal personal data")
     _create_secret(path, os.urandom(32).hex() + "\n")
     # Read back rather than return what we made: another process starting beside this one may
     # have created the file first, and both must seal with the same key.
@@ -31,6 +33,11 @@ def load_data_key(settings: Settings) -> bytes:
 
 
 def load_keyring(settings: Settings) -> Keyring:
+    if not settings.is_dev and settings.signing_key_file is None:
+        raise SettingsError(
+            "HC_SIGNING_KEY_FILE is not set: production does not sign codes with the "
+            "development key under data/"
+        )
     path = signing_key_path(settings)
     if not path.exists():
         if not settings.is_dev:

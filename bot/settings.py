@@ -32,6 +32,8 @@ class Settings:
     wechat_secret: str = "dev-secret"
     wechat_token: str = "dev-token"
     wechat_aes_key: str | None = None
+    # plaintext mode signs the URL, not the body: production refuses it unless this says so
+    wechat_allow_plaintext: bool = False
     wechat_api_base: str = "https://api.weixin.qq.com/"
     miniapp_appid: str | None = None
     miniapp_secret: str | None = None
@@ -60,6 +62,8 @@ class Settings:
     # a tier change touching more people than this is re-decided in the background (202)
     tier_wait_people: int = 20_000
     outbox_interval_seconds: float = 2.0
+    # what several worker processes must share (WeChat nonces): Redis, else the database
+    redis_url: str | None = None
     run_scheduler: bool = True
     schedules: Schedules = field(default_factory=lambda: Schedules())
     extra: dict[str, str] = field(default_factory=dict)
@@ -74,8 +78,11 @@ class Settings:
         defaults = cls()
         port = _int(env, "PORT", defaults.port)
         host = env.get("HOST", defaults.host)
+        environment = env.get("HC_ENV", "dev")
+        if environment not in ENVIRONMENTS:
+            raise SettingsError(f"HC_ENV must be dev or prod, not {environment!r}")
         return cls(
-            env=env.get("HC_ENV", "dev"),
+            env=environment,
             data_dir=Path(env.get("HC_DATA_DIR", str(defaults.data_dir))),
             database_url=env.get("DATABASE_URL", defaults.database_url),
             host=host,
@@ -85,6 +92,7 @@ class Settings:
             wechat_secret=env.get("WECHAT_SECRET", defaults.wechat_secret),
             wechat_token=env.get("WECHAT_TOKEN", defaults.wechat_token),
             wechat_aes_key=env.get("WECHAT_AES_KEY") or None,
+            wechat_allow_plaintext=env.get("WECHAT_ALLOW_PLAINTEXT") == "1",
             wechat_api_base=env.get("WECHAT_API_BASE", defaults.wechat_api_base),
             miniapp_appid=env.get("MINIAPP_APPID") or None,
             miniapp_secret=env.get("MINIAPP_SECRET") or None,
@@ -107,6 +115,7 @@ class Settings:
             tier_wait_people=_at_least(env, "HC_TIER_WAIT_PEOPLE", 20_000, 0),
             run_scheduler=env.get("HC_RUN_SCHEDULER", "1") not in ("0", "false", "no"),
             outbox_interval_seconds=_float(env, "HC_OUTBOX_INTERVAL_SECONDS", 2.0),
+            redis_url=env.get("REDIS_URL") or None,
             schedules=Schedules.from_env(env),
         )
 
@@ -162,6 +171,7 @@ class Schedules:
 
 
 MIN_RETENTION_DAYS = 15
+ENVIRONMENTS = ("dev", "prod")
 
 
 def _float(env: dict[str, str], name: str, default: float) -> float:

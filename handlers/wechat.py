@@ -14,6 +14,7 @@ from bot.conversation.inbound import Inbound
 from bot.conversation.inbox import handle
 from bot.metrics import RATE_LIMITED
 from bot.services.accounts import OFFICIAL_ACCOUNT, language_of
+from bot.services.replay import NoncesUnavailable, Replayed, bind_nonce, nonce_key
 from bot.texts import t
 from bot.wechat import MAX_BODY_BYTES, BadCallback, Incoming, check_signature
 
@@ -31,6 +32,7 @@ async def verify_url(request: web.Request) -> web.Response:
         q.get("nonce", ""),
     ):
         raise web.HTTPForbidden(text="bad signature")
+    _check_fresh(request)
     return web.Response(text=q.get("echostr", ""))
 
 
@@ -41,16 +43,36 @@ async def receive(request: web.Request) -> web.Response:
         settings.wechat_token, q.get("signature", ""), q.get("timestamp", ""), q.get("nonce", "")
     ):
         raise web.HTTPForbidden(text="bad signature")
+    _check_fresh(request)
     body = await request.content.read(MAX_BODY_BYTES + 1)
     if len(body) > MAX_BODY_BYTES:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY_BYTES, actual_size=len(body))
     incoming = _parse(request, body)
-    reply = await _answer_unless_too_fast(request, incoming)
+    if q.get("openid") != incoming.from_user:
+        # the signature covers no body in plaintext mode: the URL's openid must be the sender
+        log.warning("refused a callback: its openid is not the message's sender")
+        raise web.HTTPForbidden(text="openid is not the sender")
+    try:
+        reply = await _answer_once(request, incoming)
+    except Replayed:
+        log.warning("refused a callback: its nonce came with another message")
+        raise web.HTTPForbidden(text="replayed") from None
+    except NoncesUnavailable:
+        raise web.HTTPServiceUnavailable(text="try again") from None
     codec = request.app[CODEC]
     xml = codec.reply_text(
         incoming, reply, nonce=secrets.token_hex(8), timestamp=str(int(time.time()))
     )
     return web.Response(text=xml, content_type="application/xml" if reply else "text/plain")
+
+
+def _check_fresh(request: web.Request) -> None:
+    """WeChat's 5-minute window (before the body is read: a stale call costs nothing more)."""
+    try:
+        request.app[CODEC].check_fresh(request.query.get("timestamp", ""))
+    except BadCallback as exc:
+        log.warning("refused a callback: %s", exc.reason)
+        raise web.HTTPForbidden(text="stale timestamp") from exc
 
 
 def _parse(request: web.Request, body: bytes) -> Incoming:
@@ -71,29 +93,39 @@ def _parse(request: web.Request, body: bytes) -> Incoming:
         raise web.HTTPBadRequest(text="not a WeChat message") from exc
 
 
-async def _answer_unless_too_fast(request: web.Request, incoming: Incoming) -> str | None:
+async def _answer_once(request: web.Request, incoming: Incoming) -> str | None:
+    """The reply, once the request's nonce is bound to this message (bot.services.replay)."""
+    q = request.query
+    message_key = f"{OFFICIAL_ACCOUNT}:{incoming.dedup_key}"
+    signed_nonce = nonce_key(q["timestamp"], q.get("nonce", ""))
+    nonce = await bind_nonce(request.app[RUNTIME], signed_nonce, message_key)
+    return await _answer_unless_too_fast(request, _inbound(incoming, message_key, nonce))
+
+
+async def _answer_unless_too_fast(request: web.Request, inbound: Inbound) -> str | None:
     """DESIGN §7: a per-account message rate. A flood is dropped unread; the first refused
     message of a run is told how long to wait, the rest get no reply, so a flood of messages
     does not become a flood of replies (or of database reads)."""
-    if incoming.event == "location":
-        return await _answer(request, incoming)  # the phone's own report, every few seconds
-    verdict = request.app[LIMITS].messages.take((OFFICIAL_ACCOUNT, incoming.from_user))
+    if inbound.event == "location":
+        return await _answer(request, inbound)  # the phone's own report, every few seconds
+    verdict = request.app[LIMITS].messages.take((OFFICIAL_ACCOUNT, inbound.openid))
     if verdict.allowed:
-        return await _answer(request, incoming)
+        return await _answer(request, inbound)
     RATE_LIMITED.labels("messages").inc()
     if not verdict.first_refusal:
         return None
-    lang = await language_of(OFFICIAL_ACCOUNT, incoming.from_user)
+    lang = await language_of(OFFICIAL_ACCOUNT, inbound.openid)
     return t("dialogue.too_fast", lang, seconds=verdict.retry_after_seconds)
 
 
-async def _answer(request: web.Request, incoming: Incoming) -> str | None:
+async def _answer(request: web.Request, inbound: Inbound) -> str | None:
     rt = request.app[RUNTIME]
-    inbound = _inbound(incoming)
     try:
         return await asyncio.wait_for(
             asyncio.shield(handle(rt, request.app[DIALOGUES], inbound)), REPLY_BUDGET_SECONDS
         )
+    except Replayed:
+        raise
     except TimeoutError:
         # The work goes on (shielded) and records its reply; WeChat's retry will get it.
         log.warning("reply budget exceeded; the retry will be answered from the record")
@@ -103,12 +135,13 @@ async def _answer(request: web.Request, incoming: Incoming) -> str | None:
         return t("dialogue.busy")
 
 
-def _inbound(incoming: Incoming) -> Inbound:
+def _inbound(incoming: Incoming, message_key: str, nonce: str | None) -> Inbound:
     return Inbound(
         channel=OFFICIAL_ACCOUNT,
         openid=incoming.from_user,
         kind=incoming.kind,
-        dedup_key=f"{OFFICIAL_ACCOUNT}:{incoming.dedup_key}",
+        dedup_key=message_key,
+        nonce=nonce,
         text=incoming.content,
         event=incoming.event,
         event_key=incoming.event_key,

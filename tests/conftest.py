@@ -23,7 +23,7 @@ from tests.fakes.wechat_api import (
     OFFICIAL_SECRET,
     FakeWeChat,
 )
-from tests.support import databases
+from tests.support import databases, shared_state
 from tests.support.clock import FakeClock
 from tests.support.wechat_user import WeChatUser
 
@@ -99,3 +99,14 @@ def gateway(client: TestClient):
 @pytest.fixture
 def resident(client: TestClient) -> WeChatUser:
     return WeChatUser(client, client.app[CODEC], "o-resident-1")
+
+
+@pytest.fixture(params=shared_state.STORES)
+async def shared_settings(request: pytest.FixtureRequest, settings: Settings):
+    """``settings`` with the nonces in the database, and in Redis when TEST_REDIS_URL is set."""
+    if request.param == "database":
+        yield settings
+        return
+    await shared_state.forget_shared_keys()
+    yield dataclasses.replace(settings, redis_url=shared_state.REDIS_URL)
+    await shared_state.forget_shared_keys()

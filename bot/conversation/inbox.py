@@ -1,6 +1,8 @@
 """One incoming message, handled once: the dedup check, the dialogue step, the service it
 calls and the record of the reply are one unit of work, so a retry of the same message gets
-the same reply and changes nothing, and a crash half-way leaves nothing half-written."""
+the same reply and changes nothing, and a crash half-way leaves nothing half-written. A
+replayed nonce (``bot.services.replay``) raises ``Replayed`` before anything is done, or, when
+it races its original, when the record is written, which undoes the whole unit."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ async def handle(rt: Runtime, store: DialogueStore, inbound: Inbound) -> str | N
     except IntegrityError:
         # The same message being handled at the same moment by another worker won the race;
         # its reply is the answer to this delivery too.
-        prior = await dedup.seen(rt, inbound.dedup_key)
+        prior = await dedup.seen(rt, inbound.dedup_key, inbound.nonce)
         if prior is None:
             raise
         return prior.reply
@@ -36,13 +38,13 @@ async def _handle_once(rt: Runtime, store: DialogueStore, inbound: Inbound) -> s
         # Lock first: a retry that arrives while the first delivery is still being handled
         # waits for it here, then finds its record.
         account = await accounts.lock_account(rt, inbound.channel, inbound.openid)
-        prior = await dedup.seen(rt, inbound.dedup_key)
+        prior = await dedup.seen(rt, inbound.dedup_key, inbound.nonce)
         if prior is not None:
             log.info("a retried message was answered from its record")
             return prior.reply
         await accounts.touch(rt, account.id)
         turn = Turn(rt, account.id, account.lang, store, inbound.dedup_key, account.position)
         reply = await respond(turn, inbound)
-        await dedup.remember(rt, inbound.dedup_key, reply)
+        await dedup.remember(rt, inbound.dedup_key, reply, inbound.nonce)
         uow.commit()
     return reply

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -17,9 +18,13 @@ from bot.health.rules import Ruleset
 from bot.health.sealing import Sealer
 from bot.health.tokens import Keyring
 from bot.keys import load_data_key, load_keyring
+from bot.production import refuse_unsafe_production
 from bot.region import load_default_region
 from bot.rules import default_ruleset, load_ruleset_file
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 
 def utc_now() -> datetime:
@@ -36,12 +41,15 @@ class Runtime:
     ruleset: Ruleset
     clock: Callable[[], datetime] = field(default=utc_now)
     session_secret: bytes = field(default=b"", repr=False)
+    # the Redis client when REDIS_URL is set (bot.shared_state opens and closes it), else None
+    redis: Redis | None = None
 
     def now(self) -> datetime:
         return self.clock()
 
 
 def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Runtime:
+    refuse_unsafe_production(settings)
     data_key = load_data_key(settings)
     ruleset = load_ruleset_file(settings.rules_file) if settings.rules_file else default_ruleset()
     return Runtime(

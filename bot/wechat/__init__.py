@@ -7,6 +7,7 @@
 
 from bot.wechat.api import SessionInfo, WeChatGateway
 from bot.wechat.callback import (
+    TIMESTAMP_WINDOW_SECONDS,
     CallbackCodec,
     Reply,
     ServerRequest,
@@ -35,6 +36,7 @@ from bot.wechat.wire import MAX_BODY_BYTES
 
 __all__ = [
     "MAX_BODY_BYTES",
+    "TIMESTAMP_WINDOW_SECONDS",
     "BadCallback",
     "CallbackCodec",
     "Incoming",

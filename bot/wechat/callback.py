@@ -5,6 +5,7 @@ Pure and synchronous: it runs inside WeChat's 5-second budget for every message.
 
 import binascii
 import hmac
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,9 @@ from bot.wechat.wire import read_fields, render
 
 AES_KEY_CHARS = 43  # the EncodingAESKey: 32 bytes in base64 without its trailing "="
 PLAIN_TYPES = frozenset({"", "raw"})
+# WeChat's guidance: a callback whose timestamp is more than 5 minutes off is not answered
+TIMESTAMP_WINDOW_SECONDS = 300
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")  # seconds since 1970; ASCII digits only
 
 
 def sign_request(token: str, timestamp: str, nonce: str, *extra: str) -> str:
@@ -63,7 +67,9 @@ class CallbackCodec:
         max_skew: int | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        """`max_skew` (seconds), when set, refuses a request whose timestamp is that far off."""
+        """`max_skew` (seconds), when set, refuses a request whose timestamp is further off
+        than that from `clock`; the server sets it (TIMESTAMP_WINDOW_SECONDS), a client that
+        only writes requests or reads replies has no need to."""
         self._token = token
         self._appid = appid
         self._crypto = _crypto(token, aes_key, appid) if aes_key else None
@@ -87,7 +93,7 @@ class CallbackCodec:
         """The message in a callback; raises BadCallback for anything not genuinely WeChat's."""
         if not check_signature(self._token, signature, timestamp, nonce):
             raise BadCallback("bad signature")
-        self._check_fresh(timestamp)
+        self.check_fresh(timestamp)
         fields = read_fields(body)
         encrypted = _is_encrypted(encrypt_type)
         if encrypted:
@@ -166,10 +172,13 @@ class CallbackCodec:
             content=fields.get("Content", ""),
         )
 
-    def _check_fresh(self, timestamp: str) -> None:
+    def check_fresh(self, timestamp: str) -> None:
+        """Raises BadCallback unless `timestamp` is within the window around now."""
         if self._max_skew is None:
             return
-        if not timestamp.isdigit() or abs(self._clock() - int(timestamp)) > self._max_skew:
+        if not _TIMESTAMP.fullmatch(timestamp):
+            raise BadCallback("timestamp is not a number of seconds")
+        if abs(self._clock() - int(timestamp)) > self._max_skew:
             raise BadCallback("stale timestamp")
 
     def _decrypt(self, encrypt: str, msg_signature: str | None, timestamp: str, nonce: str) -> str:

@@ -1,5 +1,6 @@
 """One message or event from WeChat, as plain values (no wechatpy type leaves this package)."""
 
+import hashlib
 import math
 import re
 from collections.abc import Mapping
@@ -11,8 +12,11 @@ KINDS = frozenset({"text", "event", "image", "voice", "video", "shortvideo", "lo
 MEDIA_KINDS = frozenset({"image", "voice", "video", "shortvideo"})
 
 # Openids are 28 characters and account ids (gh_…) about 15: anything far longer is not WeChat.
-# openids are 28 characters and original ids ~15; the account table keeps at most 64
+# The account table keeps at most 64.
 MAX_USER_CHARS = 64
+# An event's type and key as they appear in its dedup key; longer ones are digested, so the
+# key (and the notice keys made from it) stays within its 128-character column.
+MAX_EVENT_PART = 32
 _CREATE_TIME = re.compile(r"[0-9]{1,12}")
 _MSG_ID = re.compile(r"[0-9]{1,20}")
 
@@ -38,10 +42,15 @@ class Incoming:
 
     @property
     def dedup_key(self) -> str:
-        """What identifies a redelivery: events carry no MsgId (DESIGN §14)."""
+        """What identifies a redelivery, always within its sender: a MsgId is no secret, and
+        another sender's copy of it must not reach this one's record. Events carry no MsgId
+        (DESIGN §14): their type and key tell a CLICK from a LOCATION of the same second."""
         if self.msg_id:
-            return str(self.msg_id)
-        return f"{self.from_user}:{self.created}"
+            return f"{self.from_user}:{self.msg_id}"
+        what = f"{self.event or ''}:{self.event_key or ''}"
+        if len(what) > MAX_EVENT_PART:
+            what = hashlib.sha256(what.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        return f"{self.from_user}:{self.created}:{what}"
 
 
 def incoming_from_fields(fields: Mapping[str, str], *, encrypted: bool) -> Incoming:

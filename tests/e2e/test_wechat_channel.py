@@ -313,7 +313,7 @@ async def test_a_retried_confirmation_is_answered_the_same_and_declared_once(
     assert await Declaration.all().count() == 1
     assert await CodeChange.all().count() == 1
     assert await Notice.all().count() == 1
-    assert await ProcessedMessage.filter(key=f"mp:{msg_id}").count() == 1
+    assert await ProcessedMessage.filter(key=f"mp:{resident.openid}:{msg_id}").count() == 1
 
 
 async def test_retries_arriving_together_are_answered_the_same_and_declared_once(
@@ -352,7 +352,7 @@ async def test_a_retried_subscribe_event_is_processed_once(resident: WeChatUser)
 
     assert "您好" in first and again == first
     assert await ProcessedMessage.all().count() == 1
-    assert await ProcessedMessage.filter(key=f"mp:{resident.openid}:{created}").exists()
+    assert await ProcessedMessage.filter(key=f"mp:{resident.openid}:{created}:subscribe:").exists()
 
 
 async def test_a_retried_menu_click_does_not_restart_the_dialogue(resident: WeChatUser) -> None:

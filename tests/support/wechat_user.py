@@ -8,6 +8,7 @@ import secrets
 
 from aiohttp.test_utils import TestClient
 
+from bot.appkeys import RUNTIME
 from bot.wechat import (
     CallbackCodec,
     build_event_xml,
@@ -17,6 +18,7 @@ from bot.wechat import (
 )
 
 ACCOUNT = "gh_healthcode00"
+# CreateTime: one apart per message, so two events never share a second by accident
 _clock = itertools.count(1_790_000_000)
 
 
@@ -50,9 +52,9 @@ class WeChatUser:
 
     async def send(self, xml: str) -> str:
         """The reply's text ('' for `success`)."""
-        request = self.codec.server_request(
-            xml, timestamp=str(next(_clock)), nonce=secrets.token_hex(6)
-        )
+        # the query's timestamp is the server's now: it refuses one outside WeChat's window
+        now = int(self.client.app[RUNTIME].now().timestamp())
+        request = self.codec.server_request(xml, timestamp=str(now), nonce=secrets.token_hex(6))
         response = await self.client.post("/wechat", params=request.query, data=request.body)
         self.last_status = response.status
         body = await response.text()

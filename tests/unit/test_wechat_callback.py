@@ -424,17 +424,31 @@ def test_every_kind_of_message_is_parsed(
     assert incoming.to_user == ACCOUNT
 
 
-def test_the_dedup_key_of_a_message_is_its_msg_id(plain: CallbackCodec) -> None:
-    assert parse_plain(plain, text_xml(msg_id=42)).dedup_key == "42"
+def test_the_dedup_key_of_a_message_is_its_sender_and_msg_id(plain: CallbackCodec) -> None:
+    mine = parse_plain(plain, text_xml(msg_id=42))
+    theirs = parse_plain(plain, build_text_xml(ACCOUNT, "oSomeoneElse", "亮码", 42, created=1))
+
+    assert mine.dedup_key == f"{OPENID}:42"
+    assert theirs.dedup_key != mine.dedup_key  # a MsgId is no secret
 
 
-def test_the_dedup_key_of_an_event_is_sender_and_time(plain: CallbackCodec) -> None:
-    first = parse_plain(plain, build_event_xml(ACCOUNT, OPENID, "CLICK", "APPLY", created=100))
-    again = parse_plain(plain, build_event_xml(ACCOUNT, OPENID, "CLICK", "APPLY", created=100))
-    later = parse_plain(plain, build_event_xml(ACCOUNT, OPENID, "CLICK", "APPLY", created=101))
+def test_the_dedup_key_of_an_event_is_sender_time_type_and_key(plain: CallbackCodec) -> None:
+    def key(event: str, event_key: str | None, created: int = 100) -> str:
+        xml = build_event_xml(ACCOUNT, OPENID, event, event_key, created=created)
+        return parse_plain(plain, xml).dedup_key
 
-    assert first.dedup_key == again.dedup_key == f"{OPENID}:100"
-    assert later.dedup_key != first.dedup_key
+    assert key("CLICK", "APPLY") == key("CLICK", "APPLY") == f"{OPENID}:100:click:APPLY"
+    others = [key("CLICK", "APPLY", 101), key("CLICK", "SHOW_CODE"), key("subscribe", None)]
+    located = build_location_event_xml(ACCOUNT, OPENID, 39.1, 117.2, created=100)
+    others.append(parse_plain(plain, located).dedup_key)
+    assert len({key("CLICK", "APPLY"), *others}) == 5
+
+
+def test_a_long_event_key_is_digested_into_a_bounded_dedup_key(plain: CallbackCodec) -> None:
+    long = parse_plain(plain, build_event_xml(ACCOUNT, OPENID, "SCAN", "k" * 500, created=1))
+    other = parse_plain(plain, build_event_xml(ACCOUNT, OPENID, "SCAN", "k" * 499, created=1))
+
+    assert len(long.dedup_key) <= 110 and long.dedup_key != other.dedup_key
 
 
 def test_a_new_message_gets_a_fresh_msg_id() -> None:
