@@ -11,4 +11,5 @@ MODEL_MODULES = [
     "models.authority",
     "models.appeal",
     "models.audit",
+    "models.transfer",
 ]
