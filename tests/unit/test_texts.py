@@ -1,7 +1,8 @@
 """The message catalogue: both languages say everything, and every refusal has its sentence.
 
 Refusals are found by reading the source of ``bot/``: every ``InvalidInput("<code>", **params)``
-call must name its code as a literal, that code must be a key in zh and en, and every
+call (and every ``ServiceError``, ``NotFound``, ``TooFast`` … of ``bot/services/errors.py``)
+must name its code as a literal, that code must be a key in zh and en, and every
 placeholder of those sentences must be among the params passed at that call (else ``t()``
 raises ``KeyError`` in front of the person).
 """
@@ -28,17 +29,31 @@ class Raise:
     params: frozenset[str] | None  # None: passed with **, so not checkable here
 
 
-def _is_invalid_input(call: ast.Call) -> bool:
+# InvalidInput and the refusals of bot/services/errors.py, which are InvalidInput too; TooFast
+# fills in the seconds to wait itself.
+_REFUSALS = {
+    "InvalidInput": frozenset(),
+    "ServiceError": frozenset(),
+    "Malformed": frozenset(),
+    "NotFound": frozenset(),
+    "Unauthorised": frozenset(),
+    "Forbidden": frozenset(),
+    "TooFast": frozenset({"seconds"}),
+}
+
+
+def _refusal_name(call: ast.Call) -> str | None:
     func = call.func
     name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-    return name == "InvalidInput"
+    return name if name in _REFUSALS else None
 
 
 def _raise_of(call: ast.Call, where: str) -> Raise:
     first = call.args[0] if call.args else None
     code = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
     names = [keyword.arg for keyword in call.keywords]
-    params = None if None in names else frozenset(n for n in names if n is not None)
+    implied = _REFUSALS[_refusal_name(call) or "InvalidInput"]
+    params = None if None in names else implied | {n for n in names if n is not None}
     return Raise(where, code, params)
 
 
@@ -47,7 +62,7 @@ def collect_raises() -> list[Raise]:
     for path in sorted(BOT_ROOT.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and _is_invalid_input(node):
+            if isinstance(node, ast.Call) and _refusal_name(node):
                 where = f"{path.relative_to(BOT_ROOT.parent)}:{node.lineno}"
                 found.append(_raise_of(node, where))
     return found
