@@ -43,6 +43,9 @@ class Settings:
     # the template (official account) and subscribe template (mini-program) of an appeal's answer
     template_appeal_reply: str | None = None
     miniapp_template_appeal_reply: str | None = None
+    # the template and subscribe template telling guardians a record changed hands (交接码)
+    template_family_changed: str | None = None
+    miniapp_template_family_changed: str | None = None
     # how long a mini-program session token (POST /api/miniapp/login) stays valid
     miniapp_session_lifetime: timedelta = timedelta(hours=2)
     data_key_hex: str | None = None
@@ -61,6 +64,9 @@ class Settings:
     scan_burst: int = 30
     # a tier change touching more people than this is re-decided in the background (202)
     tier_wait_people: int = 20_000
+    # attempts one WeChat user may make in an hour to claim or add a record they do not manage,
+    # or to redeem a 交接码 (bot/services/claims.py)
+    claims_per_hour: int = 10
     outbox_interval_seconds: float = 2.0
     # what several worker processes must share (WeChat nonces): Redis, else the database
     redis_url: str | None = None
@@ -100,6 +106,8 @@ class Settings:
             miniapp_template_code_changed=env.get("MINIAPP_TEMPLATE_CODE_CHANGED") or None,
             template_appeal_reply=env.get("WECHAT_TEMPLATE_APPEAL_REPLY") or None,
             miniapp_template_appeal_reply=env.get("MINIAPP_TEMPLATE_APPEAL_REPLY") or None,
+            template_family_changed=env.get("WECHAT_TEMPLATE_FAMILY_CHANGED") or None,
+            miniapp_template_family_changed=env.get("MINIAPP_TEMPLATE_FAMILY_CHANGED") or None,
             miniapp_session_lifetime=timedelta(
                 seconds=_int(env, "HC_MINIAPP_SESSION_SECONDS", 7200)
             ),
@@ -113,6 +121,7 @@ class Settings:
             scans_per_minute=_at_least(env, "HC_SCANS_PER_MINUTE", 120, 0),
             scan_burst=_at_least(env, "HC_SCAN_BURST", 30, 1),
             tier_wait_people=_at_least(env, "HC_TIER_WAIT_PEOPLE", 20_000, 0),
+            claims_per_hour=_at_least(env, "HC_CLAIMS_PER_HOUR", 10, 1),
             run_scheduler=env.get("HC_RUN_SCHEDULER", "1") not in ("0", "false", "no"),
             outbox_interval_seconds=_float(env, "HC_OUTBOX_INTERVAL_SECONDS", 2.0),
             redis_url=env.get("REDIS_URL") or None,

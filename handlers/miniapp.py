@@ -18,8 +18,9 @@ from bot.services import miniapp
 from bot.services.appeal_history import appeal_history
 from bot.services.appeals import file_appeal
 from bot.services.erasure import erase_account
-from bot.services.errors import ServiceError, Unauthorised
+from bot.services.errors import ServiceError, TooFast, Unauthorised
 from bot.services.sessions import SessionAccount, open_session, session_account
+from bot.services.transfers import issue_transfer_code, redeem_transfer_code
 from bot.texts import catalogue, t
 from bot.wechat import WeChatPermanentError, WeChatTransientError
 from handlers.auth import bearer_token
@@ -29,8 +30,17 @@ from handlers.miniapp_forms import (
     declaration_form,
     login_form,
     person_id_or_none,
+    transfer_code_form,
+    transfer_form,
 )
-from handlers.miniapp_views import appeal_json, appeals_json, code_json, me_json
+from handlers.miniapp_views import (
+    accepted_json,
+    appeal_json,
+    appeals_json,
+    code_json,
+    issued_json,
+    me_json,
+)
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/miniapp"
@@ -79,6 +89,8 @@ def _refusal(exc: InvalidInput, lang: str) -> web.Response:
     response = error_response(status, exc.code, _message(exc, lang), field=field)
     if isinstance(exc, Unauthorised):
         response.headers["WWW-Authenticate"] = 'Bearer realm="miniapp", error="invalid_token"'
+    if isinstance(exc, TooFast):
+        response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
 
@@ -117,7 +129,13 @@ async def erase(request: web.Request, account: SessionAccount) -> web.Response:
     """注销 from the mini-program: the account and its records; the session token dies with it."""
     erased = await erase_account(request.app[RUNTIME], account.id)
     kept_until = erased.kept_until.isoformat() if erased.kept_until else None
-    return web.json_response({"erased_people": erased.people, "kept_until": kept_until})
+    return web.json_response(
+        {
+            "erased_people": erased.people,
+            "kept_until": kept_until,
+            "kept_by_family": erased.kept_by_family,
+        }
+    )
 
 
 async def declare(request: web.Request, account: SessionAccount) -> web.Response:
@@ -134,6 +152,24 @@ async def code(request: web.Request, account: SessionAccount) -> web.Response:
     person_id = person_id_or_none(request.query.get("person_id"))
     shown = await miniapp.show_code(request.app[RUNTIME], account.id, person_id, account.lang)
     return web.json_response(code_json(shown), headers={"Cache-Control": "no-store"})
+
+
+async def issue_code(request: web.Request, account: SessionAccount) -> web.Response:
+    """交接码: a one-time code for the own record or a family member's (shown once)."""
+    form = transfer_code_form(await json_body(request))
+    issued = await issue_transfer_code(
+        request.app[RUNTIME], account.id, form.person_id, form.purpose
+    )
+    return web.json_response(issued_json(issued), status=201, headers={"Cache-Control": "no-store"})
+
+
+async def redeem_code(request: web.Request, account: SessionAccount) -> web.Response:
+    """A 交接码 received: the record is handed over to this account, or it gains a guardian."""
+    form = transfer_form(await json_body(request))
+    accepted = await redeem_transfer_code(
+        request.app[RUNTIME], account.id, form.code, form.relation
+    )
+    return web.json_response(accepted_json(accepted), status=201)
 
 
 async def appeal(request: web.Request, account: SessionAccount) -> web.Response:
@@ -156,5 +192,7 @@ def routes() -> list[web.RouteDef]:
         web.post(f"{PREFIX}/declarations", signed_in(declare)),
         web.get(f"{PREFIX}/code", signed_in(code)),
         web.post(f"{PREFIX}/appeals", signed_in(appeal)),
+        web.post(f"{PREFIX}/transfer-codes", signed_in(issue_code)),
+        web.post(f"{PREFIX}/transfers", signed_in(redeem_code)),
         web.get(f"{PREFIX}/appeals", signed_in(appeals)),
     ]

@@ -16,6 +16,7 @@ from bot.conversation.parsers import parse_city, parse_return_date
 from bot.health.districts import Region
 from bot.health.errors import InvalidInput
 from bot.health.identity import DocType, parse_document, parse_name, parse_phone
+from bot.health.transfer_codes import Purpose, parse_transfer_code
 from bot.services.declare import DeclarationInput
 from bot.services.errors import NotFound
 from bot.services.family import RELATIONS
@@ -57,6 +58,18 @@ class AppealForm:
     text: str
 
 
+@dataclass(frozen=True)
+class TransferCodeForm:
+    person_id: str | None  # None: the account's own record
+    purpose: Purpose
+
+
+@dataclass(frozen=True)
+class TransferForm:
+    code: str  # canonical (K7Q2M9XD): whether it works is the service's to say
+    relation: str | None
+
+
 def login_form(body: dict[str, Any]) -> LoginForm:
     _only(body, {"code", "lang"})
     code = _required(body, "code", str)
@@ -71,6 +84,24 @@ def login_form(body: dict[str, Any]) -> LoginForm:
 def appeal_form(body: dict[str, Any]) -> AppealForm:
     _only(body, {"person_id", "text"})
     return AppealForm(_person_id(body), _required(body, "text", str))
+
+
+def transfer_code_form(body: dict[str, Any]) -> TransferCodeForm:
+    _only(body, {"person_id", "purpose"})
+    try:
+        purpose = Purpose(_required(body, "purpose", str))
+    except ValueError:
+        raise InvalidInput("miniapp.purpose", field="purpose") from None
+    return TransferCodeForm(_person_id(body), purpose)
+
+
+def transfer_form(body: dict[str, Any]) -> TransferForm:
+    _only(body, {"code", "relation"})
+    code = _field("code", parse_transfer_code, _required(body, "code", str))
+    relation = _optional(body, "relation", str)
+    if relation is not None and relation not in RELATIONS:
+        raise InvalidInput("miniapp.relation", field="relation")
+    return TransferForm(code, relation)
 
 
 def declaration_form(body: dict[str, Any], today: date, region: Region) -> DeclarationForm:

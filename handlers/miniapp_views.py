@@ -8,6 +8,7 @@ from bot.services.appeal_history import AppealRecord
 from bot.services.appeals import AppealView
 from bot.services.family import Member
 from bot.services.miniapp import Me, OwnPerson, Shown
+from bot.services.transfers import Accepted, Issued
 
 
 def me_json(me: Me) -> dict[str, Any]:
@@ -37,6 +38,7 @@ def _member_json(member: Member) -> dict[str, Any]:
         "name": member.name_masked,
         "relation": member.relation,
         "color": member.color.value if member.color else None,
+        "self_managed": member.self_managed,
     }
 
 
@@ -51,6 +53,25 @@ def code_json(shown: Shown) -> dict[str, Any]:
         "issued_at": live.issued_at.isoformat(),
         "expires_at": live.expires_at.isoformat(),
         "page_url": view.page_url,
+    }
+
+
+def issued_json(issued: Issued) -> dict[str, Any]:
+    return {
+        "code": issued.code,
+        "purpose": issued.purpose.value,
+        "person_id": issued.person_id,
+        "name": issued.name_masked,
+        "expires_at": issued.expires_at.isoformat(),
+    }
+
+
+def accepted_json(accepted: Accepted) -> dict[str, Any]:
+    return {
+        "person_id": accepted.person_id,
+        "name": accepted.name_masked,
+        "purpose": accepted.purpose.value,
+        "relation": accepted.relation,
     }
 
 

@@ -7,9 +7,18 @@ from bot.services.cards import qr_for_person
 from bot.services.delivery import Delivery
 from bot.services.notices import Message, code_change_message
 from bot.services.notices_appeal import appeal_reply_message
+from bot.services.notices_family import family_change_message
 from bot.services.notices_reminder import reminder_message
 from bot.services.notices_routes import CUSTOM, MASS, SUBSCRIBE, TEMPLATE, UPLOAD, Route
-from bot.services.outbox import APPEAL_REPLY, CODE_CHANGED, CODE_IMAGE, MASS_TEXT, REMINDER, TEXT
+from bot.services.outbox import (
+    APPEAL_REPLY,
+    CODE_CHANGED,
+    CODE_IMAGE,
+    FAMILY_CHANGED,
+    MASS_TEXT,
+    REMINDER,
+    TEXT,
+)
 from bot.services.runtime import Runtime
 from bot.wechat import WeChatGateway
 from schedules.ratelimit import ApiLimits
@@ -18,6 +27,7 @@ RENDERERS = {
     CODE_CHANGED: code_change_message,
     REMINDER: reminder_message,
     APPEAL_REPLY: appeal_reply_message,
+    FAMILY_CHANGED: family_change_message,
 }
 
 

@@ -67,13 +67,18 @@ OWN_PERSON: Schema = {
 }
 MEMBER: Schema = {
     "type": "object",
-    "required": ["person_id", "name", "relation", "color"],
+    "required": ["person_id", "name", "relation", "color", "self_managed"],
     "additionalProperties": False,
     "properties": {
         "person_id": PERSON_ID,
         "name": {"type": "string"},
         "relation": RELATION,
         "color": NULLABLE_COLOR,
+        "self_managed": {
+            "type": "boolean",
+            "description": "the member manages their own record (files for themself; the "
+            "account still shows the code, and issues no transfer code for it)",
+        },
     },
 }
 ME: Schema = {
@@ -188,15 +193,78 @@ APPEALS: Schema = {
 }
 ERASED: Schema = {
     "type": "object",
-    "required": ["erased_people", "kept_until"],
+    "required": ["erased_people", "kept_until", "kept_by_family"],
     "additionalProperties": False,
     "properties": {
         "erased_people": {"type": "integer", "minimum": 0, "description": "own and family"},
+        "kept_by_family": {
+            "type": "boolean",
+            "description": "the account's own record was kept, unlinked: family members "
+            "still manage it (and were told)",
+        },
         "kept_until": {
             "type": ["string", "null"],
             "format": "date",
             "description": "the last day the declarations and scans the law keeps are kept",
         },
+    },
+}
+
+PURPOSE: Schema = {
+    "enum": ["hand_over", "add_guardian"],
+    "description": "`hand_over`: the member enters it in their own account and manages their "
+    "own record from then on (the guardians keep showing the code); `add_guardian`: one more "
+    "family member acts for the record",
+}
+TRANSFER_CODE_REQUEST: Schema = {
+    "type": "object",
+    "required": ["purpose"],
+    "additionalProperties": False,
+    "description": "A guardian issues either kind for a member without an account of their "
+    "own; a person who manages their own record issues `add_guardian` for it (no `person_id`).",
+    "properties": {"person_id": OPTIONAL_PERSON_ID, "purpose": PURPOSE},
+}
+TRANSFER_CODE: Schema = {
+    "type": "object",
+    "required": ["code", "purpose", "person_id", "name", "expires_at"],
+    "additionalProperties": False,
+    "properties": {
+        "code": {
+            "type": "string",
+            "description": "8 characters (Crockford base32) shown as XXXX-XXXX, once: only its "
+            "keyed hash is kept. One use; a new code of the same purpose ends it",
+        },
+        "purpose": PURPOSE,
+        "person_id": PERSON_ID,
+        "name": {"type": "string", "description": "masked"},
+        "expires_at": {**MOMENT, "description": "24 hours after issue"},
+    },
+}
+TRANSFER: Schema = {
+    "type": "object",
+    "required": ["code"],
+    "additionalProperties": False,
+    "properties": {
+        "code": {
+            "type": "string",
+            "description": "as received; case, spaces and dashes do not matter",
+        },
+        "relation": {
+            "enum": ["spouse", "parent", "child", None],
+            "description": "for an `add_guardian` code (required there): the record's relation "
+            "to the account's person",
+        },
+    },
+}
+TRANSFERRED: Schema = {
+    "type": "object",
+    "required": ["person_id", "name", "purpose", "relation"],
+    "additionalProperties": False,
+    "properties": {
+        "person_id": PERSON_ID,
+        "name": {"type": "string", "description": "masked"},
+        "purpose": PURPOSE,
+        "relation": {"enum": ["spouse", "parent", "child", None]},
     },
 }
 
@@ -213,6 +281,10 @@ SCHEMAS: dict[str, Schema] = {
     "AppealRecord": APPEAL_RECORD,
     "Appeals": APPEALS,
     "Erased": ERASED,
+    "TransferCodeRequest": TRANSFER_CODE_REQUEST,
+    "TransferCode": TRANSFER_CODE,
+    "Transfer": TRANSFER,
+    "Transferred": TRANSFERRED,
 }
 
 PATHS = {
@@ -254,7 +326,35 @@ PATHS = {
             "requestBody": body(ref("Declaration")),
             "responses": {
                 "201": answer("Filed; the person's code.", ref("Code")),
+                **refusals(400, 401, 404, 409, 413, 422, 429),
+            },
+        }
+    },
+    "/api/miniapp/transfer-codes": {
+        "post": {
+            "tags": ["mini-program"],
+            "summary": "交接码: a one-time code, valid 24 h, that hands a member's record over to "
+            "them or lets one more family member act for it",
+            "operationId": "miniappIssueTransferCode",
+            "security": SESSION,
+            "requestBody": body(ref("TransferCodeRequest")),
+            "responses": {
+                "201": answer("The code, shown this once.", ref("TransferCode")),
                 **refusals(400, 401, 404, 409, 413, 422),
+            },
+        }
+    },
+    "/api/miniapp/transfers": {
+        "post": {
+            "tags": ["mini-program"],
+            "summary": "Redeem a 交接码: take one's own record over, or become a guardian; "
+            "everyone else who shows the code is told",
+            "operationId": "miniappRedeemTransferCode",
+            "security": SESSION,
+            "requestBody": body(ref("Transfer")),
+            "responses": {
+                "201": answer("Done.", ref("Transferred")),
+                **refusals(400, 401, 409, 413, 422, 429),
             },
         }
     },

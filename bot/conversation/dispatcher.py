@@ -3,16 +3,19 @@ a fallback that says what the bot understands (aiogram's order)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from bot.conversation import commands as cmd
 from bot.conversation.engine import advance, current_prompt, explain, start
 from bot.conversation.flows.appeal import APPEAL, appeal_answers
 from bot.conversation.flows.declare import DECLARE, FAMILY, MEMBER
 from bot.conversation.flows.erase import ERASE, erase_answers
 from bot.conversation.flows.family_menus import SWITCH, UNLINK, menu_entries, who
+from bot.conversation.flows.transfer import enter_code, start_transfer
 from bot.conversation.inbound import Inbound
 from bot.conversation.replies import code_reply
 from bot.conversation.turn import Turn
-from bot.services import accounts, family
+from bot.services import accounts, claims, family
 from bot.services.errors import NotFound, ServiceError
 from bot.texts import t
 
@@ -27,6 +30,9 @@ async def respond(turn: Turn, inbound: Inbound) -> str | None:
         return t("dialogue.location", turn.lang)
     if inbound.kind in _MEDIA or inbound.text is None:
         return t("dialogue.media", turn.lang)
+    code = cmd.transfer_code_in(inbound.text)
+    if code is not None:
+        return await _run(turn, lambda: enter_code(turn, code))
     command = cmd.command_of(inbound.text)
     if command is not None:
         return await run_command(turn, command)
@@ -59,8 +65,12 @@ async def _remember_position(turn: Turn, inbound: Inbound) -> None:
 
 
 async def run_command(turn: Turn, command: str) -> str:
+    return await _run(turn, lambda: _COMMANDS[command](turn))
+
+
+async def _run(turn: Turn, command: Callable[[], Awaitable[str]]) -> str:
     try:
-        return await _COMMANDS[command](turn)
+        return await command()
     except ServiceError as refusal:
         return explain(refusal, turn.lang)
 
@@ -69,6 +79,8 @@ async def _apply(turn: Turn) -> str:
     try:
         chosen = await accounts.current(turn.account_id)
     except NotFound:
+        # the first declaration claims or makes the own record: counted, so said before asking
+        await claims.check_claims(turn.rt, turn.account_id)
         return await start(turn, DECLARE)
     if chosen.relation is None:
         return await start(turn, DECLARE)
@@ -77,6 +89,7 @@ async def _apply(turn: Turn) -> str:
 
 async def _family(turn: Turn) -> str:
     await family.check_may_add(turn.account_id)
+    await claims.check_claims(turn.rt, turn.account_id)
     return await start(turn, FAMILY)
 
 
@@ -159,6 +172,7 @@ _COMMANDS = {
     cmd.UNLINK: _unlink,
     cmd.APPEAL: _appeal,
     cmd.ERASE: _erase,
+    cmd.TRANSFER: start_transfer,
     cmd.CANCEL: _cancel,
     cmd.ENGLISH: _english,
     cmd.CHINESE: _chinese,

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from bot.conversation.flow import CANCEL, FINISH, RESTART, Answers, Ask, Flow
+from bot.conversation.flow import CANCEL, FINISH, RESTART, Answers, Flow
 from bot.conversation.flows import FLOWS
+from bot.conversation.opening import ask_for, explain, start
 from bot.conversation.store import Dialogue
 from bot.conversation.turn import Turn
 from bot.health.errors import InvalidInput
 from bot.texts import t
 
-
-def ask_for(turn: Turn) -> Ask:
-    today = turn.rt.now().astimezone(turn.rt.ruleset.tz).date()
-    return Ask(today=today, region=turn.rt.region, lang=turn.lang, position=turn.position)
-
-
-async def start(turn: Turn, flow: Flow, answers: Answers | None = None) -> str:
-    """Open ``flow`` at its first step; ``answers`` seeds what the flow knows in advance
-    (whom a declaration is for, the choices of a menu)."""
-    answers = answers or {}
-    dialogue = Dialogue(flow.name, flow.first.name, answers)
-    await turn.store.set(turn.account_id, dialogue, turn.rt.now())
-    return flow.first.prompt(ask_for(turn), answers)
+__all__ = ["advance", "current_prompt", "explain", "start"]
 
 
 async def current_prompt(turn: Turn, dialogue: Dialogue) -> str | None:
@@ -64,7 +53,3 @@ async def _go_to(turn: Turn, flow: Flow, target: str, answers: Answers) -> str:
     next_step = flow.step(target)
     assert next_step is not None, f"{flow.name} has no step {target}"
     return next_step.prompt(ask_for(turn), answers)
-
-
-def explain(refusal: InvalidInput, lang: str) -> str:
-    return t(refusal.code, lang, **refusal.params)

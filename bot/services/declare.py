@@ -8,6 +8,7 @@ from datetime import date
 
 from bot.services import outbox
 from bot.services.accounts import MINIAPP
+from bot.services.claims import count_claim
 from bot.services.codes import CodeView, code_view
 from bot.services.decisions import redecide
 from bot.services.people import Identity, own_person_for
@@ -38,8 +39,13 @@ class Declared:
 
 
 async def declare_for_self(rt: Runtime, account_id: int, answers: DeclarationInput) -> Declared:
+    if not await Account.filter(id=account_id, person_id__isnull=False).exists():
+        # the first declaration finds or makes the account's own record: an attempt to claim
+        await count_claim(rt, account_id)
     async with UnitOfWork() as uow:
-        account = await Account.get(id=account_id)
+        # one declaration of an account at a time: a double tap must not create the same person
+        # twice (on PostgreSQL a row lock; SQLite has one writer)
+        account = await Account.select_for_update().get(id=account_id)
         await District.get(adcode=answers.district_adcode)
         person = await own_person_for(rt, account, answers.who, answers.district_adcode)
         declared = await file_declaration(rt, account, person, answers)

@@ -1,9 +1,14 @@
-"""注销: a resident deletes their account and records (DESIGN.md §7).
+"""注销: a resident deletes their account and records.
 
 What goes at once: the account, the person's code and its history, appeals and corrections,
 every family link to and from them, the link of their other accounts (the mini-program) and
 the position. Family members they acted for go too when nobody else acts for them and they
 have no account of their own: nobody could reach those records any more.
+
+A record that family members still manage (a child who took their record over with a 交接码,
+whose parents act for them) is theirs too: erasing the account unlinks it and never deletes it.
+The account and the links it made go; the record, its code and history stay with the guardians,
+who are told that it is back in their hands (docs/family-transfers.md).
 
 What the region's law keeps for ``retention_days``: declarations and checkpoint scans, with the
 identity they belong to (tracing needs a name behind them). Such a person stays as a row marked
@@ -23,7 +28,7 @@ from datetime import date, datetime, timedelta
 from tortoise.expressions import Q
 from tortoise.functions import Max
 
-from bot.services import audit
+from bot.services import audit, outbox
 from bot.services.runtime import Runtime
 from bot.services.uow import UnitOfWork
 from models.appeal import Appeal, CodeOverride
@@ -32,18 +37,29 @@ from models.code import CodeChange, HealthCode
 from models.declaration import Declaration
 from models.person import Account, Guardianship, Person
 from models.staff import ScanLog
+from models.transfer import TransferCode
 
 
 @dataclass(frozen=True)
 class Erased:
     people: int  # persons erased: the account's own and the family members only it reached
     kept_until: date | None  # the law keeps their declarations and scans until then
+    kept_by_family: bool = False  # the account's own record stays: family members manage it
 
 
-async def erasable_members(account_id: int) -> int:
-    """How many family members would be erased with the account (said before confirming)."""
+@dataclass(frozen=True)
+class ErasurePlan:
+    """What an erasure would do, said before the person confirms it."""
+
+    members: int  # family members erased with the account
+    kept_by_family: bool
+
+
+async def erasure_plan(account_id: int) -> ErasurePlan:
     person_id = await _person_of(account_id)
-    return len(await _only_reached_by(person_id)) if person_id else 0
+    if person_id is None:
+        return ErasurePlan(0, False)
+    return ErasurePlan(len(await _only_reached_by(person_id)), await _managed_by_family(person_id))
 
 
 async def erase_account(rt: Runtime, account_id: int) -> Erased:
@@ -52,25 +68,43 @@ async def erase_account(rt: Runtime, account_id: int) -> Erased:
         if account is None:  # erased by a message handled a moment ago
             uow.commit()
             return Erased(0, None)
+        own = account.person_id
+        kept = own is not None and await _managed_by_family(own)
         people = []
-        if account.person_id is not None:
-            people = [account.person_id, *await _only_reached_by(account.person_id)]
+        if own is not None:
+            people = [*([] if kept else [own]), *await _only_reached_by(own)]
         # what this account filed for people who stay (a member another parent acts for)
         await Declaration.filter(account_id=account.id).update(account_id=None)
         await Appeal.filter(account_id=account.id).update(account_id=None)
         await account.delete()  # its dialogue and notices go with it
         public_ids = await _public_ids(people)
-        kept_until = await _erase_people(rt, people)
+        kept_until = await erase_people(rt, people)
+        after = {"kept_until": kept_until.isoformat() if kept_until else None}
+        if kept and own is not None:
+            after["handed_back"] = await _hand_back(rt, own, account.id)
         await audit.record(
             rt,
             None,
             "account.erase",
             f"account:{account.id}",
             before={"people": public_ids},
-            after={"kept_until": kept_until.isoformat() if kept_until else None},
+            after=after,
         )
         uow.commit()
-    return Erased(len(people), kept_until)
+    return Erased(len(people), kept_until, kept)
+
+
+async def _managed_by_family(person_id: int) -> bool:
+    return await Guardianship.exists(member_id=person_id)
+
+
+async def _hand_back(rt: Runtime, person_id: int, account_id: int) -> str:
+    """The record stays with the guardians: the links the person made go, the person's other
+    accounts let go of it, and the guardians are told it is in their hands again."""
+    await Guardianship.filter(actor_id=person_id).delete()
+    await Account.filter(person_id=person_id).update(person_id=None, current_person_id=None)
+    await outbox.queue_family_change(rt, person_id, outbox.HANDED_BACK, event=f"erase:{account_id}")
+    return (await Person.get(id=person_id)).public_id
 
 
 async def _person_of(account_id: int) -> int | None:
@@ -98,10 +132,11 @@ async def _public_ids(people: list[int]) -> list[str]:
     return list(await Person.filter(id__in=people).values_list("public_id", flat=True))
 
 
-async def _erase_people(rt: Runtime, people: list[int]) -> date | None:
+async def erase_people(rt: Runtime, people: list[int]) -> date | None:
     if not people:
         return None
     await CodeOverride.filter(person_id__in=people).delete()
+    await TransferCode.filter(person_id__in=people).delete()
     await Appeal.filter(person_id__in=people).delete()
     await HealthCode.filter(person_id__in=people).delete()
     await CodeChange.filter(person_id__in=people).delete()

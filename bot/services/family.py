@@ -1,7 +1,8 @@
 """家人代办: acting for up to three family members, and choosing whose code is shown.
 
 An account reaches its own person and the family members that person acts for, nothing else;
-anything else answers as if it did not exist (DESIGN.md §5, §7).
+anything else answers as if it did not exist. A record somebody else manages joins a family
+only by a 交接码 (``bot.services.transfers``): a name and a document number are not enough.
 """
 
 from __future__ import annotations
@@ -9,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.health.colors import Color
+from bot.services import audit
+from bot.services.claims import count_claim
 from bot.services.declare import DeclarationInput, Declared, file_declaration
+from bot.services.erasure import erase_people
 from bot.services.errors import NotFound, ServiceError
 from bot.services.people import (
     create_person,
@@ -34,6 +38,7 @@ class Member:
     name_masked: str
     relation: str | None  # None for the account's own person
     color: Color | None
+    self_managed: bool = False  # the member has an account of their own and files for themself
 
 
 async def family_of(rt: Runtime, account_id: int) -> list[Member]:
@@ -43,10 +48,14 @@ async def family_of(rt: Runtime, account_id: int) -> list[Member]:
         return []
     own = await Person.get(id=account.person_id)
     links = await Guardianship.filter(actor_id=own.id).order_by("id").prefetch_related("member")
-    colors = await _colors([own.id, *(link.member_id for link in links)])
+    member_ids = [link.member_id for link in links]
+    colors = await _colors([own.id, *member_ids])
+    own_accounts = set(
+        await Account.filter(person_id__in=member_ids).values_list("person_id", flat=True)
+    )
     people = [(own, None)] + [(link.member, link.relation) for link in links]
     return [
-        Member(p.public_id, masked_name(rt, p), relation, colors.get(p.id))
+        Member(p.public_id, masked_name(rt, p), relation, colors.get(p.id), p.id in own_accounts)
         for p, relation in people
     ]
 
@@ -76,6 +85,8 @@ async def declare_for_family(
     """File a declaration for a family member, adding them to the family if they are new."""
     if relation not in RELATIONS:
         raise ServiceError("family.relation")
+    await _actor_id(account_id)  # no own record yet: refused before anything is counted
+    await count_claim(rt, account_id)  # naming a document that may be someone else's record
     async with UnitOfWork() as uow:
         account = await Account.select_for_update().get(id=account_id)
         actor_id = await _actor_id(account_id)
@@ -91,7 +102,7 @@ async def declare_for_member(
 ) -> Declared:
     """A new declaration for a family member already linked (申领 after 切换)."""
     async with UnitOfWork() as uow:
-        account = await Account.get(id=account_id)
+        account = await Account.select_for_update().get(id=account_id)
         member = await reachable_member(account_id, member_id)
         if lookup_key(rt, answers.who.doc_type, answers.who.doc_number) != member.doc_lookup:
             raise ServiceError("family.other_document", name=masked_name(rt, member))
@@ -111,10 +122,13 @@ async def _member_for(rt: Runtime, actor_id: int, answers: DeclarationInput) -> 
     person = await Person.get_or_none(doc_lookup=key)
     if person is None:
         return await create_person(rt, who, key, answers.district_adcode)
-    # Both parents may act for one child: the second is linked to the existing record, but only
-    # with the name on it, so a document number alone reveals no one's code.
+    if not await Guardianship.exists(actor_id=actor_id, member_id=person.id):
+        # Somebody else's record (another parent's child, a person with their own WeChat): it
+        # gains a guardian only by the 交接码 of whoever manages it. The refusal is the same
+        # whatever the name, so it tells nothing about the record.
+        raise ServiceError("family.document_taken", hotline=rt.settings.hotline)
     if name_of(rt, person).casefold() != who.name.casefold():
-        raise ServiceError("family.name_mismatch", hotline=rt.settings.hotline)
+        raise ServiceError("family.name_mismatch", name=masked_name(rt, person))
     await _refuse_if_self_managed(rt, person)
     await _update_member(rt, person, answers)
     return person
@@ -173,8 +187,10 @@ async def switch_to(account_id: int, person_id: str | None) -> Person:
     return person
 
 
-async def unlink(account_id: int, member_id: str) -> None:
-    """Stop acting for a member: from this moment the account cannot show that code."""
+async def unlink(rt: Runtime, account_id: int, member_id: str) -> bool:
+    """Stop acting for a member: from this moment the account cannot show that code. A record
+    nobody reaches any more (no other guardian, no account of its own) is erased as 注销 erases
+    it: left behind, it would bar its own person from registering. Answers whether it was."""
     async with UnitOfWork() as uow:
         member = await reachable_member(account_id, member_id)
         actor_id = (await Account.get(id=account_id)).person_id
@@ -183,4 +199,10 @@ async def unlink(account_id: int, member_id: str) -> None:
         await Account.filter(person_id=actor_id, current_person_id=member.id).update(
             current_person_id=actor_id
         )
+        nobody_else = not await Guardianship.exists(member_id=member.id)
+        orphaned = nobody_else and not await Account.exists(person_id=member.id)
+        if orphaned:
+            await erase_people(rt, [member.id])
+            await audit.record(rt, None, "family.unlink_erase", f"person:{member.public_id}")
         uow.commit()
+    return orphaned

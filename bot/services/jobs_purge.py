@@ -1,7 +1,9 @@
-"""Housekeeping of the chat: handled-message records and dialogues left idle.
+"""Housekeeping: handled-message records, dialogues left idle, and what 交接码 leave behind.
 
 WeChat retries a message within seconds, so a day of handled MsgIds is plenty. An idle dialogue
-is kept a day past its expiry, so the person who comes back still hears that it lapsed.
+is kept a day past its expiry, so the person who comes back still hears that it lapsed. Claim
+attempts older than the limit's hour count for nothing; a transfer code used or expired a day
+ago is done with (the audit trail keeps who issued and redeemed it).
 """
 
 from __future__ import annotations
@@ -9,21 +11,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from tortoise.expressions import Q
+
+from bot.services.claims import forget_old_attempts
 from bot.services.runtime import Runtime
 from models.dialogue import DialogueState, ProcessedMessage
+from models.transfer import TransferCode
 
 PROCESSED_KEPT = timedelta(days=1)
 LAPSED_KEPT = timedelta(days=1)
+TRANSFER_CODES_KEPT = timedelta(days=1)
 
 
 @dataclass(frozen=True)
 class Purged:
     processed: int
     dialogues: int
+    claim_attempts: int = 0
+    transfer_codes: int = 0
 
 
 async def purge(rt: Runtime) -> Purged:
     now = rt.now()
     processed = await ProcessedMessage.filter(created_at__lt=now - PROCESSED_KEPT).delete()
     dialogues = await DialogueState.filter(expires_at__lt=now - LAPSED_KEPT).delete()
-    return Purged(processed, dialogues)
+    attempts = await forget_old_attempts(rt)
+    done_before = now - TRANSFER_CODES_KEPT
+    codes = await TransferCode.filter(
+        Q(expires_at__lt=done_before) | Q(used_at__lt=done_before)
+    ).delete()
+    return Purged(processed, dialogues, attempts, codes)

@@ -19,7 +19,6 @@ from bot.services.family import (
 )
 from bot.services.people import masked_document, masked_name, phone_of
 from bot.services.runtime import Runtime
-from bot.services.uow import UnitOfWork
 from models.code import HealthCode
 from models.person import Account, Person
 
@@ -89,21 +88,18 @@ async def declare(
 ) -> Shown:
     """File for the account's own person, a family member it acts for (``person_id``), or a new
     family member (``relation``): the chat's three flows behind one endpoint."""
-    async with UnitOfWork() as uow:
-        # one declaration of an account at a time, as the chat's inbox does: a double tap must
-        # not create the same person twice (on PostgreSQL a row lock; SQLite has one writer)
-        await Account.select_for_update().get(id=account_id)
-        if relation is not None:
-            declared = await declare_for_family(rt, account_id, relation, answers)
-        elif person_id is not None and not await _is_own(account_id, person_id):
-            declared = await declare_for_member(rt, account_id, person_id, answers)
-        else:
-            if answers.who.phone is None:
-                raise InvalidInput("miniapp.phone_required", field="phone")
-            declared = await declare_for_self(rt, account_id, answers)
-        shown = await _shown(rt, declared)
-        uow.commit()
-    return shown
+    # Each of these is its own unit of work, which locks the account first (one declaration of
+    # an account at a time, as the chat's inbox does). None runs inside a unit of work of ours:
+    # an attempt to claim a record is counted before it, and a refusal must not undo the count.
+    if relation is not None:
+        declared = await declare_for_family(rt, account_id, relation, answers)
+    elif person_id is not None and not await _is_own(account_id, person_id):
+        declared = await declare_for_member(rt, account_id, person_id, answers)
+    else:
+        if answers.who.phone is None:
+            raise InvalidInput("miniapp.phone_required", field="phone")
+        declared = await declare_for_self(rt, account_id, answers)
+    return await _shown(rt, declared)
 
 
 async def _is_own(account_id: int, person_id: str) -> bool:

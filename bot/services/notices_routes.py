@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.services.accounts import MINIAPP
-from bot.services.outbox import APPEAL_REPLY, CODE_CHANGED, CODE_IMAGE, MASS_TEXT, REMINDER, TEXT
+from bot.services.outbox import (
+    APPEAL_REPLY,
+    CODE_CHANGED,
+    CODE_IMAGE,
+    FAMILY_CHANGED,
+    MASS_TEXT,
+    REMINDER,
+    TEXT,
+)
 from bot.settings import Settings
 
 # The APIs, each with its own quota (and rate limit).
@@ -47,7 +55,7 @@ def route(
     template = _template_for(kind, settings)
     if template is not None:
         return Route(TEMPLATE, (TEMPLATE,), template)
-    if kind not in (CODE_IMAGE, TEXT, CODE_CHANGED, REMINDER, APPEAL_REPLY):
+    if kind not in (CODE_IMAGE, TEXT, CODE_CHANGED, REMINDER, APPEAL_REPLY, FAMILY_CHANGED):
         raise Unroutable(f"unknown notice kind {kind}")
     if last_message_at is not None and now - last_message_at > SERVICE_WINDOW:
         raise Unroutable(
@@ -65,6 +73,8 @@ def _template_for(kind: str, settings: Settings) -> str | None:
         return settings.schedules.template_reminder
     if kind == APPEAL_REPLY:
         return settings.template_appeal_reply
+    if kind == FAMILY_CHANGED:
+        return settings.template_family_changed
     return None
 
 
@@ -73,6 +83,10 @@ def _miniapp_route(kind: str, settings: Settings) -> Route:
         CODE_CHANGED: (settings.miniapp_template_code_changed, "MINIAPP_TEMPLATE_CODE_CHANGED"),
         REMINDER: (settings.schedules.miniapp_template_reminder, "MINIAPP_TEMPLATE_REMINDER"),
         APPEAL_REPLY: (settings.miniapp_template_appeal_reply, "MINIAPP_TEMPLATE_APPEAL_REPLY"),
+        FAMILY_CHANGED: (
+            settings.miniapp_template_family_changed,
+            "MINIAPP_TEMPLATE_FAMILY_CHANGED",
+        ),
     }
     if kind not in templates:
         raise Unroutable(f"a mini-program account receives subscribe messages only, not {kind}")

@@ -13,6 +13,9 @@ from models.person import Account, Guardianship, Person
 
 CODE_IMAGE, TEXT, CODE_CHANGED = "code_image", "text", "code_changed"
 REMINDER, MASS_TEXT, APPEAL_REPLY = "reminder", "mass_text", "appeal_reply"
+FAMILY_CHANGED = "family_change"
+# what a FAMILY_CHANGED notice reports (bot/services/notices_family.py says it)
+HANDED_OVER, GUARDIAN_ADDED, HANDED_BACK = "handed_over", "guardian_added", "handed_back"
 _BULK = 1000
 
 
@@ -28,6 +31,42 @@ async def queue_text(rt: Runtime, account_id: int, text: str, event: str) -> Non
 async def queue_appeal_reply(rt: Runtime, account_id: int, appeal_id: int) -> None:
     """The answer to an appeal, written from the sealed reply when it is sent."""
     await _queue(rt, account_id, APPEAL_REPLY, {"appeal": appeal_id}, f"appeal:{appeal_id}:reply")
+
+
+async def queue_family_change(
+    rt: Runtime,
+    person_id: int,
+    change: str,
+    *,
+    event: str,
+    actor_id: int | None = None,
+    relation: str | None = None,
+) -> int:
+    """Tell everyone who shows the person's code (their own accounts and their guardians') that
+    the record changed hands or gained a guardian; not the accounts of ``actor_id``, the person
+    who made the change and saw it happen. ``relation`` is the record's to a new guardian."""
+    audience = (await _audience([person_id])).get(person_id, set())
+    skip = set()
+    if actor_id is not None:
+        skip = set(await Account.filter(person_id=actor_id).values_list("id", flat=True))
+    own = set(await Account.filter(person_id=person_id).values_list("id", flat=True))
+    named = [person_id] if actor_id is None else [person_id, actor_id]
+    public = dict(await Person.filter(id__in=named).values_list("id", "public_id"))
+    recipients = sorted(audience - skip)
+    # stamped: ids of deleted rows come back on SQLite, and the key must stay this event's
+    stamp = rt.now().strftime("%Y%m%dT%H%M%S.%f")
+    for account_id in recipients:
+        payload = {
+            "person": public[person_id],
+            "change": change,
+            "own": account_id in own,
+            "at": rt.now().isoformat(),
+        }
+        if change == GUARDIAN_ADDED and actor_id is not None:
+            payload |= {"guardian": public[actor_id], "relation": relation}
+        key = f"{event}:{stamp}:{change}:{account_id}"
+        await _queue(rt, account_id, FAMILY_CHANGED, payload, key)
+    return len(recipients)
 
 
 async def _queue(rt: Runtime, account_id: int, kind: str, payload: dict, key: str) -> None:

@@ -58,7 +58,7 @@ async def own_person_for(rt: Runtime, account: Account, who: Identity, adcode: i
             raise ServiceError("declare.not_your_document", masked=masked_document(rt, person))
     else:
         person = await Person.get_or_none(doc_lookup=key)
-        if person is not None and not _may_claim(rt, person, who):
+        if person is not None and not await _may_claim(rt, person, who):
             raise ServiceError("declare.document_taken", hotline=rt.settings.hotline)
         person = person or await create_person(rt, who, key, adcode)
         account.person_id = person.id
@@ -69,12 +69,18 @@ async def own_person_for(rt: Runtime, account: Account, who: Identity, adcode: i
     return person
 
 
-def _may_claim(rt: Runtime, person: Person, who: Identity) -> bool:
-    # DESIGN §5: a second account claims an existing person only when name, document and phone
-    # all match. A record made without a phone (a family member's) is matched on the name.
-    same_name = name_of(rt, person).casefold() == who.name.casefold()
+async def _may_claim(rt: Runtime, person: Person, who: Identity) -> bool:
+    # A second account claims an existing person only when it is the same person on another
+    # channel: the record has an account of its own, and name, document and phone all
+    # match. A record without a phone, or one that only family members manage, changes hands by
+    # a 交接码 alone (bot/services/transfers.py). Every check is made, and the refusal is the
+    # same whichever failed, so it tells nothing about the record.
+    has_own_account = await Account.filter(person_id=person.id).exists()
     recorded_phone = phone_of(rt, person)
-    return same_name and (recorded_phone is None or recorded_phone == who.phone)
+    same_name = name_of(rt, person).casefold() == who.name.casefold()
+    return (
+        has_own_account and same_name and recorded_phone is not None and recorded_phone == who.phone
+    )
 
 
 async def create_person(rt: Runtime, who: Identity, key: str, adcode: int) -> Person:

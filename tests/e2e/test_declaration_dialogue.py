@@ -137,7 +137,7 @@ async def test_another_persons_document_is_refused(client, resident: WeChatUser)
     await declare(resident, GREEN_ANSWERS)
     stranger = WeChatUser(client, client.app[CODEC], "o-stranger")
     reply = await declare(stranger, ["李四", *GREEN_ANSWERS[1:]])
-    assert "已由他人登记" in reply
+    assert "已有登记，无法登记到您的微信" in reply
     assert await Person.all().count() == 1
 
 

@@ -26,6 +26,7 @@ from tests.e2e.test_family import AUNT, CHILD, MOTHER, add_family, registered
 from tests.e2e.test_miniapp import MiniappUser, declaration
 from tests.fakes.wechat_api import FakeWeChat
 from tests.support.clock import FakeClock
+from tests.support.transfers import issue_in_chat, redeem_in_chat
 from tests.support.wechat_user import WeChatUser
 
 
@@ -125,7 +126,8 @@ async def test_family_only_this_account_reaches_is_erased_with_it(client: TestCl
     await add_family(parent, "3", "张小宝", CHILD)
     await add_family(parent, "2", "王秀英", MOTHER)
     aunt = await registered(client, "o-aunt", name="李四", doc=AUNT, phone="13900001111")
-    await add_family(aunt, "2", "王秀英", MOTHER)  # the grandmother has a second helper
+    code = await issue_in_chat(parent, "2", "2")  # the grandmother; add a guardian
+    await redeem_in_chat(aunt, code, "2")  # the grandmother has a second helper
     own = (await Account.get(openid="o-parent")).person_id
     members = set(await Guardianship.filter(actor_id=own).values_list("member_id", flat=True))
     prompt = await parent.say("注销")

@@ -23,6 +23,7 @@ from tests.e2e.test_declaration_dialogue import VALID_ID
 from tests.e2e.test_family import AUNT, CHILD, FATHER, MOTHER
 from tests.fakes.wechat_api import FakeWeChat
 from tests.support.clock import FakeClock
+from tests.support.transfers import issue_in_miniapp, redeem_in_miniapp
 
 API = "/api/miniapp"
 HEPING = 120101
@@ -298,12 +299,19 @@ async def test_me_lists_the_family(registered: MiniappUser) -> None:
     )
     family = (await registered.me())["family"]
     assert family == [
-        {"person_id": child["person_id"], "name": "张*宝", "relation": "child", "color": "green"},
+        {
+            "person_id": child["person_id"],
+            "name": "张*宝",
+            "relation": "child",
+            "color": "green",
+            "self_managed": False,
+        },
         {
             "person_id": mother["person_id"],
             "name": "李*奶",
             "relation": "parent",
             "color": "orange",
+            "self_managed": False,
         },
     ]
 
@@ -597,7 +605,8 @@ async def test_appeals_are_listed_per_person_and_only_the_accounts_own(
     other = MiniappUser(client, fake_wechat, "mini-other-parent")
     await other.login()
     await other.declare(declaration(name="李四", doc_number=MOTHER, phone="13900001111"))
-    linked = await other.declare(member("张小宝", CHILD, relation="child"))
+    issued = await issue_in_miniapp(registered, "add_guardian", child["person_id"])
+    linked = await redeem_in_miniapp(other, issued["code"], "child")
     assert linked["person_id"] == child["person_id"]
     assert (await other.appeals(child["person_id"]))["appeals"] == []
     refusal(await other.appeals("p" * 22, status=404), "family.not_found")

@@ -148,6 +148,11 @@ async def test_schemathesis_finds_no_server_error_and_no_answer_off_its_schema(
         ],
         ("GET", "/api/miniapp/code"): [{"query": {"person_id": child["person_id"]}}],
         ("POST", "/api/miniapp/appeals"): [{"body": {"text": "体温计坏了"}}],
+        ("POST", "/api/miniapp/transfer-codes"): [
+            {"body": {"purpose": "hand_over", "person_id": child["person_id"]}},
+            {"body": {"purpose": "add_guardian"}},
+        ],
+        ("POST", "/api/miniapp/transfers"): [{"body": {"code": "K7Q2-M9XD", "relation": "child"}}],
         ("PUT", "/api/admin/districts/{adcode}/tier"): [
             {"path_parameters": {"adcode": 120102}, "body": {"tier": "medium", "note": "fuzz"}}
         ],

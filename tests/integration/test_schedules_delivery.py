@@ -519,6 +519,23 @@ async def test_without_a_template_an_appeal_answer_is_a_text_in_the_48_hour_wind
             Route(SUBSCRIBE, (SUBSCRIBE,), "B"),
         ),
         ("appeal_reply", "miniapp", {}, None, "MINIAPP_TEMPLATE_APPEAL_REPLY"),
+        (
+            "family_change",
+            "mp",
+            {"template_family_changed": "F"},
+            100,
+            Route(TEMPLATE, (TEMPLATE,), "F"),
+        ),
+        ("family_change", "mp", {}, 1, Route(CUSTOM, (CUSTOM,))),
+        ("family_change", "mp", {}, 49, "45015"),
+        (
+            "family_change",
+            "miniapp",
+            {"miniapp_template_family_changed": "G"},
+            None,
+            Route(SUBSCRIBE, (SUBSCRIBE,), "G"),
+        ),
+        ("family_change", "miniapp", {}, None, "MINIAPP_TEMPLATE_FAMILY_CHANGED"),
         ("fax", "mp", {}, 1, "unknown notice kind"),
     ],
 )

@@ -5,7 +5,9 @@ from bot.conversation.flows.appeal import APPEAL
 from bot.conversation.flows.declare import DECLARE, FAMILY, MEMBER
 from bot.conversation.flows.erase import ERASE
 from bot.conversation.flows.family_menus import SWITCH, UNLINK
+from bot.conversation.flows.transfer import TRANSFER_FLOWS
 
 FLOWS: dict[str, Flow] = {
-    flow.name: flow for flow in (DECLARE, FAMILY, MEMBER, SWITCH, UNLINK, APPEAL, ERASE)
+    flow.name: flow
+    for flow in (DECLARE, FAMILY, MEMBER, SWITCH, UNLINK, APPEAL, ERASE, *TRANSFER_FLOWS)
 }

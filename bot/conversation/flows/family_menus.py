@@ -76,8 +76,9 @@ async def _switched(turn: Turn, a: Answers) -> str:
 
 async def _unlinked(turn: Turn, a: Answers) -> str:
     entry = a["options"][a["choice"] - 1]
-    await unlink(turn.account_id, entry["id"])
-    return t("family.unlinked", turn.lang, name=entry["name"])
+    erased = await unlink(turn.rt, turn.account_id, entry["id"])
+    said = "family.unlinked_erased" if erased else "family.unlinked"
+    return t(said, turn.lang, name=entry["name"])
 
 
 SWITCH = Flow(
