@@ -34,6 +34,7 @@ from handlers import (
     wechat,
 )
 from handlers.errors import json_errors
+from handlers.path_params import typed_paths
 from schedules.leader import leadership_for
 from schedules.runner import SchedulerRunner
 
@@ -69,7 +70,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> w
         admin_stats,
         console,
     ):
-        app.add_routes(module.routes())
+        app.add_routes(typed_paths(module.routes()))
     app.cleanup_ctx.append(shared_state)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_background_work)  # after the database: stopped before it closes

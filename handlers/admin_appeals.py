@@ -1,5 +1,5 @@
 """Officials: ``GET /api/admin/appeals?status=open`` lists appeals (masked, never a document in
-clear); ``POST /api/admin/appeals/{id}/resolve`` answers one."""
+clear); ``POST /api/admin/appeals/{appeal_id}/resolve`` answers one."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from aiohttp import web
 from bot.appkeys import RUNTIME
 from bot.services.appeal_answers import parse_resolution, resolve_appeal
 from bot.services.appeal_list import AppealSummary, list_appeals, parse_limit, parse_status
-from bot.services.errors import NotFound
 from bot.services.staff import authenticate
 from handlers.auth import bearer_token
 from handlers.errors import json_body
+from handlers.path_params import APPEAL_ID, path_value
 
 
 async def get_appeals(request: web.Request) -> web.Response:
@@ -30,7 +30,7 @@ async def get_appeals(request: web.Request) -> web.Response:
 
 async def post_resolve(request: web.Request) -> web.Response:
     staff = await authenticate(bearer_token(request), "official")
-    appeal_id = _appeal_id(request.match_info["id"])
+    appeal_id = path_value(request, APPEAL_ID)
     rt = request.app[RUNTIME]
     resolution = parse_resolution(await json_body(request), rt.now(), rt.ruleset.tz)
     done = await resolve_appeal(rt, staff, appeal_id, resolution)
@@ -45,13 +45,6 @@ async def post_resolve(request: web.Request) -> web.Response:
             "notified": done.notified,
         }
     )
-
-
-def _appeal_id(raw: str) -> int:
-    # ids are 32-bit integers in the database: a larger number names no appeal
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) < 2**31):
-        raise NotFound("appeals.not_found")
-    return int(raw)
 
 
 def appeal_json(a: AppealSummary) -> dict[str, Any]:
@@ -79,5 +72,5 @@ def appeal_json(a: AppealSummary) -> dict[str, Any]:
 def routes() -> list[web.RouteDef]:
     return [
         web.get("/api/admin/appeals", get_appeals),
-        web.post("/api/admin/appeals/{id}/resolve", post_resolve),
+        web.post("/api/admin/appeals/{appeal_id}/resolve", post_resolve),
     ]

@@ -2,34 +2,29 @@
 
 A feed is larger than any other request, so its body has a bound of its own (``MAX_BYTES``,
 about 20 000 records) instead of the 64 KiB of the other JSON routes; larger files go through
-``python -m bot import-feed``.
+``python -m bot import-feed``. Otherwise its body is read and checked as every route's is
+(``handlers.json_input``): nesting, numbers, and no NUL or lone surrogate anywhere in it.
 """
 
 from __future__ import annotations
-
-import json
 
 from aiohttp import web
 
 from bot.appkeys import RUNTIME
 from bot.health.errors import InvalidInput
-from bot.services.errors import Malformed, ServiceError
 from bot.services.feed_records import parse_source
 from bot.services.feeds import import_feed
 from bot.services.staff import authenticate
 from handlers.auth import bearer_token
+from handlers.json_input import read_json_object
 
 MAX_BYTES = 4 * 1024 * 1024
 MAX_RECORDS = 20_000
 
 
-class FeedTooLarge(ServiceError):
-    status = 413
-
-
 async def post_feed(request: web.Request) -> web.Response:
     staff = await authenticate(bearer_token(request), "official")
-    body = await _feed_body(request)
+    body = await read_json_object(request, MAX_BYTES, too_large="feeds.too_large")
     source = parse_source(body.get("source"))
     records = body.get("records")
     if not isinstance(records, list):
@@ -52,24 +47,6 @@ async def post_feed(request: web.Request) -> web.Response:
             "rejected": [r.as_dict("index", lang) for r in result.rejected],
         }
     )
-
-
-async def _feed_body(request: web.Request) -> dict:
-    if request.content_length is not None and request.content_length > MAX_BYTES:
-        raise FeedTooLarge("feeds.too_large", max=MAX_BYTES)
-    raw = bytearray()
-    # read past the app's 64 KiB client_max_size, to this route's own bound
-    async for piece in request.content.iter_chunked(64 * 1024):
-        raw += piece
-        if len(raw) > MAX_BYTES:
-            raise FeedTooLarge("feeds.too_large", max=MAX_BYTES)
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise Malformed("api.not_json") from exc
-    if not isinstance(body, dict):
-        raise Malformed("api.not_object")
-    return body
 
 
 def routes() -> list[web.RouteDef]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.appkeys import BACKGROUND, RUNTIME
-from bot.services.errors import NotFound
 from bot.services.redecide import Tally
 from bot.services.staff import StaffView, authenticate
 from bot.services.tiers import (
@@ -24,6 +23,7 @@ from bot.services.tiers import (
 )
 from handlers.auth import bearer_token
 from handlers.errors import json_body
+from handlers.path_params import ADCODE, path_value
 
 
 async def publish_and_redecide(
@@ -41,7 +41,7 @@ async def publish_and_redecide(
 
 async def put_tier(request: web.Request) -> web.Response:
     staff = await authenticate(bearer_token(request), "official")
-    adcode = _adcode(request)
+    adcode = path_value(request, ADCODE)
     body = await json_body(request)
     tier, note = parse_tier(body.get("tier")), parse_note(body.get("note"))
     published, tally = await publish_and_redecide(request, staff, adcode, tier, note)
@@ -69,7 +69,7 @@ async def put_tier(request: web.Request) -> web.Response:
 
 async def get_tier(request: web.Request) -> web.Response:
     await authenticate(bearer_token(request), "official")
-    progress = await tier_progress(request.app[RUNTIME], _adcode(request))
+    progress = await tier_progress(request.app[RUNTIME], path_value(request, ADCODE))
     changed_at = progress.changed_at.isoformat() if progress.changed_at else None
     return web.json_response(
         {
@@ -81,13 +81,6 @@ async def get_tier(request: web.Request) -> web.Response:
             "status": "running" if progress.remaining else "done",
         }
     )
-
-
-def _adcode(request: web.Request) -> int:
-    raw = request.match_info["adcode"]
-    if not (raw.isascii() and raw.isdigit() and len(raw) == 6):
-        raise NotFound("tiers.unknown_district", adcode=raw[:12])
-    return int(raw)
 
 
 def routes() -> list[web.RouteDef]:

@@ -11,6 +11,7 @@ answers with a redirect (post/redirect/get) or the dashboard with the refusal's 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -37,12 +38,13 @@ from bot.services import audit
 from bot.services.appeal_answers import MAX_OVERRIDE_DAYS, parse_resolution, resolve_appeal
 from bot.services.appeal_list import list_appeals
 from bot.services.appeals import OPEN
-from bot.services.errors import NotFound, ServiceError
+from bot.services.errors import ServiceError
 from bot.services.staff import StaffView, authenticate
 from bot.services.stats import recent_feed_imports, stats
 from bot.services.tiers import parse_note, parse_tier
 from bot.texts import LANGUAGES, t
 from handlers.admin_tiers import publish_and_redecide
+from handlers.path_params import ADCODE, APPEAL_ID, path_value
 
 SESSION_COOKIE, LOGIN_COOKIE = "hc_console", "hc_console_login"
 COOKIE_PATH = "/console"
@@ -50,10 +52,16 @@ LOGIN_FORM_LIFETIME = timedelta(minutes=30)
 APPEALS_SHOWN, IMPORTS_SHOWN = 50, 10
 
 
+Redirect = web.HTTPSeeOther
+
+
 @dataclass(frozen=True)
 class Signed:
     staff: StaffView
     session: Session
+
+
+Action = Callable[[web.Request, StaffView, dict[str, str]], Awaitable[Redirect]]
 
 
 class _Refused(Exception):
@@ -153,10 +161,13 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 async def logout(request: web.Request) -> web.StreamResponse:
     lang = _lang(request)
-    await _signed_form(request, lang)
-    response = web.HTTPSeeOther(url("/console/login", lang))
-    response.del_cookie(SESSION_COOKIE, path=COOKIE_PATH)
-    raise response
+
+    async def action(_req: web.Request, _staff: StaffView, _form: dict[str, str]) -> Redirect:
+        response = web.HTTPSeeOther(url("/console/login", lang))
+        response.del_cookie(SESSION_COOKIE, path=COOKIE_PATH)
+        return response
+
+    return await _act(request, lang, action)
 
 
 async def _signed_form(request: web.Request, lang: str) -> tuple[Signed, dict[str, str]]:
@@ -219,19 +230,25 @@ def _notice(request: web.Request, found, lang: str) -> str | None:
     return None
 
 
-async def _act(request: web.Request, lang: str, action) -> web.StreamResponse:
-    """Run one form's action; a refusal shows the dashboard with its sentence."""
+async def _act(request: web.Request, lang: str, action: Action) -> web.StreamResponse:
+    """Run one form's action (every form goes through here, signing out included); a refusal
+    (a stale or foreign form, a wrong answer) shows the dashboard with its sentence."""
     signed = None
     try:
         signed, form = await _signed_form(request, lang)
-        target = await action(request, signed.staff, form)
+        redirect = await action(request, signed.staff, form)
     except _Refused as refused:
         return await _refusal_page(request, signed, lang, refused.message, refused.status)
     except InvalidInput as refusal:
         status = refusal.status if isinstance(refusal, ServiceError) else 422
         message = t(refusal.code, lang, **refusal.params)
         return await _refusal_page(request, signed, lang, message, status)
-    raise web.HTTPSeeOther(target)
+    raise redirect
+
+
+def _dashboard_redirect(query: str, lang: str, section: str) -> Redirect:
+    english = "&lang=en" if lang == "en" else ""
+    return web.HTTPSeeOther(f"/console?{query}{english}#{section}")
 
 
 async def _refusal_page(request, signed: Signed | None, lang: str, message: str, status: int):
@@ -244,17 +261,15 @@ async def _refusal_page(request, signed: Signed | None, lang: str, message: str,
 async def change_tier(request: web.Request) -> web.StreamResponse:
     lang = _lang(request)
 
-    async def action(req: web.Request, staff: StaffView, form: dict[str, str]) -> str:
-        raw = req.match_info["adcode"]
-        if not (raw.isascii() and raw.isdigit() and len(raw) == 6):
-            raise NotFound("tiers.unknown_district", adcode=raw[:12])
+    async def action(req: web.Request, staff: StaffView, form: dict[str, str]) -> Redirect:
+        adcode = path_value(req, ADCODE)
         tier, note = parse_tier(form.get("tier")), parse_note(form.get("note"))
-        published, tally = await publish_and_redecide(req, staff, int(raw), tier, note)
+        published, tally = await publish_and_redecide(req, staff, adcode, tier, note)
         if tally is None:
             query = f"done=tier_running&d={published.district.adcode}&n={published.pending}"
         else:
             query = f"done=tier&d={published.district.adcode}&n={tally.decided}"
-        return f"/console?{query}" + ("&lang=en" if lang == "en" else "") + "#districts"
+        return _dashboard_redirect(query, lang, "districts")
 
     return await _act(request, lang, action)
 
@@ -262,15 +277,12 @@ async def change_tier(request: web.Request) -> web.StreamResponse:
 async def resolve(request: web.Request) -> web.StreamResponse:
     lang = _lang(request)
 
-    async def action(req: web.Request, staff: StaffView, form: dict[str, str]) -> str:
-        raw = req.match_info["id"]
-        if not (raw.isascii() and raw.isdigit() and len(raw) <= 12):
-            raise NotFound("appeals.not_found")
-        rt = req.app[RUNTIME]
+    async def action(req: web.Request, staff: StaffView, form: dict[str, str]) -> Redirect:
+        rt, appeal_id = req.app[RUNTIME], path_value(req, APPEAL_ID)
         resolution = parse_resolution(form, rt.now(), rt.ruleset.tz)
-        done = await resolve_appeal(rt, staff, int(raw), resolution)
+        done = await resolve_appeal(rt, staff, appeal_id, resolution)
         query = f"done={done.decision}&a={done.id}"
-        return f"/console?{query}" + ("&lang=en" if lang == "en" else "") + "#appeals"
+        return _dashboard_redirect(query, lang, "appeals")
 
     return await _act(request, lang, action)
 
@@ -282,5 +294,5 @@ def routes() -> list[web.RouteDef]:
         web.post("/console/login", login),
         web.post("/console/logout", logout),
         web.post("/console/districts/{adcode}/tier", change_tier),
-        web.post("/console/appeals/{id}/resolve", resolve),
+        web.post("/console/appeals/{appeal_id}/resolve", resolve),
     ]

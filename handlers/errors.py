@@ -5,18 +5,19 @@ logged and answered generically (DESIGN.md §13)."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from bot.health.errors import InvalidInput
-from bot.services.errors import Malformed, ServiceError, TooFast
+from bot.services.errors import ServiceError, TooFast
 from bot.texts import t
+from handlers.json_input import read_json_object
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+MAX_JSON_BYTES = 64 * 1024
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None) -> web.Response:
@@ -52,35 +53,9 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
 
 
 async def json_body(request: web.Request, unchecked: frozenset[str] = frozenset()) -> dict:
-    """The request's JSON object, or a 400 that says what is wrong with it. Fields named in
-    ``unchecked`` may hold control characters (a scanned token is judged, never stored)."""
-    if request.content_length is not None and request.content_length > 64 * 1024:
-        raise web.HTTPRequestEntityTooLarge(max_size=64 * 1024, actual_size=request.content_length)
-    try:
-        body = await request.json(loads=json.loads)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise Malformed("api.not_json") from exc
-    if not isinstance(body, dict):
-        raise Malformed("api.not_object")
-    for key, value in body.items():
-        # no field needs them, PostgreSQL refuses NUL in text, and logs and pages mangle them
-        if key not in unchecked and (
-            _has_control_characters(key) or _has_control_characters(value)
-        ):
-            raise InvalidInput("api.control_characters", field=key[:64])
-    return body
-
-
-def _has_control_characters(value: object) -> bool:
-    if isinstance(value, str):
-        return any((ch < " " and ch not in "\t\n\r") or "\ud800" <= ch <= "\udfff" for ch in value)
-    if isinstance(value, dict):
-        return any(
-            _has_control_characters(k) or _has_control_characters(v) for k, v in value.items()
-        )
-    if isinstance(value, list):
-        return any(_has_control_characters(item) for item in value)
-    return False
+    """The request's JSON object (at most 64 KiB), or a 400 that says what is wrong with it
+    (``handlers.json_input``). Fields named in ``unchecked`` may hold control characters."""
+    return await read_json_object(request, MAX_JSON_BYTES, unchecked)
 
 
 def _slug(reason: str) -> str:

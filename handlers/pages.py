@@ -13,6 +13,7 @@ from bot.pages import CodePageView, render_code_page, render_error_page
 from bot.services.cards import CodeCard, card_for_ticket, qr_for_ticket
 from bot.services.errors import NotFound
 from bot.texts import LANGUAGES, t
+from handlers.path_params import TICKET, path_value
 
 _NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
@@ -25,7 +26,7 @@ def _lang(request: web.Request) -> str:
 
 
 async def _card(request: web.Request, lang: str) -> CodeCard:
-    return await card_for_ticket(request.app[RUNTIME], request.match_info["ticket"], lang)
+    return await card_for_ticket(request.app[RUNTIME], path_value(request, TICKET), lang)
 
 
 def _page_view(ticket: str, card: CodeCard, lang: str) -> CodePageView:
@@ -56,7 +57,7 @@ async def code_page(request: web.Request) -> web.Response:
     except NotFound as exc:
         html = render_error_page(exc.code.removeprefix("page."), lang)
         return web.Response(text=html, status=404, content_type="text/html", headers=_NO_STORE)
-    view = _page_view(request.match_info["ticket"], card, lang)
+    view = _page_view(path_value(request, TICKET), card, lang)
     # the server's clock decides (DESIGN §6): the page's running clock starts from it
     html = render_code_page(view, lang, now=request.app[RUNTIME].now())
     return web.Response(text=html, content_type="text/html", headers=_NO_STORE)
@@ -69,7 +70,7 @@ async def code_json(request: web.Request) -> web.Response:
     except NotFound as exc:
         error = {"code": exc.code, "message": t(exc.code, lang)}
         return web.json_response({"error": error}, status=404, headers=_NO_STORE)
-    view = _page_view(request.match_info["ticket"], card, lang)
+    view = _page_view(path_value(request, TICKET), card, lang)
     return web.json_response(
         {
             "color": view.color,
@@ -87,7 +88,7 @@ async def code_json(request: web.Request) -> web.Response:
 
 async def qr_png(request: web.Request) -> web.Response:
     try:
-        live, png = await qr_for_ticket(request.app[RUNTIME], request.match_info["ticket"])
+        live, png = await qr_for_ticket(request.app[RUNTIME], path_value(request, TICKET))
     except NotFound as exc:
         raise web.HTTPNotFound(text=t(exc.code, _lang(request))) from exc
     headers = {

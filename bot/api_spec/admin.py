@@ -244,7 +244,12 @@ def _operation(summary: str, operation_id: str, responses: dict, **extra: object
     }
 
 
-ADCODE = {"name": "adcode", "in": "path", "required": True, "schema": {"type": "integer"}}
+ADCODE = {
+    "name": "adcode",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 100000, "maximum": 999999},
+}
 
 PATHS = {
     "/api/admin/districts/{adcode}/tier": {
@@ -331,7 +336,7 @@ PATHS = {
             ],
         )
     },
-    "/api/admin/appeals/{id}/resolve": {
+    "/api/admin/appeals/{appeal_id}/resolve": {
         "post": _operation(
             "Answer an appeal: accept (with a colour until a moment, or a plain re-decision) "
             "or reject",
@@ -341,7 +346,12 @@ PATHS = {
                 **refusals(400, 401, 403, 404, 409, 413, 422),
             },
             parameters=[
-                {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                {
+                    "name": "appeal_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                }
             ],
             requestBody=body(ref("Resolution")),
         )

@@ -3,6 +3,7 @@ it is refused; the document is reduced to its keyed hash here and never kept."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,6 +15,9 @@ from bot.services.runtime import Runtime
 
 STATUSES = RISK_STATUSES | ENDING_STATUSES
 MAX_SOURCE, MAX_RECORD_ID = 64, 128
+# a file's line can carry what JSON's body check refuses: NUL (which PostgreSQL cannot store),
+# other control characters, and lone surrogates (which a text column cannot hold)
+_UNSTORABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,8 @@ def parse_source(raw: object) -> str:
         raise InvalidInput("api.missing", field="source")
     if not isinstance(raw, str) or len(raw.strip()) > MAX_SOURCE:
         raise InvalidInput("feeds.source", field="source", max=MAX_SOURCE)
+    if _UNSTORABLE.search(raw):
+        raise InvalidInput("api.control_characters", field="source")
     return raw.strip()
 
 
@@ -65,6 +71,8 @@ def _record_id(raw: object) -> str:
         raise InvalidInput("api.missing", field="record_id")
     if len(raw.strip()) > MAX_RECORD_ID:
         raise InvalidInput("feeds.record_id", field="record_id", max=MAX_RECORD_ID)
+    if _UNSTORABLE.search(raw):
+        raise InvalidInput("api.control_characters", field="record_id")
     return raw.strip()
 
 

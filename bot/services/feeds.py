@@ -55,7 +55,7 @@ class Rejection:
 
 @dataclass
 class FeedResult:
-    import_id: int
+    import_id: int | None = None  # the import's row, written with the first unit of work
     received: int = 0
     created: int = 0
     updated: int = 0
@@ -82,8 +82,7 @@ async def import_feed(
     """Import the rows of one feed (see the module's docstring); records the import and its
     audit entry. ``position_name`` says what a rejection's position is: ``line`` or ``index``."""
     source = parse_source(source)
-    row = await FeedImport.create(source=source, staff_id=staff_id, created_at=rt.now())
-    result = FeedResult(import_id=row.id)
+    result = FeedResult()
     today = rt.now().astimezone(rt.ruleset.tz).date()
     pending: dict[str, FeedRecord] = {}
     for position, raw in rows:
@@ -96,12 +95,12 @@ async def import_feed(
             continue
         # a record repeated within a chunk goes to the next one: records apply in file order
         if record.record_id in pending or len(pending) >= chunk:
-            await _write_chunk(rt, result, source, list(pending.values()))
+            await _write_chunk(rt, result, source, staff_id, list(pending.values()))
             pending.clear()
             if progress:
                 progress(result)
         pending[record.record_id] = record
-    await _write_chunk(rt, result, source, list(pending.values()))
+    await _write_chunk(rt, result, source, staff_id, list(pending.values()))
     await _finish(rt, result, source, staff_id, position_name)
     if progress:
         progress(result)
@@ -109,12 +108,13 @@ async def import_feed(
 
 
 async def _write_chunk(
-    rt: Runtime, result: FeedResult, source: str, records: list[FeedRecord]
+    rt: Runtime, result: FeedResult, source: str, staff_id: int | None, records: list[FeedRecord]
 ) -> None:
     if not records:
         return
     result.chunks += 1
     async with UnitOfWork() as uow:
+        await _import_row(rt, result, source, staff_id)
         await _plan_each_query()
         touched = await _upsert(rt, result, source, records)
         for start in range(0, len(touched), BATCH):
@@ -124,6 +124,14 @@ async def _write_chunk(
             result.tally.add(await redecide_batch(rt, batch, cause))
         await _save_counts(result)
         uow.commit()
+
+
+async def _import_row(rt: Runtime, result: FeedResult, source: str, staff_id: int | None) -> None:
+    """The import's row, written in the first unit of work that has something to record: an
+    import that fails before it leaves no empty row behind."""
+    if result.import_id is None:
+        row = await FeedImport.create(source=source, staff_id=staff_id, created_at=rt.now())
+        result.import_id = row.id
 
 
 async def _plan_each_query() -> None:
@@ -219,6 +227,7 @@ async def _finish(
     result.tally.finish()
     kept = [r.as_dict(position_name, "zh") for r in result.rejected[:MAX_KEPT_REJECTIONS]]
     async with UnitOfWork() as uow:
+        await _import_row(rt, result, source, staff_id)
         await _save_counts(result, kept)
         after = {
             "source": source,

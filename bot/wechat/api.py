@@ -7,6 +7,7 @@ event loop (DESIGN §14: against an in-process fake a blocking call deadlocks th
 import asyncio
 import functools
 import hashlib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,12 +24,14 @@ from bot.wechat.errors import (
     error_for_code,
     error_for_http,
 )
+from bot.wechat.incoming import MAX_USER_CHARS
 from bot.wechat.payloads import mass_batches, subscribe_data, template_data
 
 T = TypeVar("T")
 
 CLIENTMSGID_EXISTS = 45065
 CLIENTMSGID_MAX_BYTES = 64
+_OPENID = re.compile(f"[A-Za-z0-9_-]{{1,{MAX_USER_CHARS}}}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +123,7 @@ class WeChatGateway:
     async def code_to_session(self, js_code: str) -> SessionInfo:
         result = await self._run(self._miniapp_client(), lambda c: c.code_to_session(js_code))
         return SessionInfo(
-            openid=_required(result, "openid"),
+            openid=_openid(_required(result, "openid")),
             session_key=_required(result, "session_key"),
             unionid=result.get("unionid") or None,
         )
@@ -210,6 +213,14 @@ def _translate(exc: WeChatClientException) -> Exception:
 
 def _status_of(exc: requests.RequestException) -> int | None:
     return exc.response.status_code if exc.response is not None else None
+
+
+def _openid(value: str) -> str:
+    """An openid as WeChat gives them (28 URL-safe characters); anything else is a broken
+    answer, WeChat's error, and must not reach the account table (64 characters)."""
+    if not _OPENID.fullmatch(value):
+        raise WeChatTransientError(None, "WeChat's answer has no valid openid")
+    return value
 
 
 def _required(result: Any, field: str) -> str:

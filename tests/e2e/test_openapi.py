@@ -157,9 +157,9 @@ async def test_schemathesis_finds_no_server_error_and_no_answer_off_its_schema(
             {"path_parameters": {"adcode": 120102}, "body": {"tier": "medium", "note": "fuzz"}}
         ],
         ("GET", "/api/admin/appeals"): [{"query": {"status": "all", "limit": 5}}],
-        ("POST", "/api/admin/appeals/{id}/resolve"): [
+        ("POST", "/api/admin/appeals/{appeal_id}/resolve"): [
             {
-                "path_parameters": {"id": appeal["appeal_id"]},
+                "path_parameters": {"appeal_id": appeal["appeal_id"]},
                 "body": {"decision": "accept", "reply": "已核实", "color": "green", "until": None},
             }
         ],
