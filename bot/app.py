@@ -35,6 +35,7 @@ from handlers import (
 )
 from handlers.errors import json_errors
 from handlers.path_params import typed_paths
+from handlers.security_headers import set_security_headers
 from schedules.leader import leadership_for
 from schedules.runner import SchedulerRunner
 
@@ -55,6 +56,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> w
     )
     app[LIMITS] = _request_limits(rt)
     app[BACKGROUND] = BackgroundWork()
+    app.on_response_prepare.append(set_security_headers)
     for module in (
         wechat,
         pages,

@@ -6,7 +6,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.appkeys import RUNTIME
-from bot.services.broadcasts import broadcast, parse_districts, parse_request_key, parse_text
+from bot.services.broadcasts import broadcast, parse_districts, parse_text
+from bot.services.request_keys import HEADER, parse_request_key
 from bot.services.staff import authenticate
 from handlers.auth import bearer_token
 from handlers.errors import json_body
@@ -14,7 +15,7 @@ from handlers.errors import json_body
 
 async def post_broadcast(request: web.Request) -> web.Response:
     staff = await authenticate(bearer_token(request), "official")
-    key = parse_request_key(request.headers.get("Idempotency-Key"))
+    key = parse_request_key(request.headers.get(HEADER))
     body = await json_body(request)
     text, districts = parse_text(body.get("text")), parse_districts(body.get("districts"))
     sent = await broadcast(request.app[RUNTIME], staff, text, districts, request_key=key)

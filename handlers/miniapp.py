@@ -19,6 +19,7 @@ from bot.services.appeal_history import appeal_history
 from bot.services.appeals import file_appeal
 from bot.services.erasure import erase_account
 from bot.services.errors import ServiceError, TooFast, Unauthorised
+from bot.services.request_keys import HEADER, parse_request_key
 from bot.services.sessions import SessionAccount, open_session, session_account
 from bot.services.transfers import issue_transfer_code, redeem_transfer_code
 from bot.texts import catalogue, t
@@ -140,12 +141,18 @@ async def erase(request: web.Request, account: SessionAccount) -> web.Response:
 
 async def declare(request: web.Request, account: SessionAccount) -> web.Response:
     rt = request.app[RUNTIME]
+    key = parse_request_key(request.headers.get(HEADER))
     today = rt.now().astimezone(rt.ruleset.tz).date()
     form = declaration_form(await json_body(request), today, rt.region)
     shown = await miniapp.declare(
-        rt, account.id, form.answers, person_id=form.person_id, relation=form.relation
+        rt,
+        account.id,
+        form.answers,
+        person_id=form.person_id,
+        relation=form.relation,
+        request_key=key,
     )
-    return web.json_response(code_json(shown), status=201)
+    return web.json_response(code_json(shown), status=200 if shown.replayed else 201)
 
 
 async def code(request: web.Request, account: SessionAccount) -> web.Response:

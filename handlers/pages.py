@@ -9,7 +9,13 @@ from aiohttp import web
 
 from bot.appkeys import RUNTIME
 from bot.conversation.replies import color_words
-from bot.pages import CodePageView, render_code_page, render_error_page
+from bot.pages import (
+    CodePageView,
+    code_page_policy,
+    error_page_policy,
+    render_code_page,
+    render_error_page,
+)
 from bot.services.cards import CodeCard, card_for_ticket, qr_for_ticket
 from bot.services.errors import NotFound
 from bot.texts import LANGUAGES, t
@@ -56,11 +62,13 @@ async def code_page(request: web.Request) -> web.Response:
         card = await _card(request, lang)
     except NotFound as exc:
         html = render_error_page(exc.code.removeprefix("page."), lang)
-        return web.Response(text=html, status=404, content_type="text/html", headers=_NO_STORE)
+        headers = {**_NO_STORE, "Content-Security-Policy": error_page_policy()}
+        return web.Response(text=html, status=404, content_type="text/html", headers=headers)
     view = _page_view(path_value(request, TICKET), card, lang)
     # the server's clock decides (DESIGN §6): the page's running clock starts from it
     html = render_code_page(view, lang, now=request.app[RUNTIME].now())
-    return web.Response(text=html, content_type="text/html", headers=_NO_STORE)
+    headers = {**_NO_STORE, "Content-Security-Policy": code_page_policy()}
+    return web.Response(text=html, content_type="text/html", headers=headers)
 
 
 async def code_json(request: web.Request) -> web.Response:

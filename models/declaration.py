@@ -16,8 +16,13 @@ class Declaration(Model):
     symptoms = fields.JSONField(default=list)
     contact = fields.BooleanField()
     declared_at = fields.DatetimeField(db_index=True)
+    # the mini-program's Idempotency-Key, and a keyed digest of the request it named (a repeat
+    # with the same key must be the same request): one declaration per key and account
+    request_key = fields.CharField(max_length=64, null=True)
+    request_digest = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "declaration"
+        unique_together = (("account", "request_key"),)
         # set-based re-decisions read declarations by person, and a district's recent ones
         indexes = (("person_id",), ("district_id", "declared_at"))

@@ -5,7 +5,16 @@ district, a reply of at most 500 characters…) answer 422 with the field named.
 
 from __future__ import annotations
 
-from bot.api_spec.schemas import MOMENT, NULLABLE_COLOR, Schema, answer, body, ref, refusals
+from bot.api_spec.schemas import (
+    MOMENT,
+    NULLABLE_COLOR,
+    Schema,
+    answer,
+    body,
+    idempotency_key,
+    ref,
+    refusals,
+)
 
 OFFICIAL = [{"officialToken": []}]
 TIER: Schema = {"enum": ["low", "medium", "high"]}
@@ -301,16 +310,7 @@ PATHS = {
                 "201": answer("Queued.", ref("BroadcastQueued")),
                 **refusals(400, 401, 403, 409, 413, 422),
             },
-            parameters=[
-                {
-                    "name": "Idempotency-Key",
-                    "in": "header",
-                    "required": False,
-                    "schema": {"type": "string", "maxLength": 64},
-                    "description": "a key of the client's choosing: a retry with the same key "
-                    "queues nothing twice",
-                }
-            ],
+            parameters=[idempotency_key("queues nothing twice")],
             requestBody=body(ref("Broadcast")),
         )
     },

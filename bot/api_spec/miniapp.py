@@ -9,6 +9,7 @@ from bot.api_spec.schemas import (
     Schema,
     answer,
     body,
+    idempotency_key,
     ref,
     refusals,
 )
@@ -323,8 +324,12 @@ PATHS = {
             "summary": "File a declaration for oneself or a family member; answers the code",
             "operationId": "miniappDeclare",
             "security": SESSION,
+            "parameters": [idempotency_key("files nothing twice")],
             "requestBody": body(ref("Declaration")),
             "responses": {
+                "200": answer(
+                    "Filed already under this Idempotency-Key: that person's code.", ref("Code")
+                ),
                 "201": answer("Filed; the person's code.", ref("Code")),
                 **refusals(400, 401, 404, 409, 413, 422, 429),
             },

@@ -73,3 +73,14 @@ def error_responses() -> dict[str, Any]:
         f"Error{status}": answer(description, ref("Error"))
         for status, description in ERROR_STATUSES.items()
     }
+
+
+def idempotency_key(what: str) -> dict[str, Any]:
+    """The optional ``Idempotency-Key`` header of a route that does ``what`` once per key."""
+    return {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string", "minLength": 1, "maxLength": 64},
+        "description": f"a key of the client's choosing: a retry with the same key {what}",
+    }

@@ -1,5 +1,17 @@
 """HTML pages a resident opens in a browser: the code page and its error page (DESIGN.md §6, §9)."""
 
-from bot.pages.code_page import CodePageView, render_code_page, render_error_page
+from bot.pages.code_page import (
+    CodePageView,
+    code_page_policy,
+    error_page_policy,
+    render_code_page,
+    render_error_page,
+)
 
-__all__ = ["CodePageView", "render_code_page", "render_error_page"]
+__all__ = [
+    "CodePageView",
+    "code_page_policy",
+    "error_page_policy",
+    "render_code_page",
+    "render_error_page",
+]

@@ -126,7 +126,7 @@ def render_code_page(view: CodePageView, lang: str, *, now: datetime | None = No
         "details_hidden": "" if view.district or view.reasons else " hidden",
         "state": embed_json(_state(view, color, lang, now)),
     }
-    return _code_template()(html)
+    return _code_template().render(html)
 
 
 def render_error_page(message_key: str, lang: str, status_hint: str | None = None) -> str:
@@ -141,7 +141,7 @@ def render_error_page(message_key: str, lang: str, status_hint: str | None = Non
     hint = ""
     if status_hint:
         hint = f'<p class="ref">{escape(t("page.error_code", lang, code=status_hint))}</p>'
-    return _error_template()(
+    return _error_template().render(
         {
             "html_lang": HTML_LANG[lang],
             "title": escape(t("page.error_title", lang)),
@@ -221,7 +221,22 @@ _INLINE = re.compile(r"<(style|script)>(.*?)</\1>", re.DOTALL)
 Renderer = Callable[[Mapping[str, str]], str]
 
 
-def _compile(source: str, static: Mapping[str, str]) -> Renderer:
+@dataclass(frozen=True)
+class _Template:
+    render: Renderer
+    csp: str  # pins the page's inline style and script; also sent as the response's header
+
+
+def code_page_policy() -> str:
+    """The code page's Content-Security-Policy (its meta tag says the same)."""
+    return _code_template().csp
+
+
+def error_page_policy() -> str:
+    return _error_template().csp
+
+
+def _compile(source: str, static: Mapping[str, str]) -> _Template:
     """Fill ``static`` now, pin the inline blocks in a CSP, and split for fast rendering."""
     source = _PLACEHOLDER.sub(lambda m: static.get(m[1], m[0]), source)
     hashes: dict[str, list[str]] = {"style": [], "script": []}
@@ -236,8 +251,11 @@ def _compile(source: str, static: Mapping[str, str]) -> Renderer:
     )
     parts = _PLACEHOLDER.split(source.replace("${csp}", csp))
     # After split, odd positions are placeholder names: one join renders a page.
-    return lambda values: "".join(
-        part if i % 2 == 0 else values[part] for i, part in enumerate(parts)
+    return _Template(
+        lambda values: "".join(
+            part if i % 2 == 0 else values[part] for i, part in enumerate(parts)
+        ),
+        csp,
     )
 
 
@@ -249,7 +267,7 @@ def _palette_css() -> str:
 
 
 @cache
-def _code_template() -> Renderer:
+def _code_template() -> _Template:
     source = files(__package__).joinpath("code_page.html").read_text(encoding="utf-8")
     return _compile(source, {"palette_css": _palette_css()})
 
@@ -298,5 +316,5 @@ ${hint}
 
 
 @cache
-def _error_template() -> Renderer:
+def _error_template() -> _Template:
     return _compile(_ERROR_PAGE, {})

@@ -37,7 +37,6 @@ from models.person import Account, Guardianship
 
 MAX_TEXT_LENGTH = 600  # a text message's content is at most 2048 bytes
 MAX_DISTRICTS = 64
-MAX_REQUEST_KEY = 64
 _ROWS_PER_INSERT = 10  # a batch row holds up to 10,000 openids: keep each statement small
 
 
@@ -80,16 +79,6 @@ def parse_districts(raw: object) -> list[int] | None:
             raise InvalidInput("broadcasts.unknown_district", field="districts", adcode=text[:12])
         adcodes.append(int(text))
     return sorted(set(adcodes))
-
-
-def parse_request_key(raw: str | None) -> str | None:
-    """An ``Idempotency-Key`` header: 1 to 64 visible ASCII characters, or absent."""
-    if raw is None:
-        return None
-    key = raw.strip()
-    if not (0 < len(key) <= MAX_REQUEST_KEY and key.isascii() and key.isprintable()):
-        raise InvalidInput("broadcasts.request_key", field="Idempotency-Key", max=MAX_REQUEST_KEY)
-    return key
 
 
 async def broadcast(

@@ -12,6 +12,7 @@ from bot.services.claims import count_claim
 from bot.services.codes import CodeView, code_view
 from bot.services.decisions import redecide
 from bot.services.people import Identity, own_person_for
+from bot.services.request_keys import KeyedRequest
 from bot.services.runtime import Runtime
 from bot.services.uow import UnitOfWork
 from models.declaration import Declaration
@@ -30,6 +31,8 @@ class DeclarationInput:
     return_date: date | None
     symptoms: frozenset[str]
     contact: bool
+    # the client's Idempotency-Key and its request's digest (bot.services.declaration_requests)
+    request: KeyedRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,9 @@ async def file_declaration(
         symptoms=sorted(answers.symptoms),
         contact=answers.contact,
         declared_at=rt.now(),
+        # unique per account: a concurrent repeat of the same keyed request fails here
+        request_key=answers.request.key if answers.request else None,
+        request_digest=answers.request.digest if answers.request else None,
     )
     outcome = await redecide(rt, person, cause="declaration")
     if account.channel != MINIAPP:  # the mini-program shows the code itself; no chat to send to

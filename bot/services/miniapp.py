@@ -3,12 +3,15 @@ files, the other shows (DESIGN.md §5, FAQ 13)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from tortoise.exceptions import IntegrityError
 
 from bot.health.errors import InvalidInput
 from bot.health.identity import mask_phone
 from bot.services.accounts import current
 from bot.services.codes import CodeView, LiveToken, code_view, live_token
+from bot.services.declaration_requests import earlier_declaration, keyed_request
 from bot.services.declare import DeclarationInput, Declared, declare_for_self
 from bot.services.family import (
     Member,
@@ -18,6 +21,7 @@ from bot.services.family import (
     reachable_person,
 )
 from bot.services.people import masked_document, masked_name, phone_of
+from bot.services.request_keys import KeyedRequest
 from bot.services.runtime import Runtime
 from models.code import HealthCode
 from models.person import Account, Person
@@ -48,6 +52,7 @@ class Shown:
 
     view: CodeView
     live: LiveToken
+    replayed: bool = False  # the answer to an earlier request with the same Idempotency-Key
 
 
 async def me(rt: Runtime, account_id: int) -> Me:
@@ -85,9 +90,38 @@ async def declare(
     *,
     person_id: str | None = None,
     relation: str | None = None,
+    request_key: str | None = None,
 ) -> Shown:
     """File for the account's own person, a family member it acts for (``person_id``), or a new
-    family member (``relation``): the chat's three flows behind one endpoint."""
+    family member (``relation``): the chat's three flows behind one endpoint. Once per
+    ``request_key`` (``bot.services.declaration_requests``): a repeat answers the code the first
+    request filed."""
+    if request_key is None:
+        return await _declare(rt, account_id, answers, person_id, relation)
+    request = keyed_request(rt, request_key, answers, person_id, relation)
+    earlier = await _earlier(rt, account_id, request)
+    if earlier is not None:
+        return earlier
+    try:
+        return await _declare(
+            rt, account_id, replace(answers, request=request), person_id, relation
+        )
+    except (IntegrityError, InvalidInput):
+        # a repeat that ran beside the first one: it waited on the account's lock, then found
+        # the key taken (or, for a family member, the member added by the first)
+        earlier = await _earlier(rt, account_id, request)
+        if earlier is None:
+            raise
+        return earlier
+
+
+async def _declare(
+    rt: Runtime,
+    account_id: int,
+    answers: DeclarationInput,
+    person_id: str | None,
+    relation: str | None,
+) -> Shown:
     # Each of these is its own unit of work, which locks the account first (one declaration of
     # an account at a time, as the chat's inbox does). None runs inside a unit of work of ours:
     # an attempt to claim a record is counted before it, and a refusal must not undo the count.
@@ -100,6 +134,15 @@ async def declare(
             raise InvalidInput("miniapp.phone_required", field="phone")
         declared = await declare_for_self(rt, account_id, answers)
     return await _shown(rt, declared)
+
+
+async def _earlier(rt: Runtime, account_id: int, request: KeyedRequest) -> Shown | None:
+    person = await earlier_declaration(account_id, request)
+    if person is None:
+        return None
+    account = await Account.get(id=account_id)
+    view = await code_view(rt, person, account.lang)
+    return Shown(view, await live_token(rt, person), replayed=True)
 
 
 async def _is_own(account_id: int, person_id: str) -> bool:

@@ -179,8 +179,8 @@ async def test_a_key_is_an_officials_own(
     [
         ({"text": "另一条通知"}, "k1", 409, "broadcasts.request_key_reused"),
         ({"text": NOTICE, "districts": [HEPING]}, "k1", 409, "broadcasts.request_key_reused"),
-        ({"text": NOTICE}, "x" * 65, 422, "broadcasts.request_key"),
-        ({"text": NOTICE}, "   ", 422, "broadcasts.request_key"),
+        ({"text": NOTICE}, "x" * 65, 422, "api.request_key"),
+        ({"text": NOTICE}, "   ", 422, "api.request_key"),
     ],
 )
 async def test_a_key_reused_or_malformed_is_refused(
