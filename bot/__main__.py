@@ -66,11 +66,10 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(settings: Settings, _args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    from bot.access_log import PrivacyAccessLogger, quiet_client_errors
+    from bot.access_log import PrivacyAccessLogger
     from bot.app import create_app
     from bot.db import apply_migrations
 
-    quiet_client_errors()
     asyncio.run(apply_migrations(settings.database_url))
     web.run_app(
         create_app(settings),

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from aiohttp import web
 
+from bot.access_log import quiet_client_errors
 from bot.appkeys import BACKGROUND, CODEC, DIALOGUES, GATEWAY, LIMITS, RUNTIME
 from bot.background import BackgroundWork
 from bot.conversation.store import TortoiseDialogueStore
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> web.Application:
     rt = build_runtime(settings, clock)
+    quiet_client_errors()
     app = web.Application(middlewares=[json_errors], client_max_size=MAX_BODY_BYTES)
     app[RUNTIME] = rt
     app[DIALOGUES] = TortoiseDialogueStore(rt.sealer, settings.dialogue_idle)

@@ -23,7 +23,7 @@ from tests.fakes.wechat_api import (
     OFFICIAL_SECRET,
     FakeWeChat,
 )
-from tests.support import databases, shared_state
+from tests.support import databases, fuzz, shared_state
 from tests.support.clock import FakeClock
 from tests.support.wechat_user import WeChatUser
 
@@ -110,3 +110,10 @@ async def shared_settings(request: pytest.FixtureRequest, settings: Settings):
     await shared_state.forget_shared_keys()
     yield dataclasses.replace(settings, redis_url=shared_state.REDIS_URL)
     await shared_state.forget_shared_keys()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The fuzz test's cases of this run (issue 9: report the number of cases per run)."""
+    if fuzz.CASES:
+        cases = ", ".join(f"{count} {target}" for target, count in sorted(fuzz.CASES.items()))
+        terminalreporter.write_line(f"fuzz: {sum(fuzz.CASES.values())} cases ({cases})")

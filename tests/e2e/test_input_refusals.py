@@ -283,3 +283,12 @@ async def test_an_openid_that_is_none_of_wechats_is_wechats_error(
     assert response.status == 503
     assert (await response.json())["error"]["code"] == "miniapp.wechat_unavailable"
     assert await Account.all().count() == 0
+
+
+def test_every_path_parameters_refusal_has_its_sentence_in_both_languages() -> None:
+    from bot.texts import LANGUAGES, t
+    from handlers.path_params import PARAMETERS
+
+    for parameter in PARAMETERS.values():
+        for lang in LANGUAGES:
+            assert t(parameter.not_found, lang, **{parameter.name: "x"})
