@@ -26,3 +26,24 @@ class AddNullableColumn(ops.AddField):
             await state_editor._run_sql(f'ALTER TABLE "{self.table}" DROP COLUMN "{self.name}"')
             return
         await super().database_backward(app_label, old_state, new_state, state_editor)
+
+
+class AddDefaultedColumn(AddNullableColumn):
+    """A NOT NULL column with a database default (``db_default``, which fills the rows already
+    there), in no index and no constraint when undone: dropping the column alone is exact."""
+
+
+class RemoveIndexIfExists(ops.RemoveIndex):
+    """RemoveIndex that tolerates a missing index.
+
+    Tortoise 1.1.9 never creates a model's composite ``Meta.indexes`` on SQLite when it creates
+    the table (PostgreSQL gets them), so an index of the first migrations may be absent there.
+    """
+
+    async def database_forward(self, app_label, old_state, new_state, state_editor=None):
+        if state_editor is None:
+            return
+        model = old_state.apps.get_model(f"{app_label}.{self.model_name}")
+        index = self._find_index(old_state.models[(app_label, self.model_name)])
+        name = state_editor._index_name_for_model(model, index)
+        await state_editor._run_sql(f'DROP INDEX IF EXISTS "{name}"')

@@ -12,6 +12,11 @@ class Notice(Model):
     account = fields.ForeignKeyField("models.Account", related_name="notices", null=True)
     kind = fields.CharField(max_length=16)
     payload = fields.JSONField(default=dict)
+    # whom it is about (a person's public id) where only the newest notice of an account,
+    # kind and subject is worth sending: code changes and reminders (bot/services/coalescing.py)
+    subject = fields.CharField(max_length=32, null=True)
+    # claimed lowest first, then by due_at (bot/services/outbox.py names the levels)
+    priority = fields.SmallIntField(default=1, db_default=1)
     status = fields.CharField(max_length=8, default="pending")
     attempts = fields.IntField(default=0)
     due_at = fields.DatetimeField()
@@ -21,4 +26,6 @@ class Notice(Model):
 
     class Meta:
         table = "notice"
-        indexes = (("status", "due_at"),)
+        # the claim reads one (status, priority) range in due order, without sorting; the
+        # coalescing reads an account's notices about one person
+        indexes = (("status", "priority", "due_at", "id"), ("account_id", "subject"))

@@ -184,13 +184,12 @@ async def _queue(
         return 0
     now = rt.now()
     notices = [
-        Notice(
-            dedupe_key=f"broadcast:{broadcast_id}:{index}",
-            account_id=None,
-            kind=MASS_TEXT,
-            payload={"openids": openids, "text": text, "broadcast": broadcast_id},
-            due_at=now,
-            created_at=now,
+        outbox.new_notice(
+            f"broadcast:{broadcast_id}:{index}",
+            None,
+            MASS_TEXT,
+            {"openids": openids, "text": text, "broadcast": broadcast_id},
+            now,
         )
         for index, openids in enumerate(mass_batches(list(recipients), size))
     ]

@@ -8,6 +8,7 @@ from datetime import datetime
 from tortoise import connections
 from tortoise.functions import Count, Min
 
+from bot.services.outbox import PRIORITIES
 from models.outbox import Notice
 
 WAITING = ("pending", "sending")
@@ -28,7 +29,8 @@ class Backlog:
 
 
 async def outbox_backlog(now: datetime) -> Backlog:
-    """Two index-range reads over (status, due_at): sent rows, however many, are not read."""
+    """Index-range reads over (status, priority, due_at): sent rows, however many, are not
+    read; the oldest due notice is the first of each priority's range."""
     counts = dict.fromkeys(WAITING, 0)
     rows = (
         await Notice.filter(status__in=WAITING)
@@ -37,11 +39,13 @@ async def outbox_backlog(now: datetime) -> Backlog:
         .values_list("status", "n")
     )
     counts.update(dict(rows))
-    oldest = (
-        await Notice.filter(status="pending", due_at__lte=now)
-        .annotate(first=Min("due_at"))
-        .values_list("first", flat=True)
-    )
-    first_due = oldest[0] if oldest else None
+    firsts = []
+    for priority in PRIORITIES:
+        firsts += await (
+            Notice.filter(status="pending", priority=priority, due_at__lte=now)
+            .annotate(first=Min("due_at"))
+            .values_list("first", flat=True)
+        )
+    first_due = min((first for first in firsts if first is not None), default=None)
     waited = (now - first_due).total_seconds() if first_due else 0.0
     return Backlog(counts, max(0.0, waited))

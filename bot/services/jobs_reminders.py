@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.services.notices_routes import Unroutable, route
-from bot.services.outbox import REMINDER
+from bot.services.outbox import REMINDER, new_notice
 from bot.services.runtime import Runtime
 from models.declaration import Declaration
 from models.outbox import Notice
@@ -80,14 +80,7 @@ async def _queue(rt: Runtime, accounts: list[tuple], day: str, now: datetime) ->
         await Notice.filter(dedupe_key__in=list(keys.values())).values_list("dedupe_key", flat=True)
     )
     rows = [
-        Notice(
-            dedupe_key=keys[s],
-            account_id=s.account,
-            kind=REMINDER,
-            payload=_payload(s, public),
-            due_at=now,
-            created_at=now,
-        )
+        new_notice(keys[s], s.account, REMINDER, _payload(s, public), now)
         for s in due
         if keys[s] not in queued_before
     ]

@@ -1,10 +1,14 @@
 """Writing to the outbox (DESIGN.md §8): a notice is a row in the same transaction as the change
 it reports; the sender in ``schedules/`` delivers it. A dedupe key per event makes a second
-write of the same event a no-op, so a retried request never sends twice."""
+write of the same event a no-op, so a retried request never sends twice.
+
+Every row is built by ``new_notice``, which gives it its priority and, for the kinds where only
+the newest one matters, its subject (docs/notices.md)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 
 from bot.health.colors import Color
 from bot.services.runtime import Runtime
@@ -17,6 +21,38 @@ FAMILY_CHANGED = "family_change"
 # what a FAMILY_CHANGED notice reports (bot/services/notices_family.py says it)
 HANDED_OVER, GUARDIAN_ADDED, HANDED_BACK = "handed_over", "guardian_added", "handed_back"
 _BULK = 1000
+
+# The order the sender claims notices in (``Notice.priority``, lowest first). A code that
+# turned orange or red, and the code image someone just asked for, go before a million green
+# ones; a reminder to declare again goes last.
+URGENT, NORMAL, LATER = 0, 1, 2
+PRIORITIES = (URGENT, NORMAL, LATER)
+# Only the newest of these, per account and person, is worth sending (bot/services/coalescing.py).
+COALESCED = frozenset({CODE_CHANGED, REMINDER})
+
+
+def new_notice(key: str, account_id: int | None, kind: str, payload: dict, now: datetime) -> Notice:
+    """An outbox row, due now, with its priority and (for the coalesced kinds) its subject."""
+    return Notice(
+        dedupe_key=key,
+        account_id=account_id,
+        kind=kind,
+        payload=payload,
+        subject=payload.get("person") if kind in COALESCED else None,
+        priority=priority_of(kind, payload),
+        due_at=now,
+        created_at=now,
+    )
+
+
+def priority_of(kind: str, payload: dict) -> int:
+    if kind == CODE_CHANGED:
+        return NORMAL if payload.get("new") == Color.GREEN.value else URGENT
+    if kind == CODE_IMAGE:  # the code someone asked for, to show at a checkpoint
+        return URGENT
+    if kind == REMINDER:
+        return LATER
+    return NORMAL
 
 
 async def queue_code_image(rt: Runtime, account_id: int, person: Person, event: str) -> None:
@@ -75,14 +111,7 @@ async def _queue(rt: Runtime, account_id: int, kind: str, payload: dict, key: st
         return
     # A concurrent writer of the same event makes this insert fail on the unique key, and its
     # whole transaction roll back: the event is still queued exactly once.
-    await Notice.create(
-        dedupe_key=key,
-        account_id=account_id,
-        kind=kind,
-        payload=payload,
-        due_at=now,
-        created_at=now,
-    )
+    await new_notice(key, account_id, kind, payload, now).save()
 
 
 async def queue_code_changes(
@@ -98,18 +127,17 @@ async def queue_code_changes(
     now = rt.now()
     stamp = now.strftime("%Y%m%dT%H%M%S.%f")
     notices = [
-        Notice(
-            dedupe_key=f"{cause}:{stamp}:{person_id}:{account_id}",
-            account_id=account_id,
-            kind=CODE_CHANGED,
-            payload={
+        new_notice(
+            f"{cause}:{stamp}:{person_id}:{account_id}",
+            account_id,
+            CODE_CHANGED,
+            {
                 "person": public[person_id],
                 "old": old.value if old else None,
                 "new": new.value,
                 "cause": cause,
             },
-            due_at=now,
-            created_at=now,
+            now,
         )
         for person_id, old, new in changes
         for account_id in audience.get(person_id, ())

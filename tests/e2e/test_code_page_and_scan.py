@@ -673,17 +673,24 @@ async def test_metrics_show_the_outbox_backlog(client: TestClient, clock: FakeCl
     account = await Account.create(channel="mp", openid="o-metrics")
     now = clock()
     rows = [
-        ("a", "pending", now - timedelta(seconds=90)),
-        ("b", "pending", now + timedelta(seconds=30)),  # not due yet: not waiting
-        ("c", "sending", now + timedelta(seconds=60)),
-        ("d", "sent", now - timedelta(hours=5)),  # delivered long ago: not counted
+        ("a", "pending", now - timedelta(seconds=90), 2),  # a reminder: claimed last
+        ("e", "pending", now - timedelta(seconds=10), 0),
+        ("b", "pending", now + timedelta(seconds=30), 1),  # not due yet: not waiting
+        ("c", "sending", now + timedelta(seconds=60), 1),
+        ("d", "sent", now - timedelta(hours=5), 1),  # delivered long ago: not counted
     ]
-    for key, status, due in rows:
+    for key, status, due, priority in rows:
         await Notice.create(
-            dedupe_key=key, account=account, kind="text", status=status, due_at=due, created_at=now
+            dedupe_key=key,
+            account=account,
+            kind="text",
+            status=status,
+            priority=priority,
+            due_at=due,
+            created_at=now,
         )
     text = await (await client.get("/metrics")).text()
-    assert 'healthcode_outbox_notices{status="pending"} 2.0' in text
+    assert 'healthcode_outbox_notices{status="pending"} 3.0' in text
     assert 'healthcode_outbox_notices{status="sending"} 1.0' in text
     assert "healthcode_outbox_oldest_due_seconds 90.0" in text
     await Notice.filter(status="pending").update(status="sent")
