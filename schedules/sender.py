@@ -1,10 +1,13 @@
 """The outbox sender: deliver due notices through the WeChat gateway, never on a request path.
 
-One run claims a batch and sends it: several accounts at once, each account's notices in order
-(the reply's image before the next text). Every row ends marked: sent, retried later with
-backoff (a transient error), failed with the reason (a permanent refusal), skipped (no longer
-true) or postponed (its API's quota ran out). Rows not started when the run stops, or when its
-lease is running out, go back to the outbox at once.
+One run claims a batch, most urgent first, and sends it: several accounts at once, each
+account's notices in order (the reply's image before the next text). Every row ends marked:
+sent, retried later with backoff (a transient error), failed with the reason (a permanent
+refusal), skipped (superseded by a newer notice, or no longer true) or postponed (a quota ran
+out). A quota answer for an API pauses it until the quota resets, and every notice waiting for
+that API is postponed to then in one statement, so the other APIs' notices keep going out.
+Rows not started when the run stops, or when its lease is running out, go back to the outbox
+at once.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import asyncio
 import logging
 import time
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tortoise.exceptions import DoesNotExist
@@ -21,9 +25,15 @@ from bot.services import delivery
 from bot.services.delivery import Delivery
 from bot.services.errors import NotFound
 from bot.services.notices import Superseded, Void
-from bot.services.notices_routes import Unroutable, route
+from bot.services.notices_routes import Unroutable, kinds_through, route
 from bot.services.runtime import Runtime
-from bot.wechat import WeChatGateway, WeChatPermanentError, WeChatTransientError
+from bot.wechat import (
+    WeChatGateway,
+    WeChatPermanentError,
+    WeChatQuotaError,
+    WeChatTransientError,
+)
+from bot.wechat.errors import RECIPIENT
 from schedules.ratelimit import ApiLimits, Held
 from schedules.transport import deliver
 
@@ -31,6 +41,20 @@ log = logging.getLogger(__name__)
 BATCH = 50
 DRAIN_SECONDS = 10.0  # below the runner's stop timeout
 SENT, RETRY, FAILED, SKIPPED, POSTPONED = "sent", "retry", "failed", "skipped", "postponed"
+# 45047: this person may get no more customer-service messages until they write again; after
+# 48 hours without a word the route itself ends the notice (45015).
+RECIPIENT_WAIT = timedelta(hours=1)
+
+
+def limits_for(rt: Runtime) -> ApiLimits:
+    """The per-API limits of the settings, pausing by the runtime's clock."""
+    return ApiLimits(rt.settings.schedules.wechat_rate_per_second, now=rt.now)
+
+
+@dataclass(frozen=True)
+class Drained:
+    sent: int
+    more: bool  # the budget ran out with notices still due: the job runs again at once
 
 
 async def drain_outbox(
@@ -38,52 +62,71 @@ async def drain_outbox(
     gateway: WeChatGateway,
     limits: ApiLimits | None = None,
     budget: float = DRAIN_SECONDS,
-) -> int:
-    """The scheduled job: batch after batch while full batches keep going out, for at most
-    ``budget`` seconds (a stop waits for a run in progress); returns how many were sent."""
-    limits = limits or ApiLimits(rt.settings.schedules.wechat_rate_per_second)
+) -> Drained:
+    """The scheduled job: batch after batch while full batches keep getting somewhere, for at
+    most ``budget`` seconds (a stop waits for a run in progress)."""
+    limits = limits or limits_for(rt)
     started, sent = time.monotonic(), 0
     while True:
-        claimed, outcomes = await send_batch(rt, gateway, None, limits)
+        examined, outcomes = await send_batch(rt, gateway, None, limits)
         sent += outcomes[SENT]
-        if claimed < rt.settings.schedules.outbox_batch or not outcomes[SENT]:
-            return sent  # drained, or WeChat is refusing: the next run tries again
+        if examined < rt.settings.schedules.outbox_batch:
+            return Drained(sent, more=False)
+        if outcomes.total() == outcomes[RETRY]:
+            # WeChat is refusing everything (or what is due waits for a send in flight)
+            return Drained(sent, more=False)
         if time.monotonic() - started > budget:
-            return sent
+            return Drained(sent, more=True)
 
 
 async def send_due_notices(
     rt: Runtime, gateway: WeChatGateway, batch: int | None = None, limits: ApiLimits | None = None
 ) -> int:
     """Deliver one batch; returns how many were sent."""
-    _claimed, outcomes = await send_batch(rt, gateway, batch, limits)
+    _examined, outcomes = await send_batch(rt, gateway, batch, limits)
     return outcomes[SENT]
 
 
 async def send_batch(
     rt: Runtime, gateway: WeChatGateway, batch: int | None, limits: ApiLimits | None
 ) -> tuple[int, Counter[str]]:
-    """Claim one batch and send it; returns how many were claimed and what became of them."""
+    """Claim one batch and send it; returns how many due rows it examined and what became of
+    them (``SKIPPED`` counts the rows superseded at the claim too)."""
     settings = rt.settings.schedules
-    limits = limits or ApiLimits(settings.wechat_rate_per_second)
+    limits = limits or limits_for(rt)
     claimed_at = rt.now()
-    items = await delivery.claim_due(rt, batch or settings.outbox_batch)
-    if not items:
+    claim = await delivery.claim_due(rt, batch or settings.outbox_batch)
+    if not claim.examined:
         return 0, Counter()
     # Stop starting sends well before the lease ends, so no other sender can claim a row
     # while this one is still sending it.
     run = _Run(rt, gateway, limits, claimed_at + settings.outbox_lease * 0.8)
+    run.outcomes[SKIPPED] += claim.superseded
     try:
-        await run.send_all(items, settings.outbox_concurrency)
+        await run.send_all(claim.deliveries, settings.outbox_concurrency)
     finally:
         if run.unstarted:
             await asyncio.shield(delivery.release(rt, run.unstarted))
+    await _postpone_paused(rt, limits, run.paused)
     log.info(
-        "outbox: %d claimed, %s",
-        len(items),
+        "outbox: %d due, %d claimed, %s",
+        claim.examined,
+        len(claim.deliveries),
         ", ".join(f"{n} {outcome}" for outcome, n in sorted(run.outcomes.items())),
     )
-    return len(items), run.outcomes
+    return claim.examined, run.outcomes
+
+
+async def _postpone_paused(rt: Runtime, limits: ApiLimits, apis: set[str]) -> None:
+    """Move everything else waiting for a paused API to the moment it resumes."""
+    for api in sorted(apis):
+        until = limits.paused_until((api,))
+        if until is None:
+            continue
+        reason = f"{api} paused until {until.isoformat()} after a quota answer"
+        moved = await delivery.postpone_through(kinds_through(api, rt.settings), until, reason)
+        if moved:
+            log.warning("outbox: %s; %d notices wait for it", reason, moved)
 
 
 class _Run:
@@ -93,6 +136,7 @@ class _Run:
         self.rt, self.gateway, self.limits, self.deadline = rt, gateway, limits, deadline
         self.unstarted: set[int] = set()
         self.outcomes: Counter[str] = Counter()
+        self.paused: set[str] = set()  # APIs this run found paused
 
     async def send_all(self, items: list[Delivery], concurrency: int) -> None:
         self.unstarted = {item.id for item in items}
@@ -112,19 +156,36 @@ class _Run:
                 if self.rt.now() >= self.deadline:
                     return  # left in `unstarted`: released when the run ends
                 self.unstarted.discard(item.id)
-                self.outcomes[await send_one(self.rt, self.gateway, self.limits, item)] += 1
+                outcome = await send_one(self.rt, self.gateway, self.limits, item, self.paused)
+                self.outcomes[outcome] += 1
 
 
-async def send_one(rt: Runtime, gateway: WeChatGateway, limits: ApiLimits, item: Delivery) -> str:
-    """Send one claimed notice and mark its row; returns the outcome."""
+async def send_one(
+    rt: Runtime,
+    gateway: WeChatGateway,
+    limits: ApiLimits,
+    item: Delivery,
+    paused: set[str] | None = None,
+) -> str:
+    """Send one claimed notice and mark its row; returns the outcome. An API found paused is
+    added to ``paused``."""
     try:
         way = route(item.kind, item.channel, item.last_message_at, rt.now(), rt.settings)
-        held = limits.held_for(way.apis)
-        if held > 0:
-            raise Held(",".join(way.apis), held)
+        limits.check(way.apis)
         await deliver(rt, gateway, limits, item, way)
     except Held as exc:
-        await delivery.postpone(rt, item.id, timedelta(seconds=exc.seconds), str(exc))
+        if paused is not None:
+            paused.update(way.apis)
+        await delivery.postpone(rt, item.id, exc.until, str(exc))
+        return POSTPONED
+    except WeChatQuotaError as exc:
+        log.warning("notice %s waits for a quota: %s %s", item.id, exc.errcode, exc.errmsg)
+        until = limits.paused_until(way.apis)
+        if exc.scope == RECIPIENT or until is None:
+            until = rt.now() + RECIPIENT_WAIT
+        elif paused is not None:
+            paused.update(way.apis)
+        await delivery.postpone(rt, item.id, until, f"{exc.errcode}: {exc.errmsg}")
         return POSTPONED
     except Superseded as exc:
         await delivery.mark_skipped(rt, item.id, f"superseded: {exc}")

@@ -11,9 +11,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from bot.services.accounts import MINIAPP
+from bot.services.accounts import MINIAPP, OFFICIAL_ACCOUNT
 from bot.services.outbox import (
     APPEAL_REPLY,
     CODE_CHANGED,
@@ -28,6 +28,7 @@ from bot.settings import Settings
 # The APIs, each with its own quota (and rate limit).
 CUSTOM, TEMPLATE, SUBSCRIBE, UPLOAD, MASS = "custom", "template", "subscribe", "upload", "mass"
 SERVICE_WINDOW = timedelta(hours=48)
+ACCOUNT_KINDS = (CODE_IMAGE, TEXT, CODE_CHANGED, REMINDER, APPEAL_REPLY, FAMILY_CHANGED)
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def route(
     template = _template_for(kind, settings)
     if template is not None:
         return Route(TEMPLATE, (TEMPLATE,), template)
-    if kind not in (CODE_IMAGE, TEXT, CODE_CHANGED, REMINDER, APPEAL_REPLY, FAMILY_CHANGED):
+    if kind not in ACCOUNT_KINDS:
         raise Unroutable(f"unknown notice kind {kind}")
     if last_message_at is not None and now - last_message_at > SERVICE_WINDOW:
         raise Unroutable(
@@ -94,3 +95,24 @@ def _miniapp_route(kind: str, settings: Settings) -> Route:
     if not template:
         raise Unroutable(f"no subscribe-message template is configured ({variable})")
     return Route(SUBSCRIBE, (SUBSCRIBE,), template)
+
+
+def kinds_through(api: str, settings: Settings) -> dict[str | None, tuple[str, ...]]:
+    """Per account channel (None: rows without an account, the mass sends), the kinds of
+    notice whose delivery calls ``api``: read off ``route`` itself, so the two cannot drift."""
+    now = datetime.now(UTC)
+    found: dict[str | None, tuple[str, ...]] = {}
+    if api in route(MASS_TEXT, None, None, now, settings).apis:
+        found[None] = (MASS_TEXT,)
+    for channel in (OFFICIAL_ACCOUNT, MINIAPP):
+        kinds = tuple(kind for kind in ACCOUNT_KINDS if api in _apis(kind, channel, now, settings))
+        if kinds:
+            found[channel] = kinds
+    return found
+
+
+def _apis(kind: str, channel: str, now: datetime, settings: Settings) -> tuple[str, ...]:
+    try:
+        return route(kind, channel, now, now, settings).apis
+    except Unroutable:
+        return ()

@@ -18,6 +18,7 @@ from bot.wechat.errors import (
     BadCallback,
     WeChatError,
     WeChatPermanentError,
+    WeChatQuotaError,
     WeChatTransientError,
 )
 from bot.wechat.incoming import Incoming
@@ -46,6 +47,7 @@ __all__ = [
     "WeChatError",
     "WeChatGateway",
     "WeChatPermanentError",
+    "WeChatQuotaError",
     "WeChatTransientError",
     "build_event_xml",
     "build_image_xml",

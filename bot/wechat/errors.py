@@ -1,8 +1,10 @@
 """What went wrong when calling WeChat, sorted by what the caller should do next.
 
 The outbox (DESIGN §8) retries a `WeChatTransientError` with backoff and ends the notice on a
-`WeChatPermanentError`, keeping `errcode`/`errmsg` as the reason. The codes come from WeChat's
-global return codes (全局返回码) and the pages of the APIs this project calls.
+`WeChatPermanentError`, keeping `errcode`/`errmsg` as the reason; a `WeChatQuotaError` (a kind
+of transient error) makes it wait until the quota resets, without spending an attempt. The
+codes come from WeChat's global return codes (全局返回码) and the pages of the APIs this project
+calls.
 """
 
 from collections.abc import Mapping
@@ -25,6 +27,23 @@ class WeChatPermanentError(WeChatError):
     """Trying again will not help: the recipient or the request itself is the problem."""
 
 
+class WeChatQuotaError(WeChatTransientError):
+    """A quota ran out: the call works again once it resets, and not before. ``scope`` says
+    whose quota: one API's for the whole account (``API_DAY``, ``API_MINUTE``) or the calls
+    to one recipient (``RECIPIENT``)."""
+
+    def __init__(self, errcode: int, errmsg: str, scope: str) -> None:
+        super().__init__(errcode, errmsg)
+        self.scope = scope
+
+
+API_DAY, API_MINUTE, RECIPIENT = "api-day", "api-minute", "recipient"
+# 45009: an API's daily quota (reset at midnight Beijing time, or by hand with clear_quota);
+# 45011: its per-minute quota; 45047: the customer-service messages one user may receive
+# since they last wrote. 43101 (a subscription refused or used up) is not a quota: permanent.
+QUOTA_ERRCODES: Mapping[int, str] = {45009: API_DAY, 45011: API_MINUTE, 45047: RECIPIENT}
+
+
 # The access token was refused: refresh it once and repeat the call (DESIGN §14).
 TOKEN_ERRCODES = frozenset({40001, 40014, 42001})
 
@@ -39,12 +58,10 @@ TRANSIENT_ERRCODES: Mapping[int, str] = {
     40164: "server IP is not in the account's IP whitelist (configuration)",
     41001: "access token missing",
     42001: "access token expired, even after a refresh",
-    45009: "daily API quota reached",
-    45011: "per-minute API quota reached",
     45066: "same clientmsgid retried too fast",
 }
 
-# Documentation of the codes we expect; any code not in TRANSIENT_ERRCODES is permanent, since an
+# Documentation of the codes we expect; any code in neither list is permanent, since an
 # unknown code almost always describes a request WeChat will refuse again.
 PERMANENT_ERRCODES: Mapping[int, str] = {
     40003: "invalid openid",
@@ -64,7 +81,6 @@ PERMANENT_ERRCODES: Mapping[int, str] = {
     44002: "empty post data",
     45015: "outside the 48-hour customer-service window",
     45028: "no mass-send quota left",
-    45047: "too many customer-service messages since the user last wrote",
     47001: "data format error",
     47003: "template argument invalid",
     48001: "API not authorised for this account",
@@ -75,6 +91,8 @@ PERMANENT_ERRCODES: Mapping[int, str] = {
 
 def error_for_code(errcode: int, errmsg: str) -> WeChatError:
     """The exception for a WeChat `errcode` answer."""
+    if errcode in QUOTA_ERRCODES:
+        return WeChatQuotaError(errcode, errmsg, QUOTA_ERRCODES[errcode])
     if errcode in TRANSIENT_ERRCODES:
         return WeChatTransientError(errcode, errmsg)
     return WeChatPermanentError(errcode, errmsg)

@@ -158,5 +158,5 @@ async def test_a_code_change_is_queued_for_the_mini_program_account(
     assert mine.payload["person"] == (await mini.me())["person"]["person_id"]
     assert VALID_ID not in str(mine.payload)
     # the sender learns the channel with the row, to send a subscribe message
-    claimed = await delivery.claim_due(client.app[RUNTIME], 10)
+    claimed = (await delivery.claim_due(client.app[RUNTIME], 10)).deliveries
     assert {d.channel for d in claimed if d.kind == "code_changed"} == {"mp", "miniapp"}

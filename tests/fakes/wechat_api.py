@@ -2,7 +2,8 @@
 
 It answers like api.weixin.qq.com for the calls this project makes (tokens, customer-service,
 template, subscribe and mass messages, media upload, jscode2session), checks the access token
-on every call, records every call, and lets a test script failures and delays.
+on every call, records every call, and lets a test script failures, delays and daily quotas
+(45009 once an API's calls of the day are spent, until midnight Beijing time).
 
 In-process: `FakeWeChat().app()` behind `aiohttp.test_utils.TestServer` (see fixtures.py).
 Out of process: `python -m tests.fakes.wechat_api --port N`; `/_fake/calls` then lists the calls
@@ -19,10 +20,12 @@ import json
 import secrets
 import signal
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -39,6 +42,8 @@ IMAGE_MAX_BYTES = 10 * 1024 * 1024
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF8", b"BM")
 SUBSCRIBE_LIMITS = {"thing": 20, "phrase": 5}
 TOKEN_PATHS = frozenset({"/cgi-bin/token", "/cgi-bin/stable_token"})
+# WeChat's daily quotas start again at midnight in Beijing.
+QUOTA_DAY = ZoneInfo("Asia/Shanghai")
 
 ERRMSGS = {
     -1: "system error",
@@ -66,6 +71,7 @@ ERRMSGS = {
     45009: "reach max api daily quota limit",
     45011: "api minute-quota reach limit, must slower, retry next minute",
     45015: "response out of time limit or subscription is canceled",
+    45047: "out of response count limit",
     45065: "clientmsgid exist",
     47001: "data format error",
     47003: "argument invalid!",
@@ -153,6 +159,8 @@ class FakeWeChat:
         self.mass_sent: dict[str, int] = {}
         self._scripts: dict[str, deque[_Script]] = {}
         self._delays: dict[str, float] = {}
+        self._quotas: dict[str, int] = {}
+        self._spent: Counter[tuple[str, date]] = Counter()
         self._ids = itertools.count(1_000_001)
 
     # --- scripting, for tests -------------------------------------------------------------
@@ -168,6 +176,10 @@ class FakeWeChat:
     def delay(self, path: str, seconds: float) -> None:
         """Wait `seconds` before answering each call to `path` ("*" for every path)."""
         self._delays[path if path == "*" else _path(path)] = seconds
+
+    def set_daily_quota(self, path: str, calls: int) -> None:
+        """Allow `calls` successful calls to `path` a day; after them, 45009 until midnight."""
+        self._quotas[_path(path)] = calls
 
     def add_session(
         self, js_code: str, openid: str, session_key: str = "", unionid: str | None = None
@@ -231,7 +243,13 @@ class FakeWeChat:
                 return refused
         if script is not None:
             return error(script.errcode)
-        return handler(self, call)
+        spent = (call.path, datetime.fromtimestamp(self.clock(), QUOTA_DAY).date())
+        if call.path in self._quotas and self._spent[spent] >= self._quotas[call.path]:
+            return error(45009)
+        answer = handler(self, call)
+        if not answer.get("errcode"):
+            self._spent[spent] += 1
+        return answer
 
     def _scripted(self, path: str) -> _Script | None:
         queue = self._scripts.get(path)

@@ -8,7 +8,7 @@ import asyncio
 import dataclasses
 import time
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -30,11 +30,12 @@ from bot.services.outbox import queue_text
 from bot.services.runtime import Runtime
 from bot.services.staff import add_staff
 from bot.settings import Schedules, Settings
-from bot.wechat import WeChatGateway, WeChatTransientError
+from bot.wechat import WeChatGateway, WeChatQuotaError
+from bot.wechat.errors import QUOTA_ERRCODES
 from models.outbox import Notice
 from models.person import Account, Person
-from schedules.ratelimit import ApiLimits, Held
-from schedules.sender import drain_outbox, send_due_notices
+from schedules.ratelimit import RESET_MARGIN, ApiLimits, Held
+from schedules.sender import drain_outbox, limits_for, send_due_notices
 from tests.fakes.wechat_api import FakeWeChat
 from tests.integration.test_schedules_expiry import (  # noqa: F401  (rt is a fixture)
     code_of,
@@ -229,8 +230,8 @@ async def test_an_expired_access_token_is_refreshed_and_the_notice_sent(
 
 @pytest.mark.parametrize(
     ("script", "reason"),
-    [(("errcode", -1), "-1"), (("http", 502), "None: HTTP"), (("errcode", 45009), "45009")],
-    ids=["system-busy", "bad-gateway", "daily-quota"],
+    [(("errcode", -1), "-1"), (("http", 502), "None: HTTP")],
+    ids=["system-busy", "bad-gateway"],
 )
 async def test_transient_failures_are_retried_with_backoff(
     rt: Runtime,  # noqa: F811
@@ -288,29 +289,30 @@ async def test_a_permanent_refusal_ends_the_row_with_the_reason(
     assert len(fake_wechat.calls_to(path)) == 1
 
 
-async def test_a_minute_quota_answer_holds_the_api_back_without_spending_attempts(
+async def test_a_minute_quota_answer_pauses_the_api_without_spending_attempts(
     rt: Runtime,  # noqa: F811
     gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
 ) -> None:
-    configure(rt, outbox_concurrency=1)
+    configure(rt, outbox_concurrency=1, wechat_rate_per_second=100)
     for n in range(3):
         account = await Account.create(channel="mp", openid=f"o-{n}", last_message_at=clock())
         await queue_text(rt, account.id, f"消息{n}", f"q{n}")
     fake_wechat.fail_next(CUSTOM_SEND, 45011)
-    limits = ApiLimits(rate=100)
+    limits = limits_for(rt)
     assert await send_due_notices(rt, gateway, limits=limits) == 0
     assert len(fake_wechat.calls_to(CUSTOM_SEND)) == 1  # the other two were not tried
     rows = await Notice.all().order_by("id")
-    assert [(r.status, r.attempts) for r in rows] == [
-        ("pending", 1),
-        ("pending", 0),
-        ("pending", 0),
-    ]
-    assert all("held back" in r.last_error for r in rows[1:])
-    assert all(r.due_at >= clock() + timedelta(seconds=59) for r in rows[1:])
-    assert 59 < limits.held_for((CUSTOM,)) <= 60 and limits.held_for((TEMPLATE,)) == 0
+    assert [(r.status, r.attempts) for r in rows] == [("pending", 0)] * 3
+    assert rows[0].last_error.startswith("45011")
+    assert all("paused" in r.last_error for r in rows[1:])
+    assert all(r.due_at == clock() + timedelta(seconds=60) for r in rows)
+    assert limits.paused_until((CUSTOM,)) == clock() + timedelta(seconds=60)
+    assert limits.paused_until((TEMPLATE,)) is None
+
+    clock.advance(seconds=60)
+    assert await send_due_notices(rt, gateway, limits=limits) == 3
 
 
 async def test_a_mass_send_row_goes_out_once_even_when_retried(
@@ -542,8 +544,6 @@ async def test_without_a_template_an_appeal_answer_is_a_text_in_the_48_hour_wind
 def test_the_route_of_each_notice(
     kind: str, channel: str | None, templates: dict, hours_ago: int | None, expected
 ) -> None:
-    from datetime import UTC, datetime
-
     now = datetime(2020, 3, 10, 1, tzinfo=UTC)
     schedules = {k: v for k, v in templates.items() if hasattr(Schedules, k)}
     top = {k: v for k, v in templates.items() if k not in schedules}
@@ -583,20 +583,28 @@ async def _record(calls: list, api: str, at: float) -> None:
     calls.append((api, at))
 
 
-async def test_a_quota_answer_holds_only_that_api() -> None:
-    moment = [100.0]
-    limits = ApiLimits(rate=10, clock=lambda: moment[0])
+async def test_a_quota_answer_pauses_only_that_api_until_it_resets() -> None:
+    now = [datetime(2020, 3, 12, 15, 30, tzinfo=UTC)]  # 23:30 in Beijing
+    limits = ApiLimits(rate=10, now=lambda: now[0])
 
-    async def refused() -> None:
-        raise WeChatTransientError(45011, "api minute-quota reach limit")
+    async def refused(errcode: int) -> None:
+        raise WeChatQuotaError(errcode, "quota", QUOTA_ERRCODES[errcode])
 
-    with pytest.raises(WeChatTransientError):
-        await limits.call(TEMPLATE, refused)
-    assert limits.held_for((TEMPLATE,)) == 60 and limits.held_for((CUSTOM,)) == 0
+    with pytest.raises(WeChatQuotaError):
+        await limits.call(TEMPLATE, lambda: refused(45011))
+    assert limits.paused_until((TEMPLATE,)) == now[0] + timedelta(minutes=1)
+    assert limits.paused_until((CUSTOM,)) is None
     with pytest.raises(Held):
-        await limits.call(TEMPLATE, refused)
-    moment[0] += 60
-    assert limits.held_for((TEMPLATE, CUSTOM)) == 0
+        await limits.call(TEMPLATE, lambda: refused(45011))
+    with pytest.raises(WeChatQuotaError):  # the day's quota: until just after midnight
+        await limits.call(CUSTOM, lambda: refused(45009))
+    midnight = datetime(2020, 3, 12, 16, 0, tzinfo=UTC)
+    assert limits.paused_until((CUSTOM, TEMPLATE)) == midnight + RESET_MARGIN
+    with pytest.raises(WeChatQuotaError):  # one recipient's quota pauses no API
+        await limits.call(SUBSCRIBE, lambda: refused(45047))
+    assert limits.paused_until((SUBSCRIBE,)) is None
+    now[0] = midnight + RESET_MARGIN
+    assert limits.paused_until((TEMPLATE, CUSTOM)) is None
 
 
 async def test_the_real_rate_limit_slows_a_burst_down(
@@ -624,9 +632,9 @@ async def test_the_scheduled_job_drains_a_backlog_batch_after_batch(
     for n in range(25):
         account = await Account.create(channel="mp", openid=f"o-d{n}", last_message_at=clock())
         await queue_text(rt, account.id, f"第{n}条", f"d{n}")
-    assert await drain_outbox(rt, gateway) == 25
+    assert (await drain_outbox(rt, gateway)).sent == 25
     assert await Notice.filter(status="sent").count() == 25
-    assert await drain_outbox(rt, gateway) == 0
+    assert (await drain_outbox(rt, gateway)).sent == 0
 
 
 async def test_draining_stops_when_a_whole_batch_goes_nowhere(
@@ -640,7 +648,7 @@ async def test_draining_stops_when_a_whole_batch_goes_nowhere(
         account = await Account.create(channel="mp", openid=f"o-n{n}", last_message_at=clock())
         await queue_text(rt, account.id, f"第{n}条", f"n{n}")
     fake_wechat.fail_next(CUSTOM_SEND, -1, times=None)
-    assert await drain_outbox(rt, gateway) == 0
+    assert (await drain_outbox(rt, gateway)).sent == 0
     assert (
         len(fake_wechat.calls_to(CUSTOM_SEND)) == 5
     )  # one batch tried, then wait for the next run
@@ -658,6 +666,6 @@ async def test_two_senders_at_once_never_send_a_row_twice(
         await queue_text(rt, account.id, f"第{n}条", f"t{n}")
     fake_wechat.delay(CUSTOM_SEND, 0.01)
     sent = await asyncio.gather(*(drain_outbox(rt, gateway) for _ in range(3)))
-    assert sum(sent) == 40
+    assert sum(drained.sent for drained in sent) == 40
     texts = [body["text"]["content"] for body in fake_wechat.sent(CUSTOM_SEND)]
     assert len(texts) == len(set(texts)) == 40

@@ -12,10 +12,12 @@ import qrcode
 from bot.wechat import (
     WeChatGateway,
     WeChatPermanentError,
+    WeChatQuotaError,
     WeChatTransientError,
     mass_batches,
 )
 from bot.wechat.client import ApiClient, on_api_base
+from bot.wechat.errors import API_DAY, API_MINUTE, RECIPIENT
 from bot.wechat.payloads import subscribe_data, template_data
 from tests.fakes.fixtures import fake_wechat  # noqa: F401
 from tests.fakes.wechat_api import (
@@ -301,7 +303,7 @@ async def test_a_busy_token_server_is_transient(
 # --- errors --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("errcode", [43004, 45015, 40003, 45047, 48001])
+@pytest.mark.parametrize("errcode", [43004, 45015, 40003, 48001])
 async def test_permanent_refusals(
     gateway: WeChatGateway,
     fake_wechat: FakeWeChat,  # noqa: F811
@@ -341,7 +343,44 @@ async def test_a_refused_subscription_is_permanent(
     assert refused.value.errcode == 43101
 
 
-@pytest.mark.parametrize("errcode", [-1, 45009, 45011])
+@pytest.mark.parametrize(
+    ("errcode", "scope"), [(45009, API_DAY), (45011, API_MINUTE), (45047, RECIPIENT)]
+)
+async def test_quota_answers_say_whose_quota_ran_out(
+    gateway: WeChatGateway,
+    fake_wechat: FakeWeChat,  # noqa: F811
+    errcode: int,
+    scope: str,
+) -> None:
+    fake_wechat.fail_next(CUSTOM, errcode)
+
+    with pytest.raises(WeChatQuotaError) as refused:
+        await gateway.send_text(OPENID, "x")
+
+    assert (refused.value.errcode, refused.value.scope) == (errcode, scope)
+    assert isinstance(refused.value, WeChatTransientError)  # to any other caller: try later
+
+
+async def test_a_daily_quota_runs_out_and_comes_back_the_next_day(
+    gateway: WeChatGateway,
+    fake_wechat: FakeWeChat,  # noqa: F811
+) -> None:
+    moment = [1_584_000_000.0]  # 2020-03-12 16:00 in Beijing
+    fake_wechat.clock = lambda: moment[0]
+    fake_wechat.set_daily_quota(CUSTOM, 2)
+    await gateway.send_text(OPENID, "1")
+    await gateway.send_text(OPENID, "2")
+
+    with pytest.raises(WeChatQuotaError) as refused:
+        await gateway.send_text(OPENID, "3")
+
+    assert refused.value.errcode == 45009 and "daily quota" in refused.value.errmsg
+    moment[0] += 9 * 3600  # past midnight in Beijing; the token of 7200 s has expired too
+    await gateway.send_text(OPENID, "3")
+    assert [body["text"]["content"] for body in fake_wechat.sent(CUSTOM)] == ["1", "2", "3"]
+
+
+@pytest.mark.parametrize("errcode", [-1])
 async def test_transient_refusals(
     gateway: WeChatGateway,
     fake_wechat: FakeWeChat,  # noqa: F811
