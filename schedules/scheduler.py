@@ -18,16 +18,16 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.services.runtime import Runtime
 from bot.wechat import WeChatGateway
 from schedules.expiry import redecide_expired_codes
 from schedules.purge import purge_chat_records
-from schedules.ratelimit import ApiLimits
 from schedules.reminders import remind_to_declare
 from schedules.retention import apply_retention
-from schedules.sender import drain_outbox
+from schedules.sender import Drained, drain_outbox, limits_for
 from schedules.tier_changes import finish_tier_changes
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ def build_scheduler(
     tz = rt.ruleset.tz
     running = running or RunningJobs()
     scheduler = AsyncIOScheduler(timezone=tz, job_defaults={"max_instances": 1, "coalesce": True})
-    limits = ApiLimits(s.wechat_rate_per_second)  # kept across runs: quota holds last
+    limits = limits_for(rt)  # kept across runs: the buckets and the quota pauses last
 
     def every(job: Callable[..., Awaitable[Any]], seconds: float, *args: Any) -> None:
         scheduler.add_job(
@@ -109,12 +109,21 @@ def build_scheduler(
         )
 
     every(drain_outbox, rt.settings.outbox_interval_seconds, gateway, limits)
+    scheduler.add_listener(functools.partial(_again_if_more, scheduler), EVENT_JOB_EXECUTED)
     every(redecide_expired_codes, s.redecide_interval_seconds)
     every(purge_chat_records, s.purge_interval_seconds)
     every(finish_tier_changes, s.tier_resume_interval_seconds)
     daily(remind_to_declare, s.reminder_time, REMINDER_GRACE)
     daily(apply_retention, s.retention_time, RETENTION_GRACE)
     return scheduler
+
+
+def _again_if_more(scheduler: AsyncIOScheduler, event: JobExecutionEvent) -> None:
+    """A sender run that stopped on its budget with a backlog left starts again at once, not
+    at the next tick: a long backlog drains at the rate limit, without a pause every run."""
+    more = isinstance(event.retval, Drained) and event.retval.more
+    if event.job_id == drain_outbox.__name__ and more:
+        scheduler.modify_job(event.job_id, next_run_time=datetime.now(scheduler.timezone))
 
 
 def _catch_up(now: datetime, at: time, grace: timedelta) -> datetime | None:

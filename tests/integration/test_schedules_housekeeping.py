@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime, time, timedelta
 
 import pytest
+from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 
 from bot.services.jobs_purge import LAPSED_KEPT, PROCESSED_KEPT
 from bot.services.runtime import Runtime
@@ -22,7 +23,7 @@ from schedules.purge import purge_chat_records
 from schedules.reminders import remind_to_declare
 from schedules.retention import apply_retention
 from schedules.scheduler import _catch_up, build_scheduler
-from schedules.sender import send_due_notices
+from schedules.sender import Drained, send_due_notices
 from tests.fakes.wechat_api import FakeWeChat
 from tests.integration.test_schedules_delivery import configure, gateway  # noqa: F401
 from tests.integration.test_schedules_expiry import rt  # noqa: F401
@@ -243,6 +244,29 @@ async def test_the_scheduler_has_every_job_with_its_policy(
         "hour": "9",
         "minute": "0",
     }
+
+
+async def test_a_sender_run_cut_short_by_its_budget_runs_again_at_once(
+    rt: Runtime,  # noqa: F811
+    gateway: WeChatGateway,  # noqa: F811
+) -> None:
+    scheduler = build_scheduler(rt, gateway)
+    scheduler.start(paused=True)
+    try:
+        job = scheduler.get_job("drain_outbox")
+        tick = job.next_run_time
+
+        def ran(drained: Drained) -> None:
+            now = datetime.now(scheduler.timezone)
+            event = JobExecutionEvent(EVENT_JOB_EXECUTED, job.id, "default", now, retval=drained)
+            scheduler._dispatch_event(event)
+
+        ran(Drained(sent=50, more=False))
+        assert scheduler.get_job(job.id).next_run_time == tick  # the next tick, as planned
+        ran(Drained(sent=50, more=True))
+        assert scheduler.get_job(job.id).next_run_time < tick  # now, not at the next tick
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 # --- purge ------------------------------------------------------------------------------------
