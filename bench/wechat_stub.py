@@ -2,8 +2,10 @@
 
 - ``jscode2session``: any code logs a mini-program in as the openid ``o-bench-<code>``, so the
   HTTP bench can log in through the service's own ``POST /api/miniapp/login``;
-- ``cgi-bin/stable_token`` (what the gateway asks for) and ``cgi-bin/token``, and
-  ``message/custom/send``: the notice-dispatch bench's customer-service texts, counted.
+- ``cgi-bin/stable_token`` (what the gateway asks for) and ``cgi-bin/token``;
+- ``message/custom/send`` and ``message/template/send``: the notice-dispatch bench's messages,
+  counted, and for each template message the recipient and what it said (``keyword2``), so the
+  bench can check that nothing was lost and nobody was told twice.
 
 Every other path answers WeChat's "invalid credential" (40001): a bench that calls something
 else finds out at once.
@@ -14,13 +16,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
 APPID, SECRET = "wxbenchofficial0000", "bench-official-secret"
 MINIAPP_APPID, MINIAPP_SECRET = "wxbenchminiapp0000", "bench-miniapp-secret"
 CUSTOM_SEND = "cgi-bin/message/custom/send"
+TEMPLATE_SEND = "cgi-bin/message/template/send"
 _TOKEN = secrets.token_urlsafe(24)
 
 
@@ -28,6 +31,7 @@ _TOKEN = secrets.token_urlsafe(24)
 class Stub:
     base_url: str  # WECHAT_API_BASE
     texts_sent: int = 0
+    templates: list[tuple[str, str]] = field(default_factory=list)  # (touser, keyword2)
 
 
 async def _jscode2session(request: web.Request) -> web.Response:
@@ -66,6 +70,20 @@ def _custom_send(stub: Stub):
     return send
 
 
+def _template_send(stub: Stub):
+    async def send(request: web.Request) -> web.Response:
+        if request.query.get("access_token") != _TOKEN:
+            return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
+        body = await request.json()
+        if not body.get("touser") or not body.get("template_id"):
+            return web.json_response({"errcode": 40037, "errmsg": "invalid template_id"})
+        said = (body.get("data") or {}).get("keyword2", {}).get("value", "")
+        stub.templates.append((body["touser"], said))
+        return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": len(stub.templates)})
+
+    return send
+
+
 async def _refuse(_request: web.Request) -> web.Response:
     return web.json_response({"errcode": 40001, "errmsg": "not part of the bench"})
 
@@ -80,6 +98,7 @@ async def running(port: int) -> AsyncIterator[Stub]:
             web.get("/cgi-bin/token", _token),
             web.post("/cgi-bin/stable_token", _stable_token),
             web.post(f"/{CUSTOM_SEND}", _custom_send(stub)),
+            web.post(f"/{TEMPLATE_SEND}", _template_send(stub)),
             web.route("*", "/{path:.*}", _refuse),
         ]
     )
