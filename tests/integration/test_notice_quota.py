@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.services.outbox import queue_text
 from bot.services.runtime import Runtime
 from bot.wechat import WeChatGateway
 from models.outbox import Notice
@@ -24,6 +23,7 @@ from tests.integration.test_schedules_delivery import (  # noqa: F401  (gateway 
     TEMPLATE_SEND,
     configure,
     gateway,
+    texts_to_followers,
 )
 from tests.integration.test_schedules_expiry import rt  # noqa: F401  (a fixture)
 from tests.support.clock import FakeClock
@@ -91,9 +91,7 @@ async def test_one_persons_customer_service_limit_holds_back_only_their_message(
     clock: FakeClock,
 ) -> None:
     configure(rt, outbox_concurrency=1)
-    for n in range(2):
-        account = await Account.create(channel="mp", openid=f"o-cs{n}", last_message_at=clock())
-        await queue_text(rt, account.id, f"第{n}条", f"cs{n}")
+    await texts_to_followers(rt, "cs", 2)
     fake_wechat.fail_next(CUSTOM_SEND, 45047)
     limits = limits_for(rt)
 

@@ -84,6 +84,15 @@ async def notice_of(person: Person) -> Notice:
     return await Notice.get(account_id=account.id)
 
 
+async def texts_to_followers(rt: Runtime, prefix: str, count: int) -> None:  # noqa: F811
+    """``count`` followers who wrote just now, each with a text queued: 第0条, 第1条, …"""
+    for n in range(count):
+        account = await Account.create(
+            channel="mp", openid=f"o-{prefix}{n}", last_message_at=rt.now()
+        )
+        await queue_text(rt, account.id, f"第{n}条", f"{prefix}{n}")
+
+
 # --- customer-service text, template, subscribe -------------------------------------------------
 
 
@@ -296,9 +305,7 @@ async def test_a_minute_quota_answer_pauses_the_api_without_spending_attempts(
     clock: FakeClock,
 ) -> None:
     configure(rt, outbox_concurrency=1, wechat_rate_per_second=100)
-    for n in range(3):
-        account = await Account.create(channel="mp", openid=f"o-{n}", last_message_at=clock())
-        await queue_text(rt, account.id, f"消息{n}", f"q{n}")
+    await texts_to_followers(rt, "q", 3)
     fake_wechat.fail_next(CUSTOM_SEND, 45011)
     limits = limits_for(rt)
     assert await send_due_notices(rt, gateway, limits=limits) == 0
@@ -614,9 +621,7 @@ async def test_the_real_rate_limit_slows_a_burst_down(
     clock: FakeClock,
 ) -> None:
     configure(rt, wechat_rate_per_second=10.0, outbox_concurrency=8)
-    for n in range(20):
-        account = await Account.create(channel="mp", openid=f"o-r{n}", last_message_at=clock())
-        await queue_text(rt, account.id, f"第{n}条", f"r{n}")
+    await texts_to_followers(rt, "r", 20)
     started = time.perf_counter()
     assert await send_due_notices(rt, gateway) == 20
     assert time.perf_counter() - started >= 0.9  # 10 at once, then 10 at 10 a second
@@ -629,9 +634,7 @@ async def test_the_scheduled_job_drains_a_backlog_batch_after_batch(
     clock: FakeClock,
 ) -> None:
     configure(rt, outbox_batch=10)
-    for n in range(25):
-        account = await Account.create(channel="mp", openid=f"o-d{n}", last_message_at=clock())
-        await queue_text(rt, account.id, f"第{n}条", f"d{n}")
+    await texts_to_followers(rt, "d", 25)
     assert (await drain_outbox(rt, gateway)).sent == 25
     assert await Notice.filter(status="sent").count() == 25
     assert (await drain_outbox(rt, gateway)).sent == 0
@@ -644,9 +647,7 @@ async def test_draining_stops_when_a_whole_batch_goes_nowhere(
     clock: FakeClock,
 ) -> None:
     configure(rt, outbox_batch=5)
-    for n in range(12):
-        account = await Account.create(channel="mp", openid=f"o-n{n}", last_message_at=clock())
-        await queue_text(rt, account.id, f"第{n}条", f"n{n}")
+    await texts_to_followers(rt, "n", 12)
     fake_wechat.fail_next(CUSTOM_SEND, -1, times=None)
     assert (await drain_outbox(rt, gateway)).sent == 0
     assert (
@@ -661,9 +662,7 @@ async def test_two_senders_at_once_never_send_a_row_twice(
     clock: FakeClock,
 ) -> None:
     configure(rt, outbox_batch=10)
-    for n in range(40):
-        account = await Account.create(channel="mp", openid=f"o-t{n}", last_message_at=clock())
-        await queue_text(rt, account.id, f"第{n}条", f"t{n}")
+    await texts_to_followers(rt, "t", 40)
     fake_wechat.delay(CUSTOM_SEND, 0.01)
     sent = await asyncio.gather(*(drain_outbox(rt, gateway) for _ in range(3)))
     assert sum(drained.sent for drained in sent) == 40
