@@ -38,9 +38,14 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
 def _normalised_url(database_url: str) -> str:
     if database_url.startswith("postgresql://"):
         return "postgres://" + database_url.removeprefix("postgresql://")
+    return database_url
+
+
+def _make_sqlite_folder(database_url: str) -> None:
+    """SQLite creates the file, not its folder. Done on connecting, never on import: importing
+    this module must not leave a data/ folder wherever it was imported."""
     if database_url.startswith("sqlite://") and not database_url.startswith("sqlite://:memory:"):
         Path(database_url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
-    return database_url
 
 
 def is_postgres(database_url: str) -> bool:
@@ -49,6 +54,7 @@ def is_postgres(database_url: str) -> bool:
 
 async def apply_migrations(database_url: str) -> None:
     """Bring the schema up to the newest migration (idempotent)."""
+    _make_sqlite_folder(database_url)
     await migrate(config=tortoise_config(database_url))
     await Tortoise.close_connections()
 
@@ -56,6 +62,7 @@ async def apply_migrations(database_url: str) -> None:
 async def open_database(database_url: str) -> None:
     # The global fallback lets tasks that did not inherit the start-up context (scheduler jobs,
     # test code beside the server) reach the ORM; one process holds one database.
+    _make_sqlite_folder(database_url)
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
 
 

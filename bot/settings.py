@@ -87,10 +87,12 @@ class Settings:
         environment = env.get("HC_ENV", "dev")
         if environment not in ENVIRONMENTS:
             raise SettingsError(f"HC_ENV must be dev or prod, not {environment!r}")
+        data_dir = Path(env.get("HC_DATA_DIR", str(defaults.data_dir)))
         return cls(
             env=environment,
-            data_dir=Path(env.get("HC_DATA_DIR", str(defaults.data_dir))),
-            database_url=env.get("DATABASE_URL", defaults.database_url),
+            data_dir=data_dir,
+            # without DATABASE_URL the SQLite file lives with the keys, in HC_DATA_DIR
+            database_url=env.get("DATABASE_URL", f"sqlite://{data_dir}/healthcode.sqlite3"),
             host=host,
             port=port,
             public_base_url=env.get("PUBLIC_BASE_URL", f"http://{host}:{port}").rstrip("/"),
