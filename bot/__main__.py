@@ -1,4 +1,4 @@
-"""``python -m bot …``: serve, chat, migrate, add-staff, keys, import-feed, redecide."""
+"""``healthcode …`` (``python -m bot …`` too): serve, chat, migrate, add-staff, keys, more."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Health code service")
+    parser = argparse.ArgumentParser(prog="healthcode", description="Health code service")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="apply migrations and run the web server (and the scheduler)")
     sub.add_parser("migrate", help="apply the database migrations")

@@ -206,7 +206,7 @@ def describe_status(status: int, body: str) -> str:
 
 
 def not_answering(url: str) -> str:
-    return f"the server at {url} is not answering — start it with `python -m bot serve`"
+    return f"the server at {url} is not answering — start it with `healthcode serve`"
 
 
 def default_openid(username: str | None = None) -> str:
@@ -305,7 +305,7 @@ def main(
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m bot chat",
+        prog="healthcode chat",
         description="Talk to the running bot as the WeChat server would.",
         epilog=HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,

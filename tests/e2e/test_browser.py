@@ -31,7 +31,7 @@ from tests.support.qr import qr_codes
 
 try:
     from playwright.async_api import Browser, Page, async_playwright
-except ImportError:  # requirements-dev.txt installs it; say so rather than fail on import
+except ImportError:  # the test extra (requirements-dev.lock) has it; say so rather than fail
     async_playwright = None
 
 TOKEN_LIFETIME = timedelta(seconds=15)
@@ -55,7 +55,7 @@ INSTALL_HINT = "apt-get install -y chromium (README: 'The code page in a browser
 def chromium_path() -> str:
     """Debian's Chromium, or a skip that says what is missing and how to install it."""
     if async_playwright is None:
-        pytest.skip("playwright is not installed: pip install -r requirements-dev.txt")
+        pytest.skip("playwright is not installed: ./scripts/install --dev")
     path = os.environ.get("HC_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     if not os.access(path, os.X_OK):
         pytest.skip(f"Chromium is not installed here ({path}): {INSTALL_HINT}")

@@ -365,4 +365,4 @@ async def test_a_server_that_is_not_running_keeps_the_loop_alive() -> None:
     )
     assert code == 0
     assert stdout.getvalue().splitlines() == [not_answering(url)] * 2
-    assert "start it with `python -m bot serve`" in not_answering(url)
+    assert "start it with `healthcode serve`" in not_answering(url)
