@@ -12,11 +12,15 @@ REPO = Path(__file__).resolve().parents[2]
 _OURS = ("HC_", "DATABASE_URL", "WECHAT_", "MINIAPP_", "PUBLIC_BASE_URL", "HOST", "PORT")
 
 
+def operator_env(**settings: str) -> dict[str, str]:
+    """This process's environment without the service's settings, plus ``settings``."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(_OURS)} | settings
+
+
 def run_bot(
     *args: str, data_dir: Path, database_url: str, **extra_env: str
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_OURS)}
-    env |= {"HC_DATA_DIR": str(data_dir), "DATABASE_URL": database_url, **extra_env}
+    env = operator_env(HC_DATA_DIR=str(data_dir), DATABASE_URL=database_url, **extra_env)
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=REPO,
