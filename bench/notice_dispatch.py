@@ -1,7 +1,7 @@
 """Notice dispatch at scale: a backlog of code-change notices drained through a stub WeChat API
 (DESIGN.md §11), at the configured per-API rate and without a limit.
 
-    python -m bench.notice_dispatch [--database-url URL] [--notices 10000] [--rate 200]
+    python -m bench.notice_dispatch [--database-url URL] [--notices 10000] [--rate 100]
         [--repeat 0.1] [--concurrency 4]
 
 A fresh database (a SQLite file, or a PostgreSQL database whose name starts with ``bench``,
@@ -247,7 +247,9 @@ def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.notice_dispatch")
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     parser.add_argument("--notices", type=int, default=10_000)
-    parser.add_argument("--rate", type=float, default=200.0, help="calls a second per API")
+    parser.add_argument(
+        "--rate", type=float, default=100.0, help="calls a second per API (the setting: 20)"
+    )
     parser.add_argument(
         "--repeat", type=float, default=0.1, help="the share of people with a second change"
     )
