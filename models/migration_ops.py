@@ -36,8 +36,9 @@ class AddDefaultedColumn(AddNullableColumn):
 class RemoveIndexIfExists(ops.RemoveIndex):
     """RemoveIndex that tolerates a missing index.
 
-    Tortoise 1.1.9 never creates a model's composite ``Meta.indexes`` on SQLite when it creates
-    the table (PostgreSQL gets them), so an index of the first migrations may be absent there.
+    To alter a column on SQLite, Tortoise 1.1.9 rebuilds the table without its composite
+    ``Meta.indexes``: 0002's AlterField of ``notice.account`` dropped ``(status, due_at)``
+    there (PostgreSQL kept it), so that index exists on one database only.
     """
 
     async def database_forward(self, app_label, old_state, new_state, state_editor=None):
