@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import tempfile
 import time
@@ -26,7 +27,9 @@ import asyncpg
 from bench.results import write_result
 from bench.seed_residents import analyze, open_bench_database, seed
 from bot.db import close_database, is_postgres
+from bot.services.redecide import BATCH
 from bot.services.tiers import set_tier
+from bot.settings import Settings
 from models.code import HealthCode
 from models.outbox import Notice
 
@@ -44,10 +47,14 @@ async def reset_postgres(url: str) -> None:
         await conn.close()
 
 
-async def measure(database_url: str, size: int, batch: int, data_dir: Path) -> dict:
+async def measure(database_url: str, size: int, args: argparse.Namespace, data_dir: Path) -> dict:
     if is_postgres(database_url):
         await reset_postgres(database_url)
     rt = await open_bench_database(database_url, data_dir)
+    rt = dataclasses.replace(
+        rt, settings=dataclasses.replace(rt.settings, redecide_workers=args.workers)
+    )
+    batch = args.batch
     try:
         started = time.perf_counter()
         await seed(rt, size, DISTRICT)
@@ -77,17 +84,19 @@ async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
             url = args.database_url or f"sqlite://{tmp}/tier-{size}.sqlite3"
-            rows.append(await measure(url, size, args.batch, Path(tmp) / "data"))
+            rows.append(await measure(url, size, args, Path(tmp) / "data"))
             print(_line(rows[-1]), flush=True)
     backend = "postgres" if args.database_url and is_postgres(args.database_url) else "sqlite"
-    print(f"\ntier change on {backend}, batches of {args.batch}")
+    workers = args.workers if backend == "postgres" else 1
+    print(f"\ntier change on {backend}, batches of {args.batch}, {workers} at once")
     print(
         f"{'residents':>10} {'affected':>9} {'seed s':>8} {'high s':>8} {'low s':>8} {'ms/1k':>8}"
     )
     for row in rows:
         print(_line(row))
     out = write_result(
-        f"tier-change-{backend}", {"backend": backend, "batch": args.batch, "runs": rows}
+        f"tier-change-{backend}",
+        {"backend": backend, "batch": args.batch, "workers": workers, "runs": rows},
     )
     print(f"written to {out}")
 
@@ -105,7 +114,10 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[10_000, 100_000]
     )
-    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--batch", type=int, default=BATCH)
+    parser.add_argument(
+        "--workers", type=int, default=Settings().redecide_workers, help="batches at once (PG)"
+    )
     parser.add_argument("--verbose", action="store_true", help="log every batch")
     return parser.parse_args()
 

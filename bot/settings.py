@@ -67,6 +67,9 @@ class Settings:
     # attempts one WeChat user may make in an hour to claim or add a record they do not manage,
     # or to redeem a 交接码 (bot/services/claims.py)
     claims_per_hour: int = 10
+    # re-decisions over many people (tiers, feeds, rulesets): batches run this many at once,
+    # each on a pooled connection of its own (PostgreSQL; SQLite runs one at a time)
+    redecide_workers: int = 3
     outbox_interval_seconds: float = 2.0
     # what several worker processes must share (WeChat nonces): Redis, else the database
     redis_url: str | None = None
@@ -124,6 +127,7 @@ class Settings:
             scan_burst=_at_least(env, "HC_SCAN_BURST", 30, 1),
             tier_wait_people=_at_least(env, "HC_TIER_WAIT_PEOPLE", 20_000, 0),
             claims_per_hour=_at_least(env, "HC_CLAIMS_PER_HOUR", 10, 1),
+            redecide_workers=_at_least(env, "HC_REDECIDE_WORKERS", 3, 1),
             run_scheduler=env.get("HC_RUN_SCHEDULER", "1") not in ("0", "false", "no"),
             outbox_interval_seconds=_float(env, "HC_OUTBOX_INTERVAL_SECONDS", 2.0),
             redis_url=env.get("REDIS_URL") or None,

@@ -1,8 +1,9 @@
-"""Turning what we know of people into their live codes, and recording every change.
+"""Turning what we know of a person into their live code, and recording every change.
 
-Set-based: facts for a batch of people come from a handful of queries whatever the batch's
-size, so a tier change over a district re-decides a million people in batches, never with a
-query per person (DESIGN.md §11).
+This is the person-by-person path (a declaration, an appeal's answer, a registration). Many
+people at once (a tier change, a feed, expired codes) go through ``bot.services.redecide``,
+which reads the same facts set-based and decides each group of equal facts once; tests hold
+the two to the same colours, history and notices.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from bot.health.rules import (
     Trip,
     decide,
 )
-from bot.services.redecide_writes import update_by_id
 from bot.services.runtime import Runtime
 from models.appeal import CodeOverride
 from models.authority import AuthorityRecord as AuthorityRow
@@ -58,40 +58,6 @@ async def redecide(rt: Runtime, person: Person, cause: str) -> Outcome:
     if cause == "declaration" or old != decision.color:
         await CodeChange.create(**_change_row(person.id, old, decision, cause, now))
     return Outcome(code, old)
-
-
-@dataclass(frozen=True)
-class BatchOutcome:
-    decided: int
-    changed: list[tuple[int, Color | None, Color]]  # (person id, old, new)
-
-
-async def redecide_many(rt: Runtime, person_ids: list[int], cause: str) -> BatchOutcome:
-    """Re-decide a batch of people who already have a code (in the caller's unit of work):
-    one query per kind of fact, one bulk update, one bulk insert of changes."""
-    now = rt.now()
-    people = await Person.filter(id__in=person_ids)
-    facts = await facts_for(rt, people, now)
-    codes = {c.person_id: c for c in await HealthCode.filter(person_id__in=person_ids)}
-    changed, updated, history = [], [], []
-    for person in people:
-        code = codes.get(person.id)
-        if code is None:
-            continue
-        decision = decide(facts[person.id], now, rt.ruleset)
-        old = Color(code.color)
-        if old != decision.color:
-            changed.append((person.id, old, decision.color))
-            history.append(CodeChange(**_change_row(person.id, old, decision, cause, now)))
-        _apply(code, decision, now)
-        updated.append(code)
-    if updated:
-        await update_by_id(
-            HealthCode, updated, ["color", "reasons", "rules_version", "valid_until", "decided_at"]
-        )
-    if history:
-        await CodeChange.bulk_create(history)
-    return BatchOutcome(len(updated), changed)
 
 
 async def facts_for(rt: Runtime, people: list[Person], now: datetime) -> dict[int, Facts]:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.services.decisions import redecide_many
-from bot.services.outbox import queue_code_changes
+from bot.services.redecide import redecide_batch
 from bot.services.runtime import Runtime
 from bot.services.uow import UnitOfWork
 from models.code import HealthCode
@@ -36,14 +35,14 @@ async def redecide_expired(rt: Runtime, batch: int = BATCH) -> Expired:
                 HealthCode.filter(valid_until__lte=now, id__gt=after)
                 .order_by("id")
                 .limit(batch)
-                .select_for_update(skip_locked=True)
                 .values_list("id", "person_id")
             )
             if rows:
-                outcome = await redecide_many(rt, [person for _, person in rows], CAUSE)
-                done.notices += await queue_code_changes(rt, outcome.changed, CAUSE)
-                done.decided += outcome.decided
-                done.changed += len(outcome.changed)
+                person_ids = [person for _, person in rows]
+                tally = await redecide_batch(rt, person_ids, CAUSE, skip_locked=True)
+                done.notices += tally.notices
+                done.decided += tally.decided
+                done.changed += tally.changed
             uow.commit()
         # Keyset order: a code the rules still end in the past is not picked twice in one run.
         if len(rows) < batch:

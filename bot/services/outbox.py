@@ -11,6 +11,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from bot.health.colors import Color
+from bot.services import sql
 from bot.services.runtime import Runtime
 from models.outbox import Notice
 from models.person import Account, Guardianship, Person
@@ -20,7 +21,6 @@ REMINDER, MASS_TEXT, APPEAL_REPLY = "reminder", "mass_text", "appeal_reply"
 FAMILY_CHANGED = "family_change"
 # what a FAMILY_CHANGED notice reports (bot/services/notices_family.py says it)
 HANDED_OVER, GUARDIAN_ADDED, HANDED_BACK = "handed_over", "guardian_added", "handed_back"
-_BULK = 1000
 
 # The order the sender claims notices in (``Notice.priority``, lowest first). A code that
 # turned orange or red, and the code image someone just asked for, go before a million green
@@ -118,33 +118,70 @@ async def queue_code_changes(
     rt: Runtime, changes: list[tuple[int, Color | None, Color]], cause: str
 ) -> int:
     """Tell everyone who shows each changed code: the person's own accounts and the accounts of
-    those acting for them. Set-based: two queries and one bulk insert per batch."""
-    if not changes:
-        return 0
-    person_ids = [person_id for person_id, _, _ in changes]
-    public = dict(await Person.filter(id__in=person_ids).values_list("id", "public_id"))
-    audience = await _audience(person_ids)
+    those acting for them, one notice per person and account. Set-based: one statement for
+    all the people whose colour made the same move."""
+    moves: dict[tuple[str | None, str], list[int]] = defaultdict(list)
+    for person_id, old, new in changes:
+        moves[(old.value if old else None, new.value)].append(person_id)
     now = rt.now()
+    return sum(
+        [
+            await queue_same_change(person_ids, old, new, cause, now)
+            for (old, new), person_ids in moves.items()
+        ]
+    )
+
+
+_SAME_CHANGE = """
+INSERT INTO notice (dedupe_key, account_id, kind, payload, subject, priority, status, attempts,
+                    due_at, created_at)
+SELECT $1{text} || r.person_id || ':' || r.account_id, r.account_id, $2,
+       {json_object}('person', p.public_id, 'old', $3{text}, 'new', $4{text}, 'cause', $5{text}),
+       p.public_id, $6{smallint}, 'pending', 0, $7{moment}, $8{moment}
+FROM (
+    SELECT a.person_id, a.id AS account_id FROM {ids_own} JOIN account a ON a.person_id = t.id
+    UNION
+    SELECT g.member_id, a.id FROM {ids_acted_for}
+    JOIN guardianship g ON g.member_id = t.id
+    JOIN account a ON a.person_id = g.actor_id
+) AS r
+JOIN person p ON p.id = r.person_id
+"""
+
+
+async def queue_same_change(
+    person_ids: list[int], old: str | None, new: str, cause: str, now: datetime
+) -> int:
+    """The notices of people whose colour moved from ``old`` to ``new`` for the same cause, in
+    the caller's transaction; how many were queued. The dedupe key names the event, the person
+    and the account, as a person-by-person write would; the subject and priority are
+    ``new_notice``'s."""
+    if not person_ids:
+        return 0
+    postgres = sql.is_postgres()
+    statement = _SAME_CHANGE.format(
+        text="::text" if postgres else "",
+        moment="::timestamptz" if postgres else "",
+        json_object="jsonb_build_object" if postgres else "json_object",
+        smallint="::smallint" if postgres else "",
+        ids_own=sql.ids_table("$9"),
+        ids_acted_for=sql.ids_table("$10"),
+    )
     stamp = now.strftime("%Y%m%dT%H%M%S.%f")
-    notices = [
-        new_notice(
-            f"{cause}:{stamp}:{person_id}:{account_id}",
-            account_id,
-            CODE_CHANGED,
-            {
-                "person": public[person_id],
-                "old": old.value if old else None,
-                "new": new.value,
-                "cause": cause,
-            },
-            now,
-        )
-        for person_id, old, new in changes
-        for account_id in audience.get(person_id, ())
-    ]
-    for start in range(0, len(notices), _BULK):
-        await Notice.bulk_create(notices[start : start + _BULK])
-    return len(notices)
+    ids = sql.ids(person_ids)
+    return await sql.execute(
+        statement,
+        f"{cause}:{stamp}:",
+        CODE_CHANGED,
+        old,
+        new,
+        cause,
+        priority_of(CODE_CHANGED, {"new": new}),
+        sql.moment_param(now),
+        sql.moment_param(now),
+        ids,
+        ids,
+    )
 
 
 async def _audience(person_ids: list[int]) -> dict[int, set[int]]:

@@ -8,10 +8,13 @@ them, and lose all the work when anything fails at the end. So:
    its ``tier_changed_at`` and the audit entry (a new ruleset needs no row: its version is the
    mark). That row is the job record.
 2. People are then visited in batches of ``BATCH`` (keyset order on the person id, so each
-   batch is one indexed range query, never an ``OFFSET``). Each batch is one transaction that
-   locks its codes, reads the facts of the whole batch with a handful of queries, updates the
-   codes in bulk and inserts their history and notices in bulk: a code never changes without
-   its notice, and no lock lives longer than one batch.
+   batch is one indexed range query, never an ``OFFSET``), several at once on PostgreSQL
+   (``HC_REDECIDE_WORKERS``, each on a pooled connection of its own). Each batch is one
+   transaction that locks its codes, reads the facts of the whole batch grouped (people with
+   the same facts and colour form one group: ``bot.services.fact_groups``), decides each group
+   once, and writes each group with one statement for its codes, one for their history and
+   one for their notices: a code never changes without its notice, and no lock lives longer
+   than one batch.
 3. Resumable: a batch that committed carries a ``decided_at`` at or after the mark (or the new
    ruleset version); one that did not left nothing behind. A process that dies mid-way leaves
    exactly "the affected people whose code was decided before the mark" to do, which is what
@@ -25,19 +28,26 @@ same as if the change had reached the second a few seconds later, which it did.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from bot.services.decisions import redecide_many
-from bot.services.outbox import queue_code_changes
+from tortoise import connections
+from tortoise.backends.base.client import TransactionalDBClient
+
+from bot.health.rules import Decision, decide
+from bot.services import sql
+from bot.services.fact_groups import FactKey, facts_of, lock_codes, read_groups
+from bot.services.outbox import queue_same_change
+from bot.services.redecide_writes import record_changes, store_decision
 from bot.services.runtime import Runtime
 from bot.services.uow import UnitOfWork
-from models.code import HealthCode
+from models.district import District
 
 log = logging.getLogger(__name__)
-BATCH = 1000
+BATCH = 5000  # people per transaction: a few hundred milliseconds of locks
 
 
 @dataclass
@@ -74,16 +84,39 @@ class Tally:
         }
 
 
-async def redecide_batch(rt: Runtime, person_ids: list[int], cause: str) -> Tally:
+async def redecide_batch(
+    rt: Runtime, person_ids: list[int], cause: str, skip_locked: bool = False
+) -> Tally:
     """Re-decide these people and queue a notice for every changed code, in the caller's unit
     of work. The codes are locked first (PostgreSQL; SQLite has one writer anyway), so a
     declaration filed meanwhile waits for this batch instead of being overwritten by a decision
-    made from facts read before it."""
-    # ``only``, not ``values_list``: Tortoise drops FOR UPDATE from a values query
-    await HealthCode.filter(person_id__in=person_ids).select_for_update().order_by("id").only("id")
-    outcome = await redecide_many(rt, person_ids, cause)
-    notices = await queue_code_changes(rt, outcome.changed, cause)
-    return Tally(decided=outcome.decided, changed=len(outcome.changed), notices=notices, batches=1)
+    made from facts read before it (``skip_locked``: codes another transaction holds are left
+    out, for a later run). People without a code are left alone."""
+    async with sql.index_lookups():
+        return await _redecide_locked(rt, person_ids, cause, skip_locked)
+
+
+async def _redecide_locked(
+    rt: Runtime, person_ids: list[int], cause: str, skip_locked: bool
+) -> Tally:
+    now = rt.now()
+    locked = await lock_codes(person_ids, skip_locked)
+    groups = await read_groups(locked, now, rt.ruleset.tz)
+    tally = Tally(decided=len(locked), batches=1)
+    if not groups:
+        return tally
+    districts = {d.adcode: d for d in await District.all()}
+    decisions: dict[FactKey, Decision] = {}
+    for (old, key), members in groups.items():
+        if key not in decisions:
+            decisions[key] = decide(facts_of(key, districts), now, rt.ruleset)
+        decision = decisions[key]
+        await store_decision(members, decision, now)
+        if old != decision.color.value:
+            await record_changes(members, old, decision, cause, now)
+            tally.notices += await queue_same_change(members, old, decision.color.value, cause, now)
+            tally.changed += len(members)
+    return tally
 
 
 async def redecide_in_batches(
@@ -91,15 +124,35 @@ async def redecide_in_batches(
     batches: AsyncIterator[list[int]],
     cause: str,
     total: int | None = None,
+    workers: int | None = None,
 ) -> Tally:
-    """One transaction per batch of person ids; logs a progress line per batch."""
+    """One transaction per batch, ``workers`` of them at once (each on a connection of its own:
+    PostgreSQL only, SQLite has one writer); logs a progress line per batch."""
+    workers = workers or parallel_batches(rt)
     tally = Tally()
-    async for person_ids in batches:
-        async with UnitOfWork() as uow:
-            done = await redecide_batch(rt, person_ids, cause)
-            uow.commit()
-        tally.add(done)
-        _log_progress(cause, tally, total)
+    queue: asyncio.Queue[list[int] | None] = asyncio.Queue(maxsize=workers)
+
+    async def produce() -> None:
+        async for person_ids in batches:
+            await queue.put(person_ids)
+        for _ in range(workers):
+            await queue.put(None)
+
+    async def work() -> None:
+        while (person_ids := await queue.get()) is not None:
+            async with UnitOfWork() as uow:
+                done = await redecide_batch(rt, person_ids, cause)
+                uow.commit()
+            tally.add(done)
+            _log_progress(cause, tally, total)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(produce())
+            for _ in range(workers):
+                group.create_task(work())
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None  # what went wrong, not the group that carried it
     tally.finish()
     log.info(
         "%s: done, %d codes re-decided, %d changed, %d notices in %.2f s",
@@ -110,6 +163,15 @@ async def redecide_in_batches(
         tally.seconds,
     )
     return tally
+
+
+def parallel_batches(rt: Runtime) -> int:
+    """How many batches run at once: on PostgreSQL the configured number, each on its own
+    pooled connection (never inside a transaction, whose one connection they would share)."""
+    connection = connections.get("default")
+    if not sql.is_postgres() or isinstance(connection, TransactionalDBClient):
+        return 1
+    return max(1, rt.settings.redecide_workers)
 
 
 def _log_progress(cause: str, tally: Tally, total: int | None) -> None:

@@ -183,7 +183,7 @@ async def finish_unfinished(rt: Runtime, batch: int = BATCH) -> Tally:
 async def finish_stalled(rt: Runtime, grace: timedelta, batch: int = BATCH) -> Tally:
     """The scheduler's part: finish the changes whose work stopped part-way, those marked more
     than ``grace`` ago and never recorded as done. The grace leaves a change being worked on
-    to the process doing it (a million people take about five minutes)."""
+    to the process doing it (a million people take under a minute)."""
     cutoff = rt.now() - grace
     changed = await District.filter(tier_changed_at__isnull=False, tier_changed_at__lt=cutoff)
     stalled = [d for d in changed if d.tier_done_at is None or d.tier_done_at < d.tier_changed_at]

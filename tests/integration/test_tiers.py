@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from bot.health.errors import InvalidInput
-from bot.services.decisions import redecide_many
 from bot.services.districts import ensure_districts
 from bot.services.errors import NotFound
+from bot.services.redecide import redecide_batch
 from bot.services.runtime import Runtime, build_runtime
 from bot.services.tiers import finish_unfinished, set_tier
+from bot.services.uow import UnitOfWork
 from bot.settings import Settings
 from models.audit import AuditEntry
 from models.code import CodeChange, HealthCode
@@ -130,7 +131,9 @@ async def test_a_run_that_died_part_way_is_finished_by_resuming(
     clock.advance(minutes=1)
     # the tier committed, then the process died after the first batch of two
     await District.filter(adcode=BINHAI).update(tier="high", tier_changed_at=clock())
-    await redecide_many(rt, [people[0].id, people[1].id], f"tier:{BINHAI}:high")
+    async with UnitOfWork() as uow:
+        await redecide_batch(rt, [people[0].id, people[1].id], f"tier:{BINHAI}:high")
+        uow.commit()
     clock.advance(minutes=5)
 
     finished = await finish_unfinished(rt, batch=2)
