@@ -131,28 +131,39 @@ async def redecide_in_batches(
     workers = workers or parallel_batches(rt)
     tally = Tally()
     queue: asyncio.Queue[list[int] | None] = asyncio.Queue(maxsize=workers)
+    failed: list[BaseException] = []
 
     async def produce() -> None:
-        async for person_ids in batches:
-            await queue.put(person_ids)
-        for _ in range(workers):
-            await queue.put(None)
+        try:
+            async for person_ids in batches:
+                if failed:
+                    break
+                await queue.put(person_ids)
+        except Exception as error:
+            failed.append(error)
+        finally:
+            for _ in range(workers):
+                await queue.put(None)
 
     async def work() -> None:
+        # A failure stops the run after the batches in hand, never inside one: a transaction
+        # cancelled half-way could leave its connection (SQLite's only one) locked.
         while (person_ids := await queue.get()) is not None:
-            async with UnitOfWork() as uow:
-                done = await redecide_batch(rt, person_ids, cause)
-                uow.commit()
+            if failed:
+                continue
+            try:
+                async with UnitOfWork() as uow:
+                    done = await redecide_batch(rt, person_ids, cause)
+                    uow.commit()
+            except Exception as error:
+                failed.append(error)
+                continue
             tally.add(done)
             _log_progress(cause, tally, total)
 
-    try:
-        async with asyncio.TaskGroup() as group:
-            group.create_task(produce())
-            for _ in range(workers):
-                group.create_task(work())
-    except BaseExceptionGroup as failed:
-        raise failed.exceptions[0] from None  # what went wrong, not the group that carried it
+    await asyncio.gather(produce(), *(work() for _ in range(workers)))
+    if failed:
+        raise failed[0]
     tally.finish()
     log.info(
         "%s: done, %d codes re-decided, %d changed, %d notices in %.2f s",
