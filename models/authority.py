@@ -13,8 +13,10 @@ class AuthorityRecord(Model):
     doc_lookup = fields.CharField(max_length=64, db_index=True)
     person = fields.ForeignKeyField("models.Person", related_name="authority_records", null=True)
     status = fields.CharField(max_length=16)
-    since = fields.DateField()
-    until = fields.DateField(null=True)
+    # instants: a feed's day is kept as the local midnight that starts it (since) or, for a
+    # quarantine's last day (until), the midnight that ends it
+    since = fields.DatetimeField()
+    until = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 

@@ -48,3 +48,24 @@ class RemoveIndexIfExists(ops.RemoveIndex):
         index = self._find_index(old_state.models[(app_label, self.model_name)])
         name = state_editor._index_name_for_model(model, index)
         await state_editor._run_sql(f'DROP INDEX IF EXISTS "{name}"')
+
+
+class AlterColumnBySQL(ops.AlterField):
+    """AlterField whose database side is the SQL given per dialect, forward and backward.
+
+    For a change of type that must convert the values (a date becoming an instant): Tortoise
+    would rebuild the table on SQLite, whose columns take any value anyway, and on PostgreSQL
+    change the type without saying how to convert.
+    """
+
+    def __init__(self, *, forward: dict[str, str], backward: dict[str, str], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.forward, self.backward = forward, backward
+
+    async def database_forward(self, app_label, old_state, new_state, state_editor=None):
+        if state_editor is not None:
+            await state_editor._run_sql(self.forward[state_editor.DIALECT])
+
+    async def database_backward(self, app_label, old_state, new_state, state_editor=None):
+        if state_editor is not None:
+            await state_editor._run_sql(self.backward[state_editor.DIALECT])

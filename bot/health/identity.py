@@ -21,6 +21,7 @@ Sources for the document rules:
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from collections.abc import Callable
@@ -170,6 +171,8 @@ def document_lookup_form(doc_type: DocType, number: str) -> str:
 
 
 def _compact_document(raw: str) -> str:
+    if raw.isascii() and raw.isalnum():  # as almost every feed writes it: nothing to remove
+        return raw.upper()
     text = unicodedata.normalize("NFKC", raw)
     return "".join(ch for ch in text if not ch.isspace() and ch not in _DASHES).upper()
 
@@ -223,7 +226,9 @@ def _is_birth_date(yyyymmdd: str, today: date) -> bool:
 
 
 def _mod11_2_check(body: str) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(body, _MOD11_2_WEIGHTS, strict=True))
+    if len(body) != len(_MOD11_2_WEIGHTS):
+        raise ValueError("a body of 17 digits")
+    total = sum(map(operator.mul, map(int, body), _MOD11_2_WEIGHTS))
     return _MOD11_2_CHECK[total % 11]
 
 

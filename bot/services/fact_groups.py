@@ -211,7 +211,7 @@ def facts_of(key: FactKey, districts: dict[int, Any]) -> Facts:
             if a in districts
         ),
         authority=tuple(
-            AuthorityRecord(status, sql.day(since), sql.day(until))
+            AuthorityRecord(status, sql.moment(since), sql.moment(until))
             for status, since, until in authority
         ),
         override=_override(override),

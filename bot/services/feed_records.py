@@ -1,11 +1,18 @@
 """Checking one record of a health authority's feed: every field, with the field named when
-it is refused; the document is reduced to its keyed hash here and never kept."""
+it is refused; the document is reduced to its keyed hash here and never kept.
+
+``since`` and ``until`` take a day (``2026-12-01``) or an RFC 3339 instant with its offset
+(``2026-12-01T18:00:00+08:00``), and are kept as instants: a day starts at local midnight,
+and a quarantine's ``until`` day is its last, so it ends at the midnight after it; an instant
+is exact (a quarantine that ends at 18:00 turns the code green at the expiry job's next run
+after 18:00)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from bot.health.errors import InvalidInput
 from bot.health.identity import DocType, parse_document
@@ -27,8 +34,8 @@ class FeedRecord:
     record_id: str
     doc_lookup: str
     status: str
-    since: date
-    until: date | None
+    since: datetime  # in UTC, when the record applies from
+    until: datetime | None  # in UTC, when a quarantine ends
 
 
 def parse_source(raw: object) -> str:
@@ -42,7 +49,8 @@ def parse_source(raw: object) -> str:
 
 
 def parse_record(rt: Runtime, raw: object, today: date) -> FeedRecord:
-    """Check one record; raises ``InvalidInput`` whose ``field`` param names the bad field."""
+    """Check one record; raises ``InvalidInput`` whose ``field`` param names the bad field.
+    ``today`` is the local date the document's checks are made on."""
     if isinstance(raw, InvalidInput):
         raise raw
     if not isinstance(raw, dict):
@@ -51,15 +59,16 @@ def parse_record(rt: Runtime, raw: object, today: date) -> FeedRecord:
     doc_type = _doc_type(raw.get("doc_type"))
     number = _document(doc_type, raw.get("doc_number"), today)
     status = _status(raw.get("status"))
-    since = _date(raw.get("since"), "since")
+    tz = rt.ruleset.tz
+    since = _moment(raw.get("since"), "since", tz, last_day=False)
     if since is None:
         raise InvalidInput("api.missing", field="since")
-    if since > today:
+    if since > rt.now():
         raise InvalidInput("feeds.since_future", field="since")
-    until = _date(raw.get("until"), "until")
+    until = _moment(raw.get("until"), "until", tz, last_day=True)
     if until is None and status == "quarantine":
         raise InvalidInput("feeds.until_missing", field="until")
-    if until is not None and until < since:
+    if until is not None and until <= since:
         raise InvalidInput("feeds.until_before_since", field="until")
     return FeedRecord(record_id, lookup_key(rt, doc_type, number), status, since, until)
 
@@ -101,12 +110,31 @@ def _status(raw: object) -> str:
     return status
 
 
-def _date(raw: object, name: str) -> date | None:
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# RFC 3339: a date, "T" (or a space), a time with optional fraction, and Z or an offset
+_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+
+
+def _moment(raw: object, name: str, tz, last_day: bool) -> datetime | None:
+    """A day or an RFC 3339 instant, as an instant in UTC; a day's is the midnight that starts
+    it, or with ``last_day`` the midnight that ends it. A time without an offset is refused:
+    it would name a different moment wherever it is read."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
+    moment = _instant(raw.strip(), tz, last_day) if isinstance(raw, str) else None
+    if moment is None:
+        raise InvalidInput("feeds.date", field=name)
+    return moment
+
+
+@lru_cache(maxsize=4096)  # a feed names the same few days again and again
+def _instant(text: str, tz, last_day: bool) -> datetime | None:
     try:
-        if not isinstance(raw, str):
-            raise ValueError
-        return date.fromisoformat(raw.strip())
+        if _DAY.fullmatch(text):
+            day = date.fromisoformat(text) + timedelta(days=1 if last_day else 0)
+            return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
+        if _INSTANT.fullmatch(text):
+            return datetime.fromisoformat(text.replace("z", "Z")).astimezone(UTC)
     except ValueError:
-        raise InvalidInput("feeds.date", field=name) from None
+        pass
+    return None

@@ -7,9 +7,11 @@ nothing, a record sent with new content replaces the old one. A record of someon
 registered is kept unmatched and applies when they register (``people.create_person``).
 
 Records are taken in chunks of ``CHUNK``; each chunk is one transaction that writes its
-records, re-decides the people they name and queues their notices, so a feed of any size never
-holds a long lock, and a feed cut off half-way can simply be sent again. A malformed record is
-rejected with its position (line of a file, index of a JSON list) and the rest still imports.
+records set-based (a staging table, then one upsert: ``bot.services.feed_upsert``),
+re-decides the people they name (``bot.services.redecide``) and queues their notices, so a
+feed of any size never holds a long lock, and a feed cut off half-way can be sent again. A
+malformed record is rejected with its position (line of a file, index of a JSON list) and the
+rest still imports.
 
 ``matched`` counts the received records that name a registered person (re-sent or not);
 ``created``/``updated``/``unchanged`` say what each valid record did to the stored feed.
@@ -26,16 +28,15 @@ from tortoise import connections
 from bot.health.errors import InvalidInput
 from bot.services import audit
 from bot.services.feed_records import FeedRecord, parse_record, parse_source
+from bot.services.feed_upsert import write_records
 from bot.services.redecide import BATCH, Tally, redecide_batch
-from bot.services.redecide_writes import update_by_id
 from bot.services.runtime import Runtime
 from bot.services.uow import UnitOfWork
 from bot.texts import t
-from models.authority import AuthorityRecord, FeedImport
-from models.person import Person
+from models.authority import FeedImport
 
 log = logging.getLogger(__name__)
-CHUNK = 1000
+CHUNK = 10_000  # records per transaction
 MAX_KEPT_REJECTIONS = 1000  # the import's row keeps the first ones; the caller sees them all
 
 
@@ -116,7 +117,12 @@ async def _write_chunk(
     async with UnitOfWork() as uow:
         await _import_row(rt, result, source, staff_id)
         await _plan_each_query()
-        touched = await _upsert(rt, result, source, records)
+        written = await write_records(source, records, rt.now())
+        result.created += written.created
+        result.updated += written.updated
+        result.unchanged += written.unchanged
+        result.matched += written.matched
+        touched = written.touched
         for start in range(0, len(touched), BATCH):
             batch = touched[start : start + BATCH]
             # the chunk in the cause: one person changed by two chunks gets two notices
@@ -142,71 +148,6 @@ async def _plan_each_query() -> None:
     connection = connections.get("default")
     if connection.capabilities.dialect == "postgres":
         await connection.execute_script("SET LOCAL plan_cache_mode = force_custom_plan")
-
-
-async def _upsert(
-    rt: Runtime, result: FeedResult, source: str, records: list[FeedRecord]
-) -> list[int]:
-    """Write the chunk's records; the ids of the people whose records changed."""
-    ids = [r.record_id for r in records]
-    # locked in one order, so two imports of overlapping records wait instead of deadlocking
-    rows = AuthorityRecord.filter(source=source, record_id__in=ids).select_for_update()
-    existing = {r.record_id: r for r in await rows.order_by("id")}
-    keys = list({r.doc_lookup for r in records})
-    people = dict(await Person.filter(doc_lookup__in=keys).values_list("doc_lookup", "id"))
-    now = rt.now()
-    new, changed, touched = [], [], set()
-    for record in records:
-        person_id = people.get(record.doc_lookup)
-        if person_id is not None:
-            result.matched += 1
-        row = existing.get(record.record_id)
-        if row is None:
-            result.created += 1
-            new.append(_new_row(source, record, person_id, now))
-            touched.add(person_id)
-        elif _content(row) != _content(record) or row.person_id != person_id:
-            # same content but another person: a record whose person registered meanwhile
-            if _content(row) != _content(record):
-                result.updated += 1
-            else:
-                result.unchanged += 1
-            touched.update((row.person_id, person_id))
-            _apply(row, record, person_id, now)
-            changed.append(row)
-        else:
-            result.unchanged += 1
-    if new:
-        # a concurrent import of the same record inserted it first: theirs stands
-        await AuthorityRecord.bulk_create(new, ignore_conflicts=True)
-    if changed:
-        fields = ["doc_lookup", "person_id", "status", "since", "until", "updated_at"]
-        await update_by_id(AuthorityRecord, changed, fields)
-    touched.discard(None)
-    return sorted(touched)
-
-
-def _content(row: AuthorityRecord | FeedRecord) -> tuple:
-    return (row.doc_lookup, row.status, row.since, row.until)
-
-
-def _new_row(source: str, record: FeedRecord, person_id: int | None, now) -> AuthorityRecord:
-    return AuthorityRecord(
-        source=source,
-        record_id=record.record_id,
-        doc_lookup=record.doc_lookup,
-        person_id=person_id,
-        status=record.status,
-        since=record.since,
-        until=record.until,
-        created_at=now,
-        updated_at=now,
-    )
-
-
-def _apply(row: AuthorityRecord, record: FeedRecord, person_id: int | None, now) -> None:
-    row.doc_lookup, row.person_id, row.status = record.doc_lookup, person_id, record.status
-    row.since, row.until, row.updated_at = record.since, record.until, now
 
 
 async def _save_counts(result: FeedResult, rejected: list[dict] | None = None) -> None:

@@ -3,11 +3,14 @@ feed twice, a record that waits for its person to register in the chat, and the 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp.test_utils import TestClient
 
+from bot.appkeys import RUNTIME
+from bot.services.jobs_expiry import redecide_expired
 from bot.services.staff import add_staff
 from models.audit import AuditEntry
 from models.authority import AuthorityRecord, FeedImport
@@ -20,6 +23,7 @@ from tests.support.clock import FakeClock
 from tests.support.wechat_user import WeChatUser
 
 FEEDS = "/api/admin/feeds"
+TIANJIN = ZoneInfo("Asia/Shanghai")
 WRONG_CHECKSUM = VALID_ID[:-1] + "1"
 
 
@@ -184,3 +188,55 @@ async def test_a_feed_above_64_kib_is_taken(client: TestClient, official: dict) 
     records = [record(f"r{i}", MOTHER, "cleared") for i in range(800)]
     status, body = await post_feed(client, official, *records)
     assert status == 200 and body["created"] == 800
+
+
+async def test_a_quarantine_ending_at_18_00_turns_green_at_the_expiry_run_after_18_00(
+    client: TestClient, resident: WeChatUser, official: dict, clock: FakeClock
+) -> None:
+    """``until`` takes an RFC 3339 instant: the code is orange until that minute, not until the
+    end of its day, and the expiry job's first run after it turns it green."""
+    clock.moment = datetime(2026, 12, 1, 9, 0, tzinfo=TIANJIN)
+    await declare(resident, GREEN_ANSWERS)
+    since = "2026-11-24T09:30:00+08:00"
+    status, body = await post_feed(
+        client,
+        official,
+        record("q1", VALID_ID, "quarantine", since=since, until="2026-12-01T18:00:00+08:00"),
+    )
+    assert status == 200 and body["rejected"] == [], body
+    code = await HealthCode.get()
+    assert code.color == "orange"
+    assert code.valid_until == datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # 18:00 in Tianjin
+    assert "2026-12-01 18:00" in code.reasons[0]["zh"]
+    runtime = client.app[RUNTIME]
+    clock.moment = datetime(2026, 12, 1, 17, 59, tzinfo=TIANJIN)
+    assert (await redecide_expired(runtime)).changed == 0
+    clock.moment = datetime(2026, 12, 1, 18, 1, tzinfo=TIANJIN)
+    assert (await redecide_expired(runtime)).changed == 1
+    assert (await HealthCode.get()).color == "green"
+    notice = await Notice.filter(kind="code_changed").order_by("-id").first()
+    assert notice is not None and (notice.payload["old"], notice.payload["new"]) == (
+        "orange",
+        "green",
+    )
+
+
+@pytest.mark.parametrize(
+    ("since", "until"),
+    [
+        ("2026-11-24", "2026-12-01T18:00:00"),  # a time without its offset
+        ("2026-11-24T09:30+08:00", "2026-12-03"),  # no seconds: not RFC 3339
+        ("2026-12-01T20:00:00+08:00", "2026-12-03"),  # since later than now
+        ("2026-11-30T12:00:00Z", "2026-11-30T11:00:00Z"),  # ends before it starts
+    ],
+)
+async def test_a_since_or_until_that_is_no_date_nor_instant_is_refused_in_the_persons_language(
+    client: TestClient, official: dict, clock: FakeClock, since: str, until: str
+) -> None:
+    clock.moment = datetime(2026, 12, 1, 9, 0, tzinfo=TIANJIN)
+    rec = record("q1", MOTHER, "quarantine", since=since, until=until)
+    status, body = await post_feed(client, official, rec)
+    assert status == 200 and body["created"] == 0
+    [refused] = body["rejected"]
+    assert refused["field"] in ("since", "until") and refused["error"]
+    assert not await AuthorityRecord.exists()

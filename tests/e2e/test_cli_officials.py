@@ -3,13 +3,15 @@ them: a subprocess on the same database (SQLite, and PostgreSQL when configured)
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.rules import default_ruleset_text
 from bot.services.districts import ensure_districts
+from bot.services.jobs_expiry import redecide_expired
 from bot.services.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from models.audit import AuditEntry
@@ -19,6 +21,7 @@ from models.district import District
 from models.outbox import Notice
 from tests.integration.test_tiers import BINHAI, HEPING, color_of
 from tests.support.cli import run_bot
+from tests.support.clock import FakeClock
 from tests.support.people import make_person, resident_id
 
 KNOWN, UNKNOWN = resident_id(7001), resident_id(7002)
@@ -85,6 +88,29 @@ async def test_the_same_file_twice_changes_nothing(
     assert "created 0, updated 0, unchanged 1, refused 0" in again.stdout
     assert "0 codes re-decided" in again.stdout
     assert await Notice.filter(kind="code_changed").count() == 1
+
+
+async def test_an_until_given_as_an_instant_ends_the_quarantine_at_that_minute(
+    rt: Runtime, db: str, data_dir: Path, tmp_path: Path
+) -> None:
+    """The CSV's ``until`` as an RFC 3339 instant (three hours from now, Tianjin time): the code
+    is orange until then, and the expiry job's first run after it turns it green."""
+    person = await make_person(rt, BINHAI, doc=KNOWN)
+    now = datetime.now(UTC).replace(microsecond=0)
+    ends = now + timedelta(hours=3)
+    until = ends.astimezone(ZoneInfo("Asia/Shanghai")).isoformat()  # …T…+08:00
+    feed = write_csv(tmp_path / "q.csv", f"q1,resident_id,{KNOWN},quarantine,{SINCE},{until}\n")
+    done = run_bot("import-feed", str(feed), data_dir=data_dir, database_url=db)
+    assert done.returncode == 0, done.stdout + done.stderr
+    code = await HealthCode.get(person_id=person.id)
+    assert (code.color, code.valid_until) == ("orange", ends)
+    stored = await AuthorityRecord.get(record_id="q1")
+    assert stored.until == ends
+    later = build_runtime(rt.settings, FakeClock(ends - timedelta(minutes=1)))
+    assert (await redecide_expired(later)).changed == 0
+    after = build_runtime(rt.settings, FakeClock(ends + timedelta(minutes=1)))
+    assert (await redecide_expired(after)).changed == 1
+    assert await color_of(person) == "green"
 
 
 async def test_json_lines_import_and_english_refusals(

@@ -11,8 +11,9 @@ audience must get computed here from the accounts and family links)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -42,6 +43,7 @@ from tests.support.people import make_person, resident_id
 BINHAI, JIZHOU, HEPING = 120116, 120119, 120101  # low, low, medium in March 2020
 CAUSE = f"tier:{BINHAI}:high"
 START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # 09:30 in Tianjin
+TIANJIN = ZoneInfo("Asia/Shanghai")
 
 
 async def fresh_world(database_url: str, tmp_path: Path, name: str) -> tuple[Runtime, FakeClock]:
@@ -77,6 +79,13 @@ async def people_of_every_kind(rt: Runtime, clock: FakeClock) -> None:
         "quarantine",
         today - timedelta(days=1),
         until=today + timedelta(days=5),
+    )
+    await _with_record(  # ends this evening, at 18:00
+        rt,
+        await make_person(rt, BINHAI),
+        "quarantine",
+        clock() - timedelta(days=3),
+        until=datetime.combine(today, time(18), tzinfo=TIANJIN),
     )
     cleared = await make_person(rt, BINHAI)
     await _with_record(rt, cleared, "confirmed", today - timedelta(days=6))
@@ -119,10 +128,21 @@ async def people_of_every_kind(rt: Runtime, clock: FakeClock) -> None:
     clock.advance(minutes=1)
 
 
+def midnight(day: date) -> datetime:
+    """The instant a local day starts: how a feed's day is stored."""
+    return datetime.combine(day, time(), tzinfo=TIANJIN)
+
+
 async def _with_record(
     rt: Runtime, person: Person, status: str, since, until=None, record_id: str = "r1"
 ) -> None:
+    """A record as a feed stores it: days become the midnight that starts ``since`` and the one
+    that ends ``until`` (its last day); an instant stays as it is."""
     now = rt.now()
+    if not isinstance(since, datetime):
+        since = midnight(since)
+    if until is not None and not isinstance(until, datetime):
+        until = midnight(until + timedelta(days=1))
     await AuthorityRecord.create(
         source="test",
         record_id=f"{record_id}-{person.id}",
@@ -346,18 +366,19 @@ async def test_a_batch_that_fails_half_way_leaves_no_code_changed_without_its_no
         return await queue(*args, **kwargs)
 
     async def fails_then_resumes(rt: Runtime) -> None:
+        before = dict(await HealthCode.all().values_list("person_id", "color"))
         monkeypatch.setattr(redecide_module, "queue_same_change", fails_on_the_third)
         with pytest.raises(RuntimeError, match="went away"):
             await set_tier(rt, None, BINHAI, "high", "", batch=4)
-        changed = await CodeChange.filter(cause=CAUSE).values_list("person_id", flat=True)
+        now = dict(await HealthCode.all().values_list("person_id", "color"))
+        moved = {person for person, color in now.items() if color != before[person]}
+        changed = set(await CodeChange.filter(cause=CAUSE).values_list("person_id", flat=True))
+        assert moved and moved == changed  # every code that moved has its history…
         told = {n.payload["person"] for n in await Notice.filter(kind="code_changed")}
-        public = dict(await Person.filter(id__in=changed).values_list("id", "public_id"))
-        orange = await HealthCode.filter(color__not="green", decided_at=rt.now()).values_list(
-            "person_id", flat=True
-        )
-        assert set(orange) <= set(changed)  # every code that moved has its history…
-        accounts = await Account.filter(person_id__in=changed).values_list("person_id", flat=True)
-        assert {public[p] for p in accounts} <= told  # …and its notices
+        public = dict(await Person.filter(id__in=moved).values_list("id", "public_id"))
+        shown = await Account.filter(person_id__in=moved).values_list("person_id", flat=True)
+        assert {public[p] for p in shown} <= told  # …and its notices
+        assert (await tier_progress(rt, BINHAI)).remaining > 0  # the failed batch wrote nothing
         monkeypatch.setattr(redecide_module, "queue_same_change", queue)
         await finish_unfinished(rt, batch=4)
 

@@ -64,6 +64,8 @@ def local_midnight(rt: Runtime, day: date) -> datetime:
 
 
 async def quarantine(rt: Runtime, person: Person, last_day: date) -> None:
+    """A quarantine through ``last_day``, stored as a feed stores days: from the midnight that
+    starts its first day to the one that ends its last."""
     now = rt.now()
     await AuthorityRecord.create(
         source="cdc",
@@ -71,8 +73,8 @@ async def quarantine(rt: Runtime, person: Person, last_day: date) -> None:
         doc_lookup=person.doc_lookup,
         person_id=person.id,
         status="quarantine",
-        since=last_day - timedelta(days=13),
-        until=last_day,
+        since=local_midnight(rt, last_day - timedelta(days=13)),
+        until=local_midnight(rt, last_day + timedelta(days=1)),
         created_at=now,
         updated_at=now,
     )

@@ -224,30 +224,3 @@ async def test_batches_issue_a_bounded_number_of_queries(
 
 def _statements(caplog: pytest.LogCaptureFixture) -> int:
     return sum(1 for r in caplog.records if r.name == "tortoise.db_client")
-
-
-async def test_codes_are_written_back_with_one_statement_per_batch(
-    rt: Runtime, clock: FakeClock, caplog: pytest.LogCaptureFixture
-) -> None:
-    """The batch write (``update_by_id``) stores every field, a null and JSON included."""
-    from bot.services.redecide_writes import update_by_id
-
-    people = [await make_person(rt, BINHAI) for _ in range(3)]
-    codes = await HealthCode.filter(person_id__in=[p.id for p in people]).order_by("id")
-    later = clock.advance(hours=1)
-    for i, code in enumerate(codes):
-        code.color, code.reasons = (
-            ("red", "orange", "green")[i],
-            [{"rule_id": f"r{i}", "zh": "原因"}],
-        )
-        code.rules_version, code.valid_until, code.decided_at = "r9", None if i else later, later
-    fields = ["color", "reasons", "rules_version", "valid_until", "decided_at"]
-    with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
-        await update_by_id(HealthCode, codes, fields)
-    assert _statements(caplog) == 1
-    stored = await HealthCode.filter(person_id__in=[p.id for p in people]).order_by("id")
-    assert [c.color for c in stored] == ["red", "orange", "green"]
-    assert [c.reasons[0]["rule_id"] for c in stored] == ["r0", "r1", "r2"]
-    assert {c.rules_version for c in stored} == {"r9"}
-    assert [c.valid_until for c in stored] == [later, None, None]
-    assert {c.decided_at for c in stored} == {later}

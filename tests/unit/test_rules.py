@@ -170,6 +170,29 @@ def test_a_quarantine_counts_through_its_last_day() -> None:
     )
 
 
+def test_a_quarantine_ending_at_an_instant_ends_then_not_at_midnight() -> None:
+    evening = datetime(2020, 3, 15, 18, 0, tzinfo=TZ)
+    record_ = AuthorityRecord("quarantine", NOW - timedelta(days=13), evening)
+    before = decision(authority=(record_,))
+    assert (before.color, before.valid_until) == (Color.ORANGE, evening)
+    assert "2020-03-15 18:00" in before.reasons[0].zh and "18:00" in before.reasons[0].en
+    assert decision(evening - timedelta(seconds=1), authority=(record_,)).color is Color.ORANGE
+    assert decision(evening, authority=(record_,)).color is Color.GREEN
+
+
+def test_a_clearance_at_an_instant_ends_the_records_before_it_from_then() -> None:
+    cleared_at = datetime(2020, 3, 15, 8, 30, tzinfo=TZ)
+    records = (
+        AuthorityRecord("suspected", days_ago(2)),
+        AuthorityRecord("cleared", cleared_at),
+    )
+    assert decision(cleared_at - timedelta(minutes=1), authority=records).color is Color.RED
+    assert decision(NOW, authority=records).color is Color.GREEN
+    # a record made after the clearance is not ended by it
+    later = (*records, AuthorityRecord("suspected", cleared_at + timedelta(minutes=5)))
+    assert decision(NOW, authority=later).color is Color.RED
+
+
 # --- combining -----------------------------------------------------------------------------------
 
 

@@ -3,8 +3,8 @@
 Time: "within N days" counts whole local days in the ruleset's time zone (Asia/Shanghai). A
 return on day D is within 14 days while ``D >= today - 14``: on D + 14 it still counts, and it
 stops at 00:00 local time on D + 15, the ``valid_until`` it contributes. A quarantine's ``until``
-is its last day, inclusive. Declared symptoms, temperature and contact hold until the person
-declares again (FAQ 9): they carry no end.
+is its last day, inclusive, or the instant it ends. Declared symptoms, temperature and contact
+hold until the person declares again (FAQ 9): they carry no end.
 """
 
 from __future__ import annotations
@@ -117,13 +117,29 @@ def _record_end(record: AuthorityRecord, facts: Facts, clock: _Clock) -> datetim
     """
     ends = []
     if record.status == "quarantine" and record.until is not None:
-        ends.append(clock.end_of_window(record.until, 0))
+        ends.append(_ends(record.until, clock))
+    starts = _starts(record.since, clock)
     ends += [
-        datetime.combine(other.since, time(), tzinfo=clock.tz)
+        _starts(other.since, clock)
         for other in facts.authority
-        if other.status in ENDING_STATUSES and other.since >= record.since
+        if other.status in ENDING_STATUSES and _starts(other.since, clock) >= starts
     ]
     return min(ends, default=None)
+
+
+def _starts(moment: date | datetime, clock: _Clock) -> datetime:
+    """A record's ``since``: a day starts at local midnight, an instant is itself."""
+    if isinstance(moment, datetime):
+        return moment
+    return datetime.combine(moment, time(), tzinfo=clock.tz)
+
+
+def _ends(moment: date | datetime, clock: _Clock) -> datetime:
+    """A quarantine's ``until``: a day is its last (it ends at the next local midnight), an
+    instant is the end itself."""
+    if isinstance(moment, datetime):
+        return moment
+    return clock.end_of_window(moment, 0)
 
 
 def _check_authority(when: Conditions, facts: Facts, clock: _Clock, _: Ruleset) -> _Hit | None:

@@ -32,9 +32,13 @@ class Presence:
 
 @dataclass(frozen=True)
 class AuthorityRecord:
+    """A record of the health authorities. ``since`` and ``until`` are each a day or an
+    instant: a day starts at local midnight, and a quarantine's ``until`` day is its last,
+    inclusive (it ends at the next midnight); an instant ("until 18:00") is exact."""
+
     status: str
-    since: date
-    until: date | None = None  # last day of a quarantine, inclusive
+    since: date | datetime
+    until: date | datetime | None = None  # the end of a quarantine
 
     def __post_init__(self) -> None:
         if self.status not in RISK_STATUSES | ENDING_STATUSES:

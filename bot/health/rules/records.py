@@ -47,7 +47,13 @@ def _record(cls: type, table: object, where: str) -> Any:
 def _convert(hint: Any, value: object, where: str) -> Any:
     origin, args = get_origin(hint), get_args(hint)
     if origin in (Union, UnionType):
-        return _convert(next(a for a in args if a is not NoneType), value, where)
+        kinds = [a for a in args if a is not NoneType]
+        for kind in kinds[:-1]:  # the first kind the value is (a date, or else a date-time)
+            try:
+                return _convert(kind, value, where)
+            except RulesetError:
+                continue
+        return _convert(kinds[-1], value, where)
     if origin in (tuple, frozenset):
         if not isinstance(value, list):
             raise RulesetError(f"{where}: must be a list")
