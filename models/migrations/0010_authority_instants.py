@@ -10,7 +10,7 @@ TZ = "Asia/Shanghai"
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0008_transfer_codes')]
+    dependencies = [('models', '0009_declaration_request_key')]
 
     initial = False
 
