@@ -79,8 +79,10 @@ FEED: Schema = {
             "type": "array",
             "maxItems": 20000,
             "description": (
-                "Each `{record_id, doc_type, doc_number, status, since, until?}`; a malformed "
-                "record is reported in `rejected` and the others still import."
+                "Each `{record_id, doc_type, doc_number, status, since, until?}`; `since` and "
+                "`until` are a day (`2026-12-01`) or an RFC 3339 instant with its offset "
+                "(`2026-12-01T18:00:00+08:00`). A malformed record is reported in `rejected` "
+                "and the others still import."
             ),
         },
     },

@@ -92,20 +92,10 @@ async def people_of_every_kind(rt: Runtime, clock: FakeClock) -> None:
     await _with_record(rt, cleared, "cleared", today - timedelta(days=1), record_id="r2")
     await _declared(rt, await make_person(rt, BINHAI), symptoms=["fever"])
     await _declared(rt, await make_person(rt, BINHAI), contact=True)
-    await _declared(
-        rt,
-        await make_person(rt, BINHAI),
-        left_city=True,
-        from_city="湖北武汉",
-        return_date=today - timedelta(days=3),
-    )
-    await _declared(
-        rt,
-        await make_person(rt, BINHAI),
-        left_city=True,
-        from_city="北京",
-        return_date=today - timedelta(days=2),
-    )
+    for place, days_ago in (("湖北武汉", 3), ("北京", 2)):  # a listed high-risk place, and not
+        back = today - timedelta(days=days_ago)
+        person = await make_person(rt, BINHAI)
+        await _declared(rt, person, left_city=True, from_city=place, return_date=back)
     corrected = await make_person(rt, BINHAI)
     await CodeOverride.create(
         person_id=corrected.id,
