@@ -23,6 +23,7 @@ from bot.health.identity import DocType
 from bot.services import redecide as redecide_module
 from bot.services.decisions import redecide
 from bot.services.districts import ensure_districts
+from bot.services.outbox import CODE_CHANGED, priority_of
 from bot.services.people import Identity, create_person, lookup_key
 from bot.services.redecide import redecide_in_batches
 from bot.services.runtime import Runtime, build_runtime
@@ -216,6 +217,8 @@ async def stored(cause: str = CAUSE) -> dict:
                 n.payload["old"],
                 n.payload["new"],
                 n.payload["cause"],
+                public[n.subject],
+                n.priority,
                 n.status,
                 n.due_at,
             )
@@ -246,6 +249,8 @@ async def notices_due(rt: Runtime, cause: str = CAUSE) -> list[tuple]:
                     change.old_color,
                     change.new_color,
                     cause,
+                    change.person_id,
+                    priority_of(CODE_CHANGED, {"new": change.new_color}),
                     "pending",
                     rt.now(),
                 )

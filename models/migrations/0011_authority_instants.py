@@ -10,7 +10,7 @@ TZ = "Asia/Shanghai"
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0009_declaration_request_key')]
+    dependencies = [('models', '0010_notice_coalescing')]
 
     initial = False
 
