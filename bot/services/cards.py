@@ -9,11 +9,10 @@ from bot.health.qr import render_png
 from bot.services.codes import (
     CodeView,
     LiveToken,
-    code_of,
-    code_view,
-    live_token,
-    person_for_ticket,
+    live_code,
+    live_code_for_ticket,
     token_for,
+    view_of,
 )
 from bot.services.runtime import Runtime
 from models.person import Person
@@ -27,21 +26,19 @@ class CodeCard:
 
 
 async def card_for_ticket(rt: Runtime, ticket: str, lang: str) -> CodeCard:
-    person = await person_for_ticket(rt, ticket)
-    code = await code_of(person)  # once: the token and the view must show the same decision
+    code = await live_code_for_ticket(rt, ticket)  # one read: token and view show one decision
     live = token_for(rt, code)
-    view = await code_view(rt, person, lang, code)
-    return CodeCard(view, live, render_png(live.token, live.color))
+    return CodeCard(view_of(rt, code, lang), live, render_png(live.token, live.color))
 
 
 async def qr_for_ticket(rt: Runtime, ticket: str) -> tuple[LiveToken, bytes]:
     """Only the image and its token: what ``qr.png`` needs, without the page's view."""
-    live = await live_token(rt, await person_for_ticket(rt, ticket))
+    live = token_for(rt, await live_code_for_ticket(rt, ticket))
     return live, render_png(live.token, live.color)
 
 
 async def qr_for_person(rt: Runtime, public_id: str) -> bytes:
     """The QR image of a person's code with a fresh token (for the chat's image message)."""
     person = await Person.get(public_id=public_id)
-    live = await live_token(rt, person)
+    live = token_for(rt, await live_code(person))
     return render_png(live.token, live.color)

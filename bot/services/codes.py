@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from bot.health.colors import Color
+from bot.health.identity import mask_name
 from bot.health.tickets import TicketExpired, TicketInvalid, make_ticket, read_ticket
 from bot.health.tokens import issue_token
 from bot.services.decisions import reasons_in
 from bot.services.errors import NotFound
-from bot.services.people import masked_name
+from bot.services.hot_reads import LiveCode, live_code_by_public_id, live_code_of_person
+from bot.services.people import NAME
 from bot.services.runtime import Runtime
 from models.code import HealthCode
-from models.district import District
 from models.person import Person
 
 
@@ -38,6 +40,14 @@ class LiveToken:
     expires_at: datetime
 
 
+class SignableCode(Protocol):
+    """What a token is signed from: a code row, or the live code a hot read returns."""
+
+    code_id: str
+    color: str
+    rules_version: str
+
+
 async def code_of(person: Person) -> HealthCode:
     code = await HealthCode.get_or_none(person_id=person.id)
     if code is None:
@@ -45,44 +55,61 @@ async def code_of(person: Person) -> HealthCode:
     return code
 
 
-async def code_view(
-    rt: Runtime, person: Person, lang: str, code: HealthCode | None = None
-) -> CodeView:
-    """What a person reads of a code; pass ``code`` when it is already loaded."""
-    code = code or await code_of(person)
-    district = await District.get_or_none(adcode=person.district_id) if person.district_id else None
+async def live_code(person: Person) -> LiveCode:
+    """The person's code with its district, in one statement; NotFound without a code."""
+    live = await live_code_of_person(person.id)
+    if live is None or live.code_id is None:
+        raise NotFound("code.none_yet")
+    return live
+
+
+async def code_view(rt: Runtime, person: Person, lang: str) -> CodeView:
+    """What a person reads of their code."""
+    return view_of(rt, await live_code(person), lang)
+
+
+def view_of(rt: Runtime, live: LiveCode, lang: str) -> CodeView:
+    assert live.color is not None and live.decided_at is not None, "a person without a code"
+    district = live.district_name_en if lang == "en" else live.district_name
     return CodeView(
-        person_id=person.public_id,
-        name_masked=masked_name(rt, person),
-        color=Color(code.color),
-        reasons=reasons_in(code.reasons, lang),
-        decided_at=code.decided_at,
-        valid_until=code.valid_until,
-        district=(district.name_en if lang == "en" else district.name) if district else None,
-        district_tier=district.tier if district else None,
-        page_url=page_url(rt, person, lang),
+        person_id=live.public_id,
+        name_masked=mask_name(rt.sealer.open(live.name_sealed, NAME)),
+        color=Color(live.color),
+        reasons=reasons_in(live.reasons, lang),
+        decided_at=live.decided_at,
+        valid_until=live.valid_until,
+        district=district,
+        district_tier=live.district_tier if district else None,
+        page_url=page_url_for(rt, live.public_id, lang),
     )
 
 
 def page_url(rt: Runtime, person: Person, lang: str = "zh") -> str:
+    return page_url_for(rt, person.public_id, lang)
+
+
+def page_url_for(rt: Runtime, public_id: str, lang: str = "zh") -> str:
     expires = rt.now() + rt.settings.ticket_lifetime
-    ticket = make_ticket(rt.ticket_secret, person.public_id, expires)
+    ticket = make_ticket(rt.ticket_secret, public_id, expires)
     suffix = "?lang=en" if lang == "en" else ""
     return f"{rt.settings.public_base_url}/c/{ticket}{suffix}"
 
 
-async def person_for_ticket(rt: Runtime, ticket: str) -> Person:
-    """The person a page link names; a forged, expired or orphaned link is NotFound."""
+async def live_code_for_ticket(rt: Runtime, ticket: str) -> LiveCode:
+    """The code a page link names; a forged, expired or orphaned link is NotFound, and so is
+    a person with no code yet."""
     try:
         public_id = read_ticket(rt.ticket_secret, ticket, rt.now())
     except TicketExpired as exc:
         raise NotFound("page.link_expired") from exc
     except TicketInvalid as exc:
         raise NotFound("page.link_invalid") from exc
-    person = await Person.get_or_none(public_id=public_id)
-    if person is None:
+    live = await live_code_by_public_id(public_id)
+    if live is None:
         raise NotFound("page.link_invalid")
-    return person
+    if live.code_id is None:
+        raise NotFound("code.none_yet")
+    return live
 
 
 async def live_token(rt: Runtime, person: Person) -> LiveToken:
@@ -90,7 +117,7 @@ async def live_token(rt: Runtime, person: Person) -> LiveToken:
     return token_for(rt, await code_of(person))
 
 
-def token_for(rt: Runtime, code: HealthCode) -> LiveToken:
+def token_for(rt: Runtime, code: SignableCode) -> LiveToken:
     now = rt.now()
     lifetime = rt.settings.token_lifetime
     token = issue_token(

@@ -10,16 +10,17 @@ from tortoise.exceptions import IntegrityError
 from bot.health.errors import InvalidInput
 from bot.health.identity import mask_phone
 from bot.services.accounts import current
-from bot.services.codes import CodeView, LiveToken, code_view, live_token
+from bot.services.codes import CodeView, LiveToken, code_view, live_token, token_for, view_of
 from bot.services.declaration_requests import earlier_declaration, keyed_request
 from bot.services.declare import DeclarationInput, Declared, declare_for_self
+from bot.services.errors import NotFound
 from bot.services.family import (
     Member,
     declare_for_family,
     declare_for_member,
     family_of,
-    reachable_person,
 )
+from bot.services.hot_reads import current_live_code, reachable_live_code
 from bot.services.people import masked_document, masked_name, phone_of
 from bot.services.request_keys import KeyedRequest
 from bot.services.runtime import Runtime
@@ -158,9 +159,16 @@ async def _shown(rt: Runtime, declared: Declared) -> Shown:
 
 
 async def show_code(rt: Runtime, account_id: int, person_id: str | None, lang: str) -> Shown:
-    """The code of a person the account may show; without ``person_id``, the current one."""
+    """The code of a person the account may show; without ``person_id``, the current one.
+    One read: the person (own, or a family member it acts for), the code and its district."""
     if person_id is None:
-        person = (await current(account_id)).person
+        code = await current_live_code(account_id)
+        if code is None:
+            raise NotFound("code.none_yet")
     else:
-        person = await reachable_person(account_id, person_id)
-    return Shown(await code_view(rt, person, lang), await live_token(rt, person))
+        code = await reachable_live_code(account_id, person_id)
+        if code is None:
+            raise NotFound("family.not_found")
+    if code.code_id is None:
+        raise NotFound("code.none_yet")
+    return Shown(view_of(rt, code, lang), token_for(rt, code))

@@ -1,0 +1,197 @@
+"""The rush hour's reads: a scan, the code page's refresh, the mini-program's code, and the
+credentials in front of them. One parameterised statement each, run on Tortoise's own
+connection (inside a unit of work it is the transaction's), with no query builder and no model
+objects: under load, building and hydrating Tortoise queries cost most of a scan
+(bench/README.md). The code, its person and the live colour come back in one row.
+
+The SQL is written once, with ``$n`` placeholders (PostgreSQL's), and turned into ``?`` for
+SQLite; each parameter appears once, in order.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from tortoise import connections
+
+_PLACEHOLDER = re.compile(r"\$\d+")
+
+
+@dataclass(frozen=True, slots=True)
+class ScannedCode:
+    """What a checkpoint is shown of a code: the live colour and whose it is."""
+
+    person_id: int
+    name_sealed: str
+    color: str
+    reasons: list[dict[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCode:
+    """A person's code with what its view needs: the person, the district, the decision."""
+
+    person_id: int
+    public_id: str
+    name_sealed: str
+    district_id: int | None
+    code_id: str | None  # None: the person has no code yet
+    color: str | None
+    reasons: list[dict[str, str]]
+    rules_version: str | None
+    decided_at: datetime | None
+    valid_until: datetime | None
+    district_name: str | None
+    district_name_en: str | None
+    district_tier: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StaffRow:
+    id: int
+    name: str
+    role: str
+    active: bool
+
+
+_SCAN = """
+SELECT p.id AS person_id, p.name_sealed, c.color, c.reasons
+FROM health_code c JOIN person p ON p.id = c.person_id
+WHERE c.code_id = $1
+"""
+
+_LIVE_COLUMNS = """
+SELECT p.id AS person_id, p.public_id, p.name_sealed, p.district_id,
+       c.code_id, c.color, c.reasons, c.rules_version, c.decided_at, c.valid_until,
+       d.name AS district_name, d.name_en AS district_name_en, d.tier AS district_tier
+"""
+_LIVE_JOINS = """
+LEFT JOIN health_code c ON c.person_id = p.id
+LEFT JOIN district d ON d.adcode = p.district_id
+"""
+
+_BY_PERSON = _LIVE_COLUMNS + "FROM person p" + _LIVE_JOINS + "WHERE p.id = $1"
+_BY_PUBLIC_ID = _LIVE_COLUMNS + "FROM person p" + _LIVE_JOINS + "WHERE p.public_id = $1"
+
+# The person an account is acting as (accounts.current): the family member it chose while its
+# own person still acts for them, else its own person.
+_CURRENT_OF_ACCOUNT = (
+    _LIVE_COLUMNS
+    + """
+FROM account a
+JOIN person p ON p.id = CASE
+    WHEN a.current_person_id IS NOT NULL AND a.current_person_id <> a.person_id
+         AND EXISTS (SELECT 1 FROM guardianship g
+                     WHERE g.actor_id = a.person_id AND g.member_id = a.current_person_id)
+    THEN a.current_person_id ELSE a.person_id END
+"""
+    + _LIVE_JOINS
+    + "WHERE a.id = $1"
+)
+
+# A person an account may show (family.reachable_person): its own, or one its own person acts for.
+_REACHABLE_OF_ACCOUNT = (
+    _LIVE_COLUMNS
+    + """
+FROM account a
+JOIN person p ON p.public_id = $1 AND (
+    p.id = a.person_id
+    OR EXISTS (SELECT 1 FROM guardianship g WHERE g.actor_id = a.person_id AND g.member_id = p.id)
+)
+"""
+    + _LIVE_JOINS
+    + "WHERE a.id = $2"
+)
+
+_STAFF = "SELECT id, name, role, active FROM staff WHERE token_hash = $1"
+_MINIAPP_ACCOUNT = "SELECT id, lang FROM account WHERE id = $1 AND channel = $2"
+
+
+async def scanned_code(code_id: str) -> ScannedCode | None:
+    row = await _one(_SCAN, code_id)
+    if row is None:
+        return None
+    return ScannedCode(row["person_id"], row["name_sealed"], row["color"], _json(row["reasons"]))
+
+
+async def live_code_of_person(person_id: int) -> LiveCode | None:
+    return _live(await _one(_BY_PERSON, person_id))
+
+
+async def live_code_by_public_id(public_id: str) -> LiveCode | None:
+    return _live(await _one(_BY_PUBLIC_ID, public_id))
+
+
+async def current_live_code(account_id: int) -> LiveCode | None:
+    """The code of the person the account acts as; None when it has no person yet."""
+    return _live(await _one(_CURRENT_OF_ACCOUNT, account_id))
+
+
+async def reachable_live_code(account_id: int, public_id: str) -> LiveCode | None:
+    """The code of ``public_id`` if the account may show it, else None."""
+    return _live(await _one(_REACHABLE_OF_ACCOUNT, public_id, account_id))
+
+
+async def staff_by_token_hash(token_hash: str) -> StaffRow | None:
+    row = await _one(_STAFF, token_hash)
+    if row is None:
+        return None
+    return StaffRow(row["id"], row["name"], row["role"], bool(row["active"]))
+
+
+async def account_language(account_id: int, channel: str) -> str | None:
+    """The language of the account, or None when no such account (of that channel) exists."""
+    row = await _one(_MINIAPP_ACCOUNT, account_id, channel)
+    return None if row is None else row["lang"]
+
+
+async def _one(sql: str, *values: Any) -> dict[str, Any] | None:
+    connection = connections.get("default")
+    rows = await connection.execute_query_dict(_dialect_sql(sql, _is_sqlite(connection)), values)
+    return rows[0] if rows else None
+
+
+def _is_sqlite(connection: Any) -> bool:
+    return connection.capabilities.dialect == "sqlite"
+
+
+@cache
+def _dialect_sql(sql: str, sqlite: bool) -> str:
+    return _PLACEHOLDER.sub("?", sql) if sqlite else sql
+
+
+def _live(row: dict[str, Any] | None) -> LiveCode | None:
+    if row is None:
+        return None
+    return LiveCode(
+        person_id=row["person_id"],
+        public_id=row["public_id"],
+        name_sealed=row["name_sealed"],
+        district_id=row["district_id"],
+        code_id=row["code_id"],
+        color=row["color"],
+        reasons=_json(row["reasons"]) if row["reasons"] is not None else [],
+        rules_version=row["rules_version"],
+        decided_at=_moment(row["decided_at"]),
+        valid_until=_moment(row["valid_until"]),
+        district_name=row["district_name"],
+        district_name_en=row["district_name_en"],
+        district_tier=row["district_tier"],
+    )
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _moment(value: Any) -> datetime | None:
+    """A timestamp as an aware UTC datetime: asyncpg gives one, SQLite gives Tortoise's text."""
+    if value is None or isinstance(value, datetime):
+        return value
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
