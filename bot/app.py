@@ -77,6 +77,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> w
         app.add_routes(typed_paths(module.routes()))
     app.cleanup_ctx.append(shared_state)
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_scan_log)  # after the database: its last batch written before it closes
     app.cleanup_ctx.append(_background_work)  # after the database: stopped before it closes
     app.cleanup_ctx.append(_wechat_gateway)
     if settings.run_scheduler:
@@ -109,6 +110,11 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         log.info("loaded %d districts", added)
     yield
     await close_database()
+
+
+async def _scan_log(app: web.Application) -> AsyncIterator[None]:
+    yield
+    await app[RUNTIME].scan_log.close()
 
 
 async def _wechat_gateway(app: web.Application) -> AsyncIterator[None]:

@@ -62,6 +62,8 @@ class Settings:
     message_burst: int = 10
     scans_per_minute: int = 120
     scan_burst: int = 30
+    # scan logs are written by group commit: a batch waits this long for more scans to join
+    scan_log_linger_ms: float = 1.0
     # a tier change touching more people than this is re-decided in the background (202)
     tier_wait_people: int = 20_000
     # attempts one WeChat user may make in an hour to claim or add a record they do not manage,
@@ -125,6 +127,7 @@ class Settings:
             message_burst=_at_least(env, "HC_MESSAGE_BURST", 10, 1),
             scans_per_minute=_at_least(env, "HC_SCANS_PER_MINUTE", 120, 0),
             scan_burst=_at_least(env, "HC_SCAN_BURST", 30, 1),
+            scan_log_linger_ms=_float(env, "HC_SCAN_LOG_LINGER_MS", defaults.scan_log_linger_ms),
             tier_wait_people=_at_least(env, "HC_TIER_WAIT_PEOPLE", 20_000, 0),
             claims_per_hour=_at_least(env, "HC_CLAIMS_PER_HOUR", 10, 1),
             redecide_workers=_at_least(env, "HC_REDECIDE_WORKERS", 3, 1),

@@ -17,7 +17,7 @@ from handlers.path_params import APPEAL_ID, path_value
 
 
 async def get_appeals(request: web.Request) -> web.Response:
-    await authenticate(bearer_token(request), "official")
+    await authenticate(request.app[RUNTIME], bearer_token(request), "official")
     status = parse_status(request.query.get("status"))
     limit = parse_limit(request.query.get("limit"))
     lang = "en" if request.headers.get("Accept-Language", "").startswith("en") else "zh"
@@ -29,7 +29,7 @@ async def get_appeals(request: web.Request) -> web.Response:
 
 
 async def post_resolve(request: web.Request) -> web.Response:
-    staff = await authenticate(bearer_token(request), "official")
+    staff = await authenticate(request.app[RUNTIME], bearer_token(request), "official")
     appeal_id = path_value(request, APPEAL_ID)
     rt = request.app[RUNTIME]
     resolution = parse_resolution(await json_body(request), rt.now(), rt.ruleset.tz)

@@ -14,7 +14,7 @@ from handlers.errors import json_body
 
 
 async def post_broadcast(request: web.Request) -> web.Response:
-    staff = await authenticate(bearer_token(request), "official")
+    staff = await authenticate(request.app[RUNTIME], bearer_token(request), "official")
     key = parse_request_key(request.headers.get(HEADER))
     body = await json_body(request)
     text, districts = parse_text(body.get("text")), parse_districts(body.get("districts"))

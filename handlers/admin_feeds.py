@@ -23,7 +23,7 @@ MAX_RECORDS = 20_000
 
 
 async def post_feed(request: web.Request) -> web.Response:
-    staff = await authenticate(bearer_token(request), "official")
+    staff = await authenticate(request.app[RUNTIME], bearer_token(request), "official")
     body = await read_json_object(request, MAX_BYTES, too_large="feeds.too_large")
     source = parse_source(body.get("source"))
     records = body.get("records")

@@ -14,7 +14,7 @@ from handlers.auth import bearer_token
 
 
 async def get_stats(request: web.Request) -> web.Response:
-    await authenticate(bearer_token(request), "official")
+    await authenticate(request.app[RUNTIME], bearer_token(request), "official")
     found = await stats(request.app[RUNTIME])
     return web.json_response(stats_json(found), headers={"Cache-Control": "no-store"})
 

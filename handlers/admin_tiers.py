@@ -40,7 +40,7 @@ async def publish_and_redecide(
 
 
 async def put_tier(request: web.Request) -> web.Response:
-    staff = await authenticate(bearer_token(request), "official")
+    staff = await authenticate(request.app[RUNTIME], bearer_token(request), "official")
     adcode = path_value(request, ADCODE)
     body = await json_body(request)
     tier, note = parse_tier(body.get("tier")), parse_note(body.get("note"))
@@ -68,7 +68,7 @@ async def put_tier(request: web.Request) -> web.Response:
 
 
 async def get_tier(request: web.Request) -> web.Response:
-    await authenticate(bearer_token(request), "official")
+    await authenticate(request.app[RUNTIME], bearer_token(request), "official")
     progress = await tier_progress(request.app[RUNTIME], path_value(request, ADCODE))
     changed_at = progress.changed_at.isoformat() if progress.changed_at else None
     return web.json_response(

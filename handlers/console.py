@@ -110,7 +110,7 @@ async def _signed_in(request: web.Request) -> Signed | None:
     if session is None:
         return None
     try:
-        staff = await authenticate(session.token, "official")
+        staff = await authenticate(rt, session.token, "official")
     except ServiceError:
         return None
     return Signed(staff, session)
@@ -143,7 +143,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     token = form.get("token")
     token = token.strip()[:200] if isinstance(token, str) else ""
     try:
-        staff = await authenticate(token or None, "official")
+        staff = await authenticate(rt, token or None, "official")
     except ServiceError as refusal:
         return _login_form(request, lang, t(refusal.code, lang), refusal.status)
     await audit.record(rt, staff.id, "console.login", f"staff:{staff.id}")

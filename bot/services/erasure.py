@@ -30,6 +30,7 @@ from tortoise.functions import Max
 
 from bot.services import audit, outbox
 from bot.services.runtime import Runtime
+from bot.services.sessions import forget_account
 from bot.services.uow import UnitOfWork
 from models.appeal import Appeal, CodeOverride
 from models.authority import AuthorityRecord
@@ -91,6 +92,7 @@ async def erase_account(rt: Runtime, account_id: int) -> Erased:
             after=after,
         )
         uow.commit()
+    forget_account(rt, account_id)  # this process refuses its session token from now on
     return Erased(len(people), kept_until, kept)
 
 

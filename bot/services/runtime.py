@@ -21,6 +21,8 @@ from bot.keys import load_data_key, load_keyring
 from bot.production import refuse_unsafe_production
 from bot.region import load_default_region
 from bot.rules import default_ruleset, load_ruleset_file
+from bot.services.credentials import Credentials
+from bot.services.scan_log import ScanLogWriter
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -43,6 +45,14 @@ class Runtime:
     session_secret: bytes = field(default=b"", repr=False)
     # the Redis client when REDIS_URL is set (bot.shared_state opens and closes it), else None
     redis: Redis | None = None
+    # per process: what the database said of bearer credentials, for a few seconds
+    credentials: Credentials = field(init=False, repr=False)
+    # per process: the one writer of scan logs (group commit), closed when the app stops
+    scan_log: ScanLogWriter = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.credentials = Credentials(clock=lambda: self.clock().timestamp())
+        self.scan_log = ScanLogWriter(self.settings.scan_log_linger_ms / 1000)
 
     def now(self) -> datetime:
         return self.clock()

@@ -7,14 +7,14 @@ from datetime import datetime
 
 from bot.health.colors import Color
 from bot.health.errors import InvalidInput
+from bot.health.identity import mask_name
 from bot.health.tokens import TokenExpired, TokenInvalid, verify_token
 from bot.services.decisions import reasons_in
-from bot.services.people import masked_name
+from bot.services.hot_reads import scanned_code
+from bot.services.people import NAME
 from bot.services.runtime import Runtime
+from bot.services.scan_log import ScanRow
 from bot.services.staff import StaffView
-from bot.services.uow import UnitOfWork
-from models.code import HealthCode
-from models.staff import ScanLog
 
 FEVER_FROM = 37.3  # ℃, FAQ 5 and DESIGN §9: a temperature of 37.3 or more is refused
 
@@ -42,9 +42,11 @@ def parse_temperature(raw: object) -> float | None:
 async def scan(
     rt: Runtime, staff: StaffView, token: str, temperature: float | None, place: str | None
 ) -> ScanResult:
+    """Judge the token and log the scan; returns once the log row is committed (group commit:
+    ``bot.services.scan_log``), so every answered scan is on record."""
     result, person_id = await _judge(rt, token, temperature)
-    async with UnitOfWork() as uow:
-        await ScanLog.create(
+    await rt.scan_log.append(
+        ScanRow(
             staff_id=staff.id,
             person_id=person_id,
             verdict=result.verdict,
@@ -53,7 +55,7 @@ async def scan(
             temperature=temperature,
             created_at=rt.now(),
         )
-        uow.commit()
+    )
     return result
 
 
@@ -68,16 +70,16 @@ async def _judge(
         ), None
     except TokenInvalid:
         return ScanResult("invalid"), None
-    # the code with its person in one query: this is the rush hour's hottest path
-    code = await HealthCode.filter(code_id=claims.code_id.hex()).select_related("person").first()
+    # the code with its person in one statement: this is the rush hour's hottest path
+    code = await scanned_code(claims.code_id.hex())
     if code is None:
         return ScanResult("invalid"), None
-    person = code.person
     # The live colour wins over the one signed into the token: it may have changed since.
     color = Color(code.color)
     feverish = temperature is not None and temperature >= FEVER_FROM
     verdict = "pass" if color is Color.GREEN and not feverish else "deny"
     reasons = reasons_in(code.reasons, "zh")
+    name = mask_name(rt.sealer.open(code.name_sealed, NAME))
     return ScanResult(
-        verdict, color, masked_name(rt, person), claims.issued_at, claims.expires_at, reasons
-    ), person.id
+        verdict, color, name, claims.issued_at, claims.expires_at, reasons
+    ), code.person_id

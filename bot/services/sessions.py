@@ -14,7 +14,9 @@ from datetime import datetime
 
 from bot.health.tickets import TicketExpired, TicketInvalid, make_ticket, read_ticket
 from bot.services.accounts import MINIAPP
+from bot.services.credentials import MISSING
 from bot.services.errors import Unauthorised
+from bot.services.hot_reads import account_language
 from bot.services.runtime import Runtime
 from bot.texts import LANGUAGES
 from models.person import Account
@@ -42,6 +44,7 @@ async def open_session(rt: Runtime, openid: str, lang: str | None = None) -> Ses
     if lang in LANGUAGES and lang != account.lang:
         account.lang = lang
         await account.save(update_fields=["lang"])
+        forget_account(rt, account.id)
     lifetime = rt.settings.miniapp_session_lifetime
     token = sign_session(rt.session_secret, account.id, rt.now() + lifetime)
     return Session(token, int(lifetime.total_seconds()))
@@ -60,7 +63,24 @@ async def session_account(rt: Runtime, token: str | None) -> SessionAccount:
         raise Unauthorised("miniapp.token_invalid") from exc
     if not account_ref.isdigit():
         raise Unauthorised("miniapp.token_invalid")
-    account = await Account.get_or_none(id=int(account_ref), channel=MINIAPP)
-    if account is None:
+    account_id = int(account_ref)
+    lang = await _language(rt, account_id)
+    if lang is None:
         raise Unauthorised("miniapp.token_invalid")
-    return SessionAccount(account.id, account.lang)
+    return SessionAccount(account_id, lang)
+
+
+async def _language(rt: Runtime, account_id: int) -> str | None:
+    """The account's language, None when it is gone; what the database said is kept for a few
+    seconds (``bot.services.credentials``), so an erasure elsewhere takes that long."""
+    cache = rt.credentials.accounts
+    cached = cache.get(account_id)
+    if cached is MISSING:
+        cached = await account_language(account_id, MINIAPP)
+        cache.put(account_id, cached)
+    return cached
+
+
+def forget_account(rt: Runtime, account_id: int) -> None:
+    """The account changed here (its language, its erasure): this process reads it again."""
+    rt.credentials.accounts.forget(account_id)

@@ -6,7 +6,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from bot.services.credentials import MISSING, CachedStaff
 from bot.services.errors import Forbidden, Unauthorised
+from bot.services.hot_reads import staff_by_token_hash
+from bot.services.runtime import Runtime
 from models.staff import Staff
 
 ROLES = ("checkpoint", "official")
@@ -35,12 +38,25 @@ async def add_staff(name: str, role: str) -> tuple[StaffView, str]:
     return StaffView(staff.id, staff.name, staff.role), token
 
 
-async def authenticate(token: str | None, role: str) -> StaffView:
+async def authenticate(rt: Runtime, token: str | None, role: str) -> StaffView:
+    """The active staff member the token belongs to, in ``role``. What the database said is
+    kept for a few seconds (``bot.services.credentials``): a deactivation takes that long."""
     if not token:
         raise Unauthorised("auth.missing")
-    staff = await Staff.get_or_none(token_hash=_hash(token), active=True)
+    staff = await _active_staff(rt, _hash(token))
     if staff is None:
         raise Unauthorised("auth.invalid")
     if staff.role != role:
         raise Forbidden("auth.wrong_role")
     return StaffView(staff.id, staff.name, staff.role)
+
+
+async def _active_staff(rt: Runtime, token_hash: str) -> CachedStaff | None:
+    cache = rt.credentials.staff
+    cached = cache.get(token_hash)
+    if cached is not MISSING:
+        return cached
+    row = await staff_by_token_hash(token_hash)
+    staff = CachedStaff(row.id, row.name, row.role) if row is not None and row.active else None
+    cache.put(token_hash, staff)
+    return staff

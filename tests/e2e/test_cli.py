@@ -17,6 +17,7 @@ from bot.db import close_database, open_database
 from bot.health.colors import Color
 from bot.health.tokens import TokenInvalid, issue_token, jwks, verify_token
 from bot.keys import load_keyring, signing_key_path
+from bot.services.runtime import build_runtime
 from bot.services.staff import authenticate
 from bot.settings import Settings
 from tests.support import databases
@@ -77,7 +78,8 @@ async def test_add_staff_prints_a_token_once_and_stores_only_its_hash(
     # The printed token is the one the service accepts.
     await open_database(sqlite_url)
     try:
-        staff = await authenticate(token, "checkpoint")
+        rt = build_runtime(Settings(data_dir=data_dir, database_url=sqlite_url))
+        staff = await authenticate(rt, token, "checkpoint")
     finally:
         await close_database()
     assert staff.name == "张三" and staff.role == "checkpoint"

@@ -12,6 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.appkeys import CODEC
+from bot.services.credentials import CREDENTIAL_TTL
 from bot.services.runtime import Runtime
 from bot.services.staff import add_staff
 from bot.settings import Settings
@@ -137,8 +138,11 @@ async def test_the_session_ends_after_a_shift(signed_in: TestClient, clock: Fake
     assert response.status == 303
 
 
-async def test_a_deactivated_official_is_out_at_the_next_click(signed_in: TestClient) -> None:
+async def test_a_deactivated_official_is_out_within_the_credential_bound(
+    signed_in: TestClient, clock: FakeClock
+) -> None:
     await Staff.filter(name="官员乙").update(active=False)
+    clock.advance(seconds=CREDENTIAL_TTL)  # what this process knew of the token has lapsed
     assert (await signed_in.get("/console", allow_redirects=False)).status == 303
 
 
