@@ -19,7 +19,9 @@ def main(argv: list[str] | None = None) -> int:
         return chat_main(rest)
     if rest:
         parser.error(f"unrecognised arguments: {' '.join(rest)}")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from bot.serving import LOG_FORMAT
+
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     try:
         settings = Settings.from_env()
         return COMMANDS[args.command](settings, args)
@@ -31,7 +33,15 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="healthcode", description="Health code service")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("serve", help="apply migrations and run the web server (and the scheduler)")
+    serve = sub.add_parser(
+        "serve", help="apply migrations and run the web server (and the scheduler)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="web processes sharing the port (default 1); one of them runs the scheduled jobs",
+    )
     sub.add_parser("migrate", help="apply the database migrations")
     sub.add_parser(
         "scheduler", help="run the scheduled jobs in their own process (one leader per database)"
@@ -63,21 +73,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _serve(settings: Settings, _args: argparse.Namespace) -> int:
-    from aiohttp import web
+def _positive(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
-    from bot.access_log import PrivacyAccessLogger
-    from bot.app import create_app
-    from bot.db import apply_migrations
 
-    asyncio.run(apply_migrations(settings.database_url))
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        access_log_class=PrivacyAccessLogger,
-    )
-    return 0
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.serving import serve
+
+    if args.workers > 1 and settings.database_url.startswith("sqlite://:memory:"):
+        print("configuration error: several workers cannot share an in-memory database")
+        return 2
+    return serve(settings, args.workers)
 
 
 def _scheduler(settings: Settings, _args: argparse.Namespace) -> int:

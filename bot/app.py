@@ -13,7 +13,7 @@ from bot.appkeys import BACKGROUND, CODEC, DIALOGUES, GATEWAY, LIMITS, RUNTIME
 from bot.background import BackgroundWork
 from bot.conversation.store import TortoiseDialogueStore
 from bot.db import close_database, open_database
-from bot.health.throttle import KeyedRateLimit, RequestLimits
+from bot.rate_limits import RequestLimits, request_limits
 from bot.services.districts import ensure_districts
 from bot.services.runtime import Runtime, build_runtime, utc_now
 from bot.settings import Settings
@@ -91,9 +91,12 @@ def _request_limits(rt: Runtime) -> RequestLimits:
     def seconds() -> float:  # the runtime's clock, so tests can move it
         return rt.now().timestamp()
 
-    return RequestLimits(
-        messages=KeyedRateLimit(s.messages_per_minute, s.message_burst, clock=seconds),
-        scans=KeyedRateLimit(s.scans_per_minute, s.scan_burst, clock=seconds),
+    return request_limits(
+        s.redis_url,
+        lambda: rt.redis,
+        seconds,
+        messages=(s.messages_per_minute, s.message_burst),
+        scans=(s.scans_per_minute, s.scan_burst),
     )
 
 

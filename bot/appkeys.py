@@ -6,7 +6,7 @@ from aiohttp import web
 
 from bot.background import BackgroundWork
 from bot.conversation.store import DialogueStore
-from bot.health.throttle import RequestLimits
+from bot.rate_limits import RequestLimits
 from bot.services.runtime import Runtime
 from bot.wechat import CallbackCodec, WeChatGateway
 

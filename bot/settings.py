@@ -73,7 +73,8 @@ class Settings:
     # each on a pooled connection of its own (PostgreSQL; SQLite runs one at a time)
     redecide_workers: int = 3
     outbox_interval_seconds: float = 2.0
-    # what several worker processes must share (WeChat nonces): Redis, else the database
+    # what several worker processes must share (WeChat nonces, rate limits): Redis, else the
+    # database (nonces) and each process's memory (rate limits)
     redis_url: str | None = None
     run_scheduler: bool = True
     schedules: Schedules = field(default_factory=lambda: Schedules())

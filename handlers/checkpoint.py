@@ -21,7 +21,7 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 async def scan_code(request: web.Request) -> web.Response:
     staff = await authenticate(request.app[RUNTIME], bearer_token(request), "checkpoint")
-    verdict = request.app[LIMITS].scans.take(staff.id)
+    verdict = await request.app[LIMITS].scans.take(staff.id)
     if not verdict.allowed:
         # a worker's token in a script, or a device stuck in a loop: not a person at a gate
         RATE_LIMITED.labels("scans").inc()

@@ -1,6 +1,7 @@
 """Operations: ``GET /healthz`` and ``GET /metrics`` (Prometheus text)."""
 
 import logging
+import os
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -13,9 +14,11 @@ log = logging.getLogger(__name__)
 
 
 async def healthz(_request: web.Request) -> web.Response:
+    # "worker": the answering process, to tell apart the workers of `serve --workers N`
     if not await database_ok():
-        return web.json_response({"status": "down", "database": "unreachable"}, status=503)
-    return web.json_response({"status": "ok", "database": "ok"})
+        body = {"status": "down", "database": "unreachable", "worker": os.getpid()}
+        return web.json_response(body, status=503)
+    return web.json_response({"status": "ok", "database": "ok", "worker": os.getpid()})
 
 
 async def metrics(request: web.Request) -> web.Response:

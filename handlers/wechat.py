@@ -108,7 +108,7 @@ async def _answer_unless_too_fast(request: web.Request, inbound: Inbound) -> str
     does not become a flood of replies (or of database reads)."""
     if inbound.event == "location":
         return await _answer(request, inbound)  # the phone's own report, every few seconds
-    verdict = request.app[LIMITS].messages.take((OFFICIAL_ACCOUNT, inbound.openid))
+    verdict = await request.app[LIMITS].messages.take((OFFICIAL_ACCOUNT, inbound.openid))
     if verdict.allowed:
         return await _answer(request, inbound)
     RATE_LIMITED.labels("messages").inc()

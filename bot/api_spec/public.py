@@ -50,6 +50,10 @@ HEALTH: Schema = {
     "properties": {
         "status": {"enum": ["ok", "down"]},
         "database": {"enum": ["ok", "unreachable"]},
+        "worker": {
+            "type": "integer",
+            "description": "the process that answered (one of `serve --workers N`)",
+        },
     },
 }
 SCAN: Schema = {

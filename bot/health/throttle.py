@@ -3,8 +3,8 @@
 A bucket holds ``burst`` tokens and refills at ``per_minute`` a minute; each event takes one.
 A bucket left idle fills up again, and a full bucket is the same as none: so when more than
 ``max_keys`` are kept the least recently used is dropped, and memory stays bounded however many
-people write. The limit is per process: N web processes let through at most N times the rate,
-still a bound, with no shared store to ask in the hot path (DESIGN.md §7, §11).
+people write. These buckets are per process: N web processes let through at most N times the
+rate. With ``REDIS_URL`` set, ``bot.rate_limits`` keeps the same buckets in Redis, one for all.
 """
 
 from __future__ import annotations
@@ -76,11 +76,3 @@ class KeyedRateLimit:
 
     def __len__(self) -> int:
         return len(self._buckets)
-
-
-@dataclass(frozen=True)
-class RequestLimits:
-    """The limits of DESIGN.md §7 one process keeps: messages per account, scans per worker."""
-
-    messages: KeyedRateLimit
-    scans: KeyedRateLimit

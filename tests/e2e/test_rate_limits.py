@@ -1,7 +1,8 @@
 """DESIGN.md §7's limits: messages per chat account and scans per checkpoint worker.
 
 The suite's settings turn both off (its clock stands still, so no bucket would refill); these
-tests turn them on with small numbers and move the clock by hand.
+tests turn them on with small numbers and move the clock by hand. Each runs with the limits in
+the process's memory and, when TEST_REDIS_URL is set, in Redis (bot/rate_limits.py).
 """
 
 from __future__ import annotations
@@ -26,16 +27,16 @@ TOO_FAST = "您发送消息太快了"
 
 
 @pytest.fixture
-async def chat(aiohttp_client, settings: Settings, clock: FakeClock) -> TestClient:
-    """30 messages a minute (one every 2 s), bursts of 3."""
-    limited = dataclasses.replace(settings, messages_per_minute=30, message_burst=3)
+async def chat(aiohttp_client, shared_settings: Settings, clock: FakeClock) -> TestClient:
+    """30 messages a minute (one every 2 s), bursts of 3; in memory, or in Redis."""
+    limited = dataclasses.replace(shared_settings, messages_per_minute=30, message_burst=3)
     return await start_app(aiohttp_client, limited, clock)
 
 
 @pytest.fixture
-async def gate(aiohttp_client, settings: Settings, clock: FakeClock) -> TestClient:
-    """60 scans a minute (one a second), bursts of 2."""
-    limited = dataclasses.replace(settings, scans_per_minute=60, scan_burst=2)
+async def gate(aiohttp_client, shared_settings: Settings, clock: FakeClock) -> TestClient:
+    """60 scans a minute (one a second), bursts of 2; in memory, or in Redis."""
+    limited = dataclasses.replace(shared_settings, scans_per_minute=60, scan_burst=2)
     return await start_app(aiohttp_client, limited, clock)
 
 
@@ -145,3 +146,17 @@ def test_the_limits_are_read_from_the_environment() -> None:
 def test_a_nonsense_limit_stops_the_start_with_its_name(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})
+
+
+async def test_a_limit_whose_redis_is_unreachable_lets_scans_through(
+    aiohttp_client, settings: Settings, clock: FakeClock
+) -> None:
+    """A checkpoint keeps working when the limiter's store does not (and the log says so)."""
+    nowhere = dataclasses.replace(
+        settings, scans_per_minute=60, scan_burst=1, redis_url="redis://127.0.0.1:1/0"
+    )
+    gate = await start_app(aiohttp_client, nowhere, clock)
+    token = await scanned_token(gate, user(gate, "o-scanned"))
+    _staff, worker = await add_staff("检查员丁", "checkpoint")
+    for _ in range(3):
+        assert (await post_scan(gate, worker, {"token": token})).status == 200
