@@ -34,7 +34,8 @@ BARE = "bare aiohttp GET /"
 
 async def run(args: argparse.Namespace, workdir: Path, stack: ExitStack) -> dict:
     async with wechat_stub.running(processes.free_port()) as stub:
-        bare_url = await service.start_bare(stack, workdir)
+        bare = await service.start_bare(stack, workdir)
+        bare_url = bare.url
         running = service.start(stack, workdir, stub.base_url, args.database_url, workers=1)
         await running.ready()
         try:
@@ -47,12 +48,14 @@ async def run(args: argparse.Namespace, workdir: Path, stack: ExitStack) -> dict
                 if args.only and not name.startswith(BARE) and not _chosen(name, args.only):
                     continue
                 print(f"measuring {name} …", file=sys.stderr, flush=True)
+                server = bare if name.startswith(BARE) else running
                 url = bare_url if name.startswith(BARE) else running.url
                 await run_wrk(url, await load.requests(), seconds=args.warmup, **_how(args, load))
-                result = await run_wrk(
-                    url, await load.requests(), seconds=args.seconds, **_how(args, load)
-                )
-                rows.append(service.row(name, result, rows[0] if rows else None))
+                requests = await load.requests()
+                cpu_before = server.cpu_seconds()
+                result = await run_wrk(url, requests, seconds=args.seconds, **_how(args, load))
+                cpu = server.cpu_seconds() - cpu_before
+                rows.append(service.row(name, result, rows[0] if rows else None, cpu))
                 if not name.startswith(BARE):
                     rows[-1]["service_rss_mb"] = running.rss_mb()
         except Exception:

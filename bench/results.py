@@ -34,13 +34,14 @@ def machine() -> dict:
 
 
 def print_rows(rows: list[dict]) -> None:
-    head = f"{'endpoint':30} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'bare req/s':>10} "
-    print(head + f"{'÷bare':>7} {'RSS MB':>7} {'errors':>6}")
+    head = f"{'endpoint':34} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'bare req/s':>10} "
+    print(head + f"{'÷bare':>6} {'CPU µs':>7} {'CPU÷bare':>8} {'RSS MB':>6} {'errors':>6}")
     for r in rows:
-        rss = r.get("service_rss_mb")
+        rss, cpu, ratio = r.get("service_rss_mb"), r.get("cpu_us_per_request"), r.get("cpu_ratio")
         print(
-            f"{r['endpoint']:30} {r['rps']:8.0f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} "
-            f"{r['bare_rps']:10.0f} {r['rps_ratio']:7.3f} {rss if rss else '':>7} {r['errors']:6}"
+            f"{r['endpoint']:34} {r['rps']:7.0f} {r['p50_ms']:7.2f} {r['p99_ms']:7.2f} "
+            f"{r['bare_rps']:10.0f} {r['rps_ratio']:6.3f} {cpu or '':>7} {ratio or '':>8} "
+            f"{rss or '':>6} {r['errors']:6}"
         )
     for r in rows:
         if r["first_error"]:

@@ -50,6 +50,10 @@ class Running:
         kids = [int(p) for p in children.read_text().split()] if children.exists() else []
         return kids or [self.server.process.pid]
 
+    def cpu_seconds(self) -> float:
+        """CPU time the serving processes have used so far (user and system)."""
+        return sum(cpu_seconds(pid) for pid in self._pids())
+
     def rss_mb(self) -> float:
         """Resident memory now, of the largest serving process (each worker is a process)."""
         sizes = [_status_kb(pid, "VmRSS") for pid in self._pids()]
@@ -62,6 +66,16 @@ class Running:
         return round(self._rss_peak_kb / 1024, 1)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of one process (``/proc/PID/stat`` fields 14 and 15): a
+    cost per request that a busy machine disturbs far less than requests per second."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _status_kb(pid: int, key: str) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -72,14 +86,24 @@ def _status_kb(pid: int, key: str) -> int:
     return 0
 
 
-async def start_bare(stack: ExitStack, workdir: Path) -> str:
-    """The bare app, answering; its URL."""
+@dataclass(frozen=True)
+class Bare:
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.pid)
+
+
+async def start_bare(stack: ExitStack, workdir: Path) -> Bare:
+    """The bare app, answering."""
+    workdir.mkdir(parents=True, exist_ok=True)
     port = processes.free_port()
     bare = processes.start("bare", ["-m", "bench.bare_app", str(port)], os.environ, workdir)
     stack.callback(bare.stop)
     url = f"http://127.0.0.1:{port}"
     await processes.wait_until_ready(bare, url + "/")
-    return url
+    return Bare(url, bare.process.pid)
 
 
 def start(
@@ -91,6 +115,7 @@ def start(
     workers: int,
     extra_env: dict[str, str] | None = None,
 ) -> Running:
+    workdir.mkdir(parents=True, exist_ok=True)
     port = processes.free_port()
     url = f"http://127.0.0.1:{port}"
     database_url = database_url or f"sqlite://{workdir / 'bench.sqlite3'}"
@@ -200,9 +225,12 @@ def loads(url: str, seeded: Seeded) -> list[tuple[str, Load]]:
     ]
 
 
-def row(name: str, result: WrkResult, bare: dict | None) -> dict:
+def row(name: str, result: WrkResult, bare: dict | None, cpu: float | None = None) -> dict:
+    """One measured load; ``cpu``: the server's CPU seconds during it."""
     bare_rps = bare["rps"] if bare else result.rps
     bare_p99 = bare["p99_ms"] if bare else result.p99_ms
+    cpu_us = round(cpu / result.requests * 1e6, 1) if cpu and result.requests else None
+    bare_cpu = bare.get("cpu_us_per_request") if bare else cpu_us
     return {
         "endpoint": name,
         "requests": result.requests,
@@ -215,6 +243,9 @@ def row(name: str, result: WrkResult, bare: dict | None) -> dict:
         "bare_rps": round(bare_rps, 1),
         "rps_ratio": round(result.rps / bare_rps, 3) if bare_rps else None,
         "p99_ratio": round(result.p99_ms / bare_p99, 2) if bare_p99 else None,
+        "cpu_us_per_request": cpu_us,
+        # the server's CPU per request against the bare app's: far steadier on a busy machine
+        "cpu_ratio": round(bare_cpu / cpu_us, 3) if cpu_us and bare_cpu else None,
         "at": time.strftime("%H:%M:%S"),
     }
 

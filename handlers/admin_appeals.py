@@ -14,6 +14,7 @@ from bot.services.staff import authenticate
 from handlers.auth import bearer_token
 from handlers.errors import json_body
 from handlers.path_params import APPEAL_ID, path_value
+from handlers.responses import json_response
 
 
 async def get_appeals(request: web.Request) -> web.Response:
@@ -22,7 +23,7 @@ async def get_appeals(request: web.Request) -> web.Response:
     limit = parse_limit(request.query.get("limit"))
     lang = "en" if request.headers.get("Accept-Language", "").startswith("en") else "zh"
     appeals = await list_appeals(request.app[RUNTIME], status, limit, lang)
-    return web.json_response(
+    return json_response(
         {"appeals": [appeal_json(a) for a in appeals], "count": len(appeals)},
         headers={"Cache-Control": "no-store"},
     )
@@ -34,7 +35,7 @@ async def post_resolve(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
     resolution = parse_resolution(await json_body(request), rt.now(), rt.ruleset.tz)
     done = await resolve_appeal(rt, staff, appeal_id, resolution)
-    return web.json_response(
+    return json_response(
         {
             "id": done.id,
             "status": "resolved",

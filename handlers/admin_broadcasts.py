@@ -11,6 +11,7 @@ from bot.services.request_keys import HEADER, parse_request_key
 from bot.services.staff import authenticate
 from handlers.auth import bearer_token
 from handlers.errors import json_body
+from handlers.responses import json_response
 
 
 async def post_broadcast(request: web.Request) -> web.Response:
@@ -19,7 +20,7 @@ async def post_broadcast(request: web.Request) -> web.Response:
     body = await json_body(request)
     text, districts = parse_text(body.get("text")), parse_districts(body.get("districts"))
     sent = await broadcast(request.app[RUNTIME], staff, text, districts, request_key=key)
-    return web.json_response(
+    return json_response(
         {"broadcast": sent.id, "queued": sent.queued, "batches": sent.batches},
         status=200 if sent.replayed else 201,
     )

@@ -17,6 +17,7 @@ from bot.services.feeds import import_feed
 from bot.services.staff import authenticate
 from handlers.auth import bearer_token
 from handlers.json_input import read_json_object
+from handlers.responses import json_response
 
 MAX_BYTES = 4 * 1024 * 1024
 MAX_RECORDS = 20_000
@@ -34,7 +35,7 @@ async def post_feed(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
     result = await import_feed(rt, staff.id, source, enumerate(records), position_name="index")
     lang = "en" if request.headers.get("Accept-Language", "").startswith("en") else "zh"
-    return web.json_response(
+    return json_response(
         {
             "import_id": result.import_id,
             "received": result.received,

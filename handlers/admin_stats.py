@@ -11,12 +11,13 @@ from bot.appkeys import RUNTIME
 from bot.services.staff import authenticate
 from bot.services.stats import Stats, stats
 from handlers.auth import bearer_token
+from handlers.responses import json_response
 
 
 async def get_stats(request: web.Request) -> web.Response:
     await authenticate(request.app[RUNTIME], bearer_token(request), "official")
     found = await stats(request.app[RUNTIME])
-    return web.json_response(stats_json(found), headers={"Cache-Control": "no-store"})
+    return json_response(stats_json(found), headers={"Cache-Control": "no-store"})
 
 
 def stats_json(s: Stats) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from bot.services.tiers import (
 from handlers.auth import bearer_token
 from handlers.errors import json_body
 from handlers.path_params import ADCODE, path_value
+from handlers.responses import json_response
 
 
 async def publish_and_redecide(
@@ -54,8 +55,8 @@ async def put_tier(request: web.Request) -> web.Response:
         "affected": published.pending,
     }
     if tally is None:
-        return web.json_response({**answer, "status": "running"}, status=202)
-    return web.json_response(
+        return json_response({**answer, "status": "running"}, status=202)
+    return json_response(
         {
             **answer,
             "status": "done",
@@ -71,7 +72,7 @@ async def get_tier(request: web.Request) -> web.Response:
     await authenticate(request.app[RUNTIME], bearer_token(request), "official")
     progress = await tier_progress(request.app[RUNTIME], path_value(request, ADCODE))
     changed_at = progress.changed_at.isoformat() if progress.changed_at else None
-    return web.json_response(
+    return json_response(
         {
             "district": progress.adcode,
             "name": progress.name,

@@ -14,6 +14,7 @@ from bot.services.scan import parse_temperature, scan
 from bot.services.staff import authenticate
 from handlers.auth import bearer_token
 from handlers.errors import json_body
+from handlers.responses import json_response
 
 MAX_TOKEN_LENGTH = 512
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -37,7 +38,7 @@ async def scan_code(request: web.Request) -> web.Response:
     temperature = parse_temperature(body.get("temperature"))
     result = await scan(request.app[RUNTIME], staff, token[:MAX_TOKEN_LENGTH], temperature, place)
     SCANS.labels(result.verdict).inc()
-    return web.json_response(
+    return json_response(
         {
             "verdict": result.verdict,
             "color": result.color.value if result.color else None,

@@ -14,6 +14,7 @@ from bot.health.errors import InvalidInput
 from bot.services.errors import ServiceError, TooFast
 from bot.texts import t
 from handlers.json_input import read_json_object
+from handlers.responses import json_response
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -24,7 +25,7 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
     error = {"code": code, "message": message}
     if field:
         error["field"] = field
-    return web.json_response({"error": error}, status=status)
+    return json_response({"error": error}, status=status)
 
 
 @web.middleware

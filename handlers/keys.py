@@ -4,10 +4,11 @@ from aiohttp import web
 
 from bot.appkeys import RUNTIME
 from bot.services.keys import published_keys
+from handlers.responses import json_response
 
 
 async def health_code_keys(request: web.Request) -> web.Response:
-    return web.json_response(
+    return json_response(
         published_keys(request.app[RUNTIME]), headers={"Cache-Control": "public, max-age=300"}
     )
 

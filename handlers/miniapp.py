@@ -42,6 +42,7 @@ from handlers.miniapp_views import (
     issued_json,
     me_json,
 )
+from handlers.responses import json_response
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/miniapp"
@@ -119,18 +120,18 @@ async def login(request: web.Request) -> web.Response:
         raise WeChatUnavailable("miniapp.wechat_unavailable") from None
     # info.session_key is dropped here: we decrypt no user data, so it is kept nowhere
     session = await open_session(request.app[RUNTIME], info.openid, form.lang)
-    return web.json_response({"token": session.token, "expires_in": session.expires_in})
+    return json_response({"token": session.token, "expires_in": session.expires_in})
 
 
 async def me(request: web.Request, account: SessionAccount) -> web.Response:
-    return web.json_response(me_json(await miniapp.me(request.app[RUNTIME], account.id)))
+    return json_response(me_json(await miniapp.me(request.app[RUNTIME], account.id)))
 
 
 async def erase(request: web.Request, account: SessionAccount) -> web.Response:
     """注销 from the mini-program: the account and its records; the session token dies with it."""
     erased = await erase_account(request.app[RUNTIME], account.id)
     kept_until = erased.kept_until.isoformat() if erased.kept_until else None
-    return web.json_response(
+    return json_response(
         {
             "erased_people": erased.people,
             "kept_until": kept_until,
@@ -152,13 +153,13 @@ async def declare(request: web.Request, account: SessionAccount) -> web.Response
         relation=form.relation,
         request_key=key,
     )
-    return web.json_response(code_json(shown), status=200 if shown.replayed else 201)
+    return json_response(code_json(shown), status=200 if shown.replayed else 201)
 
 
 async def code(request: web.Request, account: SessionAccount) -> web.Response:
     person_id = person_id_or_none(request.query.get("person_id"))
     shown = await miniapp.show_code(request.app[RUNTIME], account.id, person_id, account.lang)
-    return web.json_response(code_json(shown), headers={"Cache-Control": "no-store"})
+    return json_response(code_json(shown), headers={"Cache-Control": "no-store"})
 
 
 async def issue_code(request: web.Request, account: SessionAccount) -> web.Response:
@@ -167,7 +168,7 @@ async def issue_code(request: web.Request, account: SessionAccount) -> web.Respo
     issued = await issue_transfer_code(
         request.app[RUNTIME], account.id, form.person_id, form.purpose
     )
-    return web.json_response(issued_json(issued), status=201, headers={"Cache-Control": "no-store"})
+    return json_response(issued_json(issued), status=201, headers={"Cache-Control": "no-store"})
 
 
 async def redeem_code(request: web.Request, account: SessionAccount) -> web.Response:
@@ -176,19 +177,19 @@ async def redeem_code(request: web.Request, account: SessionAccount) -> web.Resp
     accepted = await redeem_transfer_code(
         request.app[RUNTIME], account.id, form.code, form.relation
     )
-    return web.json_response(accepted_json(accepted), status=201)
+    return json_response(accepted_json(accepted), status=201)
 
 
 async def appeal(request: web.Request, account: SessionAccount) -> web.Response:
     form = appeal_form(await json_body(request))
     view = await file_appeal(request.app[RUNTIME], account.id, form.person_id, form.text)
-    return web.json_response(appeal_json(view), status=201)
+    return json_response(appeal_json(view), status=201)
 
 
 async def appeals(request: web.Request, account: SessionAccount) -> web.Response:
     person_id = person_id_or_none(request.query.get("person_id"))
     history = await appeal_history(request.app[RUNTIME], account.id, person_id)
-    return web.json_response(appeals_json(history), headers={"Cache-Control": "no-store"})
+    return json_response(appeals_json(history), headers={"Cache-Control": "no-store"})
 
 
 def routes() -> list[web.RouteDef]:

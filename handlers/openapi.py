@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.api_spec import openapi_document
+from handlers.responses import json_response
 
 
 def mounted_routes(app: web.Application) -> set[tuple[str, str]]:
@@ -18,7 +19,7 @@ def mounted_routes(app: web.Application) -> set[tuple[str, str]]:
 
 async def openapi_json(request: web.Request) -> web.Response:
     document = openapi_document(mounted_routes(request.app), "Health code API")
-    return web.json_response(document, headers={"Cache-Control": "public, max-age=300"})
+    return json_response(document, headers={"Cache-Control": "public, max-age=300"})
 
 
 def routes() -> list[web.RouteDef]:

@@ -9,6 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from bot.appkeys import RUNTIME
 from bot.metrics import OUTBOX, OUTBOX_OLDEST_DUE
 from bot.services.health import database_ok, outbox_backlog
+from handlers.responses import json_response
 
 log = logging.getLogger(__name__)
 
@@ -17,8 +18,8 @@ async def healthz(_request: web.Request) -> web.Response:
     # "worker": the answering process, to tell apart the workers of `serve --workers N`
     if not await database_ok():
         body = {"status": "down", "database": "unreachable", "worker": os.getpid()}
-        return web.json_response(body, status=503)
-    return web.json_response({"status": "ok", "database": "ok", "worker": os.getpid()})
+        return json_response(body, status=503)
+    return json_response({"status": "ok", "database": "ok", "worker": os.getpid()})
 
 
 async def metrics(request: web.Request) -> web.Response:

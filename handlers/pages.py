@@ -20,6 +20,7 @@ from bot.services.cards import CodeCard, card_for_ticket, qr_for_ticket
 from bot.services.errors import NotFound
 from bot.texts import LANGUAGES, t
 from handlers.path_params import TICKET, path_value
+from handlers.responses import json_response
 
 _NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
@@ -77,9 +78,9 @@ async def code_json(request: web.Request) -> web.Response:
         card = await _card(request, lang)
     except NotFound as exc:
         error = {"code": exc.code, "message": t(exc.code, lang)}
-        return web.json_response({"error": error}, status=404, headers=_NO_STORE)
+        return json_response({"error": error}, status=404, headers=_NO_STORE)
     view = _page_view(path_value(request, TICKET), card, lang)
-    return web.json_response(
+    return json_response(
         {
             "color": view.color,
             "color_text": color_words(view.color, lang),
