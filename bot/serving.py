@@ -50,7 +50,7 @@ def run_worker(settings: Settings, *, shared_port: bool) -> None:
     import uvloop
     from aiohttp import web
 
-    from bot.access_log import PrivacyAccessLogger, quiet_client_errors
+    from bot.access_log import BufferedAccessLogger, quiet_client_errors
     from bot.app import create_app
 
     quiet_client_errors()
@@ -59,7 +59,7 @@ def run_worker(settings: Settings, *, shared_port: bool) -> None:
         host=settings.host,
         port=settings.port,
         reuse_port=shared_port or None,
-        access_log_class=PrivacyAccessLogger,
+        access_log_class=BufferedAccessLogger,
         loop=uvloop.new_event_loop(),
         print=None if shared_port else print,
     )
