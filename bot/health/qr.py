@@ -2,8 +2,9 @@
 
 ``qrcode.make`` costs about 9 ms, most of it searching the smallest version (``best_fit``) and
 trying all eight masks (``best_mask_pattern`` scores each with ``lost_point``). A token is base45
-text of a known length, so the version comes from a table and the mask is fixed; the PNG is
-written here as a 1-bit, two-colour palette image. Together: about a tenth of the time.
+text of a known length, so the version comes from a table and the mask is fixed, and the matrix
+is made by ``bot.health.qr_matrix`` (the same symbol in a fifth of ``qrcode``'s own time); the
+PNG is written here as a 1-bit, two-colour palette image.
 """
 
 from __future__ import annotations
@@ -11,11 +12,8 @@ from __future__ import annotations
 import struct
 import zlib
 
-import qrcode
-from qrcode.constants import ERROR_CORRECT_Q
-from qrcode.util import MODE_ALPHA_NUM, QRData
-
 from bot.health.colors import Color
+from bot.health.qr_matrix import token_matrix
 
 # Dark enough on white for phone scanners; every one is decoded by zxing in the tests.
 INK: dict[Color, str] = {Color.GREEN: "#1a9e4b", Color.ORANGE: "#f08c00", Color.RED: "#d62b2b"}
@@ -31,6 +29,8 @@ MASK_PATTERN = 0
 _ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _WHITE = b"\xff\xff\xff"
+# level 2: 1.1 kB in 0.02 ms; the default 6 makes 0.7 kB in 0.16 ms, a fifth of the whole image
+_ZLIB_LEVEL = 2
 
 
 def version_for(length: int) -> int:
@@ -45,16 +45,7 @@ def modules(token: str) -> list[list[bool]]:
     """The symbol's dark (True) and light modules, without the quiet zone."""
     if not set(token) <= _ALPHANUMERIC:
         raise ValueError("a token is QR alphanumeric text (base45 behind a prefix)")
-    code = qrcode.QRCode(
-        version=version_for(len(token)),
-        error_correction=ERROR_CORRECT_Q,
-        mask_pattern=MASK_PATTERN,
-        box_size=1,
-        border=0,
-    )
-    code.add_data(QRData(token, mode=MODE_ALPHA_NUM))
-    code.make(fit=False)
-    return code.modules
+    return token_matrix(token, version_for(len(token)), MASK_PATTERN)
 
 
 def render_png(token: str, color: Color, *, scale: int = 8) -> bytes:
@@ -70,7 +61,7 @@ def render_png(token: str, color: Color, *, scale: int = 8) -> bytes:
             _PNG_SIGNATURE,
             _chunk(b"IHDR", header),
             _chunk(b"PLTE", _WHITE + bytes.fromhex(INK[color][1:])),
-            _chunk(b"IDAT", zlib.compress(scanlines, 6)),
+            _chunk(b"IDAT", zlib.compress(scanlines, _ZLIB_LEVEL)),
             _chunk(b"IEND", b""),
         )
     )

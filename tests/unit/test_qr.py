@@ -11,6 +11,8 @@ from xml.etree import ElementTree
 import pytest
 import qrcode
 import zxingcpp
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image, ImageEnhance, ImageFilter
 from qrcode import base, util
 from qrcode.constants import ERROR_CORRECT_Q
@@ -145,3 +147,24 @@ def test_no_search_for_version_or_mask(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_text_that_is_not_a_token_is_refused(text: str) -> None:
     with pytest.raises(ValueError):
         qr.render_png(text, Color.GREEN)
+
+
+def _qrcode_modules(text: str, version: int) -> list[list[bool]]:
+    code = qrcode.QRCode(version=version, error_correction=ERROR_CORRECT_Q, mask_pattern=0)
+    code.add_data(util.QRData(text, mode=util.MODE_ALPHA_NUM))
+    code.make(fit=False)
+    return code.modules
+
+
+@given(st.text(alphabet=util.ALPHA_NUM.decode(), min_size=1, max_size=221))
+def test_the_fast_matrix_is_the_one_qrcode_makes(text: str) -> None:
+    version = qr.version_for(len(text))
+    assert qr.modules(text) == _qrcode_modules(text, version)
+
+
+@pytest.mark.parametrize("version", range(1, 11))
+def test_the_fast_matrix_is_qrcodes_at_every_version_full(version: int) -> None:
+    text = token()[: qr.CAPACITY_Q_ALPHANUMERIC[version - 1]].ljust(
+        qr.CAPACITY_Q_ALPHANUMERIC[version - 1], "9"
+    )
+    assert qr.modules(text) == _qrcode_modules(text, version)
