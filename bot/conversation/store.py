@@ -48,15 +48,16 @@ class TortoiseDialogueStore:
 
     async def set(self, account_id: int, dialogue: Dialogue, now: datetime) -> None:
         sealed = self._sealer.seal(json.dumps(dialogue.answers, ensure_ascii=False), _COLUMN)
-        await DialogueState.update_or_create(
-            defaults={
-                "flow": dialogue.flow,
-                "step": dialogue.step,
-                "data": sealed,
-                "expires_at": now + self._idle,
-            },
-            account_id=account_id,
-        )
+        values = {
+            "flow": dialogue.flow,
+            "step": dialogue.step,
+            "data": sealed,
+            "expires_at": now + self._idle,
+        }
+        # one statement when the row exists (every step after the first); the account's lock,
+        # held by the caller's unit of work, keeps a second writer of this row out meanwhile
+        if not await DialogueState.filter(account_id=account_id).update(**values):
+            await DialogueState.create(account_id=account_id, **values)
 
     async def clear(self, account_id: int) -> None:
         await DialogueState.filter(account_id=account_id).delete()

@@ -33,8 +33,10 @@ async def lock_account(rt: Runtime, channel: str, openid: str) -> AccountView:
     """The account, created on first contact and locked for the rest of the unit of work, so
     two messages of one person are handled one after the other (on PostgreSQL: a row lock;
     SQLite serialises every transaction anyway)."""
-    await Account.get_or_create(channel=channel, openid=openid)
-    account = await Account.select_for_update().get(channel=channel, openid=openid)
+    account = await Account.select_for_update().get_or_none(channel=channel, openid=openid)
+    if account is None:  # first contact: made (or made by a racing delivery), then locked
+        await Account.get_or_create(channel=channel, openid=openid)
+        account = await Account.select_for_update().get(channel=channel, openid=openid)
     return AccountView(
         account.id, account.lang, account.person_id is not None, _position(rt, account)
     )
