@@ -17,7 +17,7 @@ from bot.settings import Settings
 from models.staff import ScanLog
 from tests.fakes.wechat_api import FakeWeChat
 from tests.support.people import make_person
-from tests.support.processes import Bot, bot_env, show_logs_on_failure, until
+from tests.support.processes import Bot, bot_env, healthy, show_logs_on_failure, until
 
 CLIENTS = 24
 ANSWERED_BEFORE_THE_KILL = 300
@@ -58,7 +58,7 @@ async def test_every_scan_answered_200_is_on_record_after_a_sigkill(
 
     server = await Bot.start("serve", env)
     try:
-        await until(lambda: _healthy(url), 60, "the server to answer")
+        await until(lambda: healthy(url), 60, "the server to answer")
         headers = {"Authorization": f"Bearer {secret}"}
         async with aiohttp.ClientSession(headers=headers) as session:
             load = [asyncio.create_task(scanning(session, c)) for c in range(CLIENTS)]
@@ -77,11 +77,3 @@ async def test_every_scan_answered_200_is_on_record_after_a_sigkill(
     stored = set(await ScanLog.filter(place__startswith="kill-").values_list("place", flat=True))
     assert set(answered) <= stored
     assert len(stored) < len(answered) + CLIENTS  # at most the ones in flight besides
-
-
-async def _healthy(url: str) -> bool:
-    try:
-        async with aiohttp.ClientSession() as session, session.get(f"{url}/healthz") as r:
-            return r.status == 200
-    except aiohttp.ClientError:
-        return False

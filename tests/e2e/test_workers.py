@@ -26,7 +26,7 @@ from bot.settings import Settings
 from tests.fakes.wechat_api import FakeWeChat
 from tests.support import shared_state
 from tests.support.people import JIZHOU, make_person
-from tests.support.processes import Bot, bot_env, show_logs_on_failure, until
+from tests.support.processes import Bot, bot_env, healthy, show_logs_on_failure, until
 
 needs_redis = pytest.mark.skipif(not shared_state.REDIS_URL, reason="TEST_REDIS_URL is not set")
 LEADER = re.compile(r"scheduler: process (\d+) is the leader")
@@ -52,14 +52,6 @@ async def per_worker(url: str, ask: Ask, *, each: int = 1, timeout: float = 60) 
             return answers
         await asyncio.sleep(0.01)
     raise AssertionError(f"not every worker answered {each} times: {answers}")
-
-
-async def healthy(url: str) -> bool:
-    try:
-        async with aiohttp.ClientSession() as session, session.get(f"{url}/healthz") as r:
-            return r.status == 200
-    except aiohttp.ClientError:
-        return False
 
 
 def gone(pid: int) -> bool:

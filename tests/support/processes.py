@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import aiohttp
+
 from tests.fakes.wechat_api import OFFICIAL_APPID, OFFICIAL_SECRET, FakeWeChat
 
 REPO = Path(__file__).resolve().parents[2]
@@ -112,3 +114,12 @@ def bot_env(tmp_path: Path, database_url: str, fake: FakeWeChat, **extra: str) -
         "HC_WECHAT_RATE_PER_SECOND": "1000",
         **extra,
     }
+
+
+async def healthy(url: str) -> bool:
+    """Whether a server at ``url`` answers its /healthz with 200 yet."""
+    try:
+        async with aiohttp.ClientSession() as session, session.get(f"{url}/healthz") as r:
+            return r.status == 200
+    except aiohttp.ClientError:
+        return False
