@@ -52,7 +52,11 @@ class Running:
 
     def cpu_seconds(self) -> float:
         """CPU time the serving processes have used so far (user and system)."""
-        return sum(cpu_seconds(pid) for pid in self._pids())
+        return sum(self.cpu_by_process().values())
+
+    def cpu_by_process(self) -> dict[int, float]:
+        """The same, per serving process (each worker): shows how the kernel spread the load."""
+        return {pid: cpu_seconds(pid) for pid in self._pids()}
 
     def rss_mb(self) -> float:
         """Resident memory now, of the largest serving process (each worker is a process)."""

@@ -59,7 +59,9 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict:
                             for name, load in service.loads(running.url, seeded)
                             if name == SCAN
                         ]
+                        before = running.cpu_by_process()
                         result, cpu = await _load(running, running.url, scan, args)
+                        after = running.cpu_by_process()
                     except Exception:
                         print(
                             f"the service's log ends with:\n{running.server.log_tail()}",
@@ -69,6 +71,11 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict:
                     name = f"{SCAN} --workers {workers}"
                     rows.append(service.row(name, result, rows[0], cpu))
                     rows[-1]["service_rss_mb"] = running.rss_mb()
+                    # CPU seconds each process used during the run (the supervisor's helpers ~0)
+                    rows[-1]["cpu_seconds_by_process"] = sorted(
+                        (round(after[pid] - before.get(pid, 0.0), 2) for pid in after),
+                        reverse=True,
+                    )
     # each run against the mean of the one-worker runs (rounds alternate 1, 2, 1, 2, …: a
     # machine that grows busier or quieter during the bench shows in both)
     ones = [r["rps"] for r in rows if r["endpoint"].endswith("--workers 1")]
@@ -120,7 +127,10 @@ def main() -> int:
     )
     print_rows(data["results"])
     for r in data["results"][1:]:
-        print(f"  {r['endpoint']}: {r['vs_one_worker']}× the one-worker mean")
+        print(
+            f"  {r['endpoint']}: {r['vs_one_worker']}× the one-worker mean; CPU seconds by "
+            f"process {r.get('cpu_seconds_by_process')}"
+        )
     print(f"\nwritten to {write_result('workers', data)}")
     return 0
 
