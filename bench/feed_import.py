@@ -1,4 +1,4 @@
-"""A feed import of N records, in records per second (DESIGN.md §11).
+"""A feed import of N records, in records per second (bench/README.md).
 
     python -m bench.feed_import [--database-url URL] [--records 100000] [--residents 10000]
         [--matched 0.1]

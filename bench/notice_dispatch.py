@@ -1,5 +1,5 @@
 """Notice dispatch at scale: a backlog of code-change notices drained through a stub WeChat API
-(DESIGN.md §11), at the configured per-API rate and without a limit.
+(bench/README.md), at the configured per-API rate and without a limit.
 
     python -m bench.notice_dispatch [--database-url URL] [--notices 10000] [--rate 100]
         [--repeat 0.1] [--concurrency 4]

@@ -1,4 +1,4 @@
-"""A tier change over a district of N residents (DESIGN.md §11): the time to re-decide every
+"""A tier change over a district of N residents (bench/README.md): the time to re-decide every
 code and queue every notice, and how it grows with N.
 
     python -m bench.tier_change [--database-url URL] [--sizes 10000,100000] [--batch 1000]

@@ -1,5 +1,5 @@
 """Scans per second with ``serve --workers 2`` against ``--workers 1``, on PostgreSQL, on one
-machine, wrk included (DESIGN.md §11: two workers ≥ 1.3× one on two cores).
+machine, wrk included (bench/README.md: two workers ≥ 1.3× one on two cores).
 
 Run from the repository root (the database is emptied first: its name must start with bench)::
 

@@ -131,8 +131,8 @@ async def _wechat_gateway(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
-    # after the database in the same cleanup_ctx chain, so jobs see the ORM (DESIGN §14); the
-    # jobs run only while this process holds the leader lock (schedules/leader.py)
+    # after the database in the same cleanup_ctx chain, so jobs see the ORM (docs/architecture.md);
+    # the jobs run only while this process holds the leader lock (schedules/leader.py)
     rt = app[RUNTIME]
     runner = SchedulerRunner(rt, app[GATEWAY], leadership_for(rt.settings.database_url))
     runner.start()

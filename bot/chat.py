@@ -1,4 +1,4 @@
-"""`python -m bot chat`: try the bot in a terminal, without a WeChat account (DESIGN §10).
+"""`python -m bot chat`: try the bot in a terminal, without a WeChat account (README.md).
 
 Each typed line becomes the XML the WeChat server would post to `POST /wechat`, signed (and
 encrypted in safe mode) with the account's own token and key, so the server cannot tell the
@@ -339,7 +339,7 @@ def _chat_from_options(argv: list[str], stdout: TextIO, environ: Mapping[str, st
         codec = CallbackCodec(settings.wechat_token, settings.wechat_appid, settings.wechat_aes_key)
     except ValueError as exc:  # a malformed EncodingAESKey
         parser.error(f"WECHAT_AES_KEY: {exc}")
-    # Safe mode is what the server expects when it has a key; plain otherwise (DESIGN §10).
+    # Safe mode is what the server expects when it has a key; plain otherwise.
     mode = options.mode or ("safe" if codec.safe_mode else "plain")
     if mode == "safe" and not codec.safe_mode:
         parser.error("--safe needs WECHAT_AES_KEY, the account's EncodingAESKey (or use --plain)")

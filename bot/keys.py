@@ -1,4 +1,5 @@
-"""Loading the service's secrets: the data key and the signing keys (DESIGN.md §6, §7, §10).
+"""Loading the service's secrets: the data key and the signing keys (docs/architecture.md,
+README.md).
 
 In development a missing key is generated under ``data/``; in production it is an error that
 names the variable to set, because a key made up at start-up would orphan every sealed record,

@@ -1,4 +1,4 @@
-"""The rate limits of DESIGN.md §7 (messages per chat account, scans per checkpoint worker):
+"""The rate limits (docs/architecture.md): messages per chat account, scans per checkpoint worker;
 with ``REDIS_URL`` set they are kept in Redis, on the process's one client
 (``bot.shared_state``), so N workers (or N machines) enforce one limit. Without it, every limit
 is kept in the process's memory as before (``bot.health.throttle``): N processes then let
@@ -118,7 +118,7 @@ def _hashed(key: Hashable) -> str:
 
 @dataclass(frozen=True)
 class RequestLimits:
-    """The limits of DESIGN.md §7: messages per chat account, scans per checkpoint worker."""
+    """The limits: messages per chat account, scans per checkpoint worker (docs/architecture.md)."""
 
     messages: RateLimit
     scans: RateLimit

@@ -1,4 +1,4 @@
-"""Every setting of the service, read once from the environment (DESIGN.md §10).
+"""Every setting of the service, read once from the environment (README.md).
 
 In development (``HC_ENV=dev``, the default) a missing key is generated under ``data/``;
 in production a missing key stops the start with a sentence saying which variable to set.
@@ -57,7 +57,7 @@ class Settings:
     ticket_lifetime: timedelta = timedelta(days=30)
     dialogue_idle: timedelta = timedelta(minutes=30)
     max_body_bytes: int = 64 * 1024
-    # DESIGN §7: messages a chat account may send, scans a checkpoint worker may make (0: off)
+    # messages a chat account may send, scans a checkpoint worker may make (0: off)
     messages_per_minute: int = 30
     message_burst: int = 10
     scans_per_minute: int = 120

@@ -1,7 +1,7 @@
 """One error shape for every JSON route: ``{"error": {"code", "message", "field"?}}``.
 
 Refusals a person caused carry their catalogue sentence and status; anything unexpected is
-logged and answered generically (DESIGN.md §13)."""
+logged and answered generically (docs/architecture.md)."""
 
 from __future__ import annotations
 

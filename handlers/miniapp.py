@@ -1,5 +1,5 @@
-"""The mini-program's JSON API (DESIGN.md §9): log in with ``wx.login``'s code, then read and
-file through the same services as the chat, with ``Authorization: Bearer <session token>``.
+"""The mini-program's JSON API (docs/architecture.md): log in with ``wx.login``'s code, then read
+and file through the same services as the chat, with ``Authorization: Bearer <session token>``.
 
 Refusals answer ``{"error": {"code", "message", "field"?}}`` in the account's language: 422 for
 a field, 404 for an id the account may not see, 401 for a missing, forged or expired token.

@@ -66,7 +66,7 @@ async def code_page(request: web.Request) -> web.Response:
         headers = {**_NO_STORE, "Content-Security-Policy": error_page_policy()}
         return web.Response(text=html, status=404, content_type="text/html", headers=headers)
     view = _page_view(path_value(request, TICKET), card, lang)
-    # the server's clock decides (DESIGN §6): the page's running clock starts from it
+    # the server's clock decides (docs/architecture.md): the page's running clock starts from it
     html = render_code_page(view, lang, now=request.app[RUNTIME].now())
     headers = {**_NO_STORE, "Content-Security-Policy": code_page_policy()}
     return web.Response(text=html, content_type="text/html", headers=headers)

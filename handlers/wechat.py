@@ -103,8 +103,8 @@ async def _answer_once(request: web.Request, incoming: Incoming) -> str | None:
 
 
 async def _answer_unless_too_fast(request: web.Request, inbound: Inbound) -> str | None:
-    """DESIGN §7: a per-account message rate. A flood is dropped unread; the first refused
-    message of a run is told how long to wait, the rest get no reply, so a flood of messages
+    """A per-account message rate (docs/architecture.md). A flood is dropped unread; the first
+    refused message of a run is told how long to wait, the rest get no reply, so a flood of messages
     does not become a flood of replies (or of database reads)."""
     if inbound.event == "location":
         return await _answer(request, inbound)  # the phone's own report, every few seconds

@@ -3,7 +3,7 @@ from tortoise.models import Model
 
 
 class AuditEntry(Model):
-    """Who did what, when, with the state before and after (DESIGN.md §7). Never holds
+    """Who did what, when, with the state before and after (docs/architecture.md). Never holds
     personal data in clear: people are named by their public id."""
 
     id = fields.IntField(primary_key=True)

@@ -1,4 +1,4 @@
-"""Migration operations of our own, for what Tortoise 1.1.9's get wrong (DESIGN.md §14).
+"""Migration operations of our own, for what Tortoise 1.1.9's get wrong (docs/architecture.md).
 
 Kept outside ``models/migrations/`` so the migration loader does not take this module for a
 migration.

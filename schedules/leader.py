@@ -1,5 +1,5 @@
-"""One scheduler per database (DESIGN.md §8): the process that holds the leader lock runs the
-jobs, the others wait and try again every few seconds.
+"""One scheduler per database (docs/architecture.md): the process that holds the leader lock runs
+the jobs, the others wait and try again every few seconds.
 
 - PostgreSQL: ``pg_try_advisory_lock`` on a connection of its own. The lock belongs to the
   session, so it must not come from Tortoise's pool (a pooled connection goes back to the pool

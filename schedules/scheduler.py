@@ -1,5 +1,6 @@
 """The scheduler's jobs (APScheduler 3, asyncio), built each time this process becomes the
-leader (schedules/runner.py) and started inside the running loop, after the ORM (DESIGN §14).
+leader (schedules/runner.py) and started inside the running loop, after the ORM
+(docs/architecture.md).
 
 Every job runs one at a time (``max_instances=1``) and runs missed while one was slow or the
 loop was busy collapse into one (``coalesce``). The misfire grace says how late a run may still

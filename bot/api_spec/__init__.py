@@ -1,4 +1,5 @@
-"""The OpenAPI 3.1 description of every JSON route (``GET /api/openapi.json``, DESIGN.md §9).
+"""The OpenAPI 3.1 description of every JSON route (``GET /api/openapi.json``,
+docs/architecture.md).
 
 Each part describes one channel's operations; ``openapi_document`` keeps those the application
 has mounted, so the document never names a route that is not there. A test compares it with the

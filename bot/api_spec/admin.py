@@ -1,4 +1,4 @@
-"""Officials' operations (DESIGN.md §9), as ``handlers/admin_*.py`` answer them.
+"""Officials' operations (docs/architecture.md), as ``handlers/admin_*.py`` answer them.
 
 Request schemas say only what the handlers refuse by type; the handlers' own checks (a known
 district, a reply of at most 500 characters…) answer 422 with the field named."""

@@ -1,4 +1,4 @@
-"""The mini-program's operations (DESIGN.md §9)."""
+"""The mini-program's operations (docs/architecture.md)."""
 
 from __future__ import annotations
 

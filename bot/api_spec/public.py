@@ -1,5 +1,5 @@
 """Operations anyone may call: the code page's refresh, public keys, health, this document;
-and the checkpoint's scan (DESIGN.md §6, §9)."""
+and the checkpoint's scan (docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The officials' console: server-rendered pages, a sealed session cookie, CSRF-safe forms and
-no script (DESIGN.md §9; the JSON API under ``/api/admin`` does the same work for programs)."""
+no script (docs/architecture.md; the JSON API under ``/api/admin`` does the same work for
+programs)."""
 
 from bot.console.layout import HEADERS
 from bot.console.pages import DashboardView, render_dashboard, render_login, url

@@ -1,4 +1,5 @@
-"""The global words of DESIGN.md §4, in Chinese and English, and the menu's CLICK keys."""
+"""The global words of the chat script (docs/architecture.md), in Chinese and English, and the
+menu's CLICK keys."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The three colours of a health code and their order of severity (DESIGN.md §3)."""
+"""The three colours of a health code and their order of severity (docs/architecture.md)."""
 
 from __future__ import annotations
 

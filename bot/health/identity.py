@@ -39,7 +39,8 @@ class DocType(StrEnum):
     FOREIGN_PERMANENT_RESIDENT = "foreign_permanent_resident"
 
 
-# The declaration's step 2 numbers its choices 1..5 in this order (DESIGN.md §4, a contract).
+# The declaration's step 2 numbers its choices 1..5 in this order (docs/architecture.md, a
+# contract).
 DOC_TYPES_IN_MENU_ORDER: tuple[DocType, ...] = (
     DocType.RESIDENT_ID,
     DocType.HK_MACAU_PERMIT,

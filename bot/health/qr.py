@@ -1,4 +1,4 @@
-"""Render a token as a QR code, fast (DESIGN.md §3, §14).
+"""Render a token as a QR code, fast (docs/architecture.md).
 
 ``qrcode.make`` costs about 9 ms, most of it searching the smallest version (``best_fit``) and
 trying all eight masks (``best_mask_pattern`` scores each with ``lost_point``). A token is base45

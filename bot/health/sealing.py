@@ -1,4 +1,4 @@
-"""Personal data at rest: AES-GCM for the values, HMAC for the lookup key (DESIGN.md §7).
+"""Personal data at rest: AES-GCM for the values, HMAC for the lookup key (docs/architecture.md).
 
 One 32-byte data key feeds two derived keys (HKDF), so the cipher key and the hash key are
 never the same bytes. Each sealed value is bound to its column (associated data), so a name

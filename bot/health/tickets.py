@@ -1,4 +1,5 @@
-"""The code page link ``/c/{ticket}``: a signed, expiring name for one person (DESIGN.md §9).
+"""The code page link ``/c/{ticket}``: a signed, expiring name for one person
+(docs/architecture.md).
 
 A ticket is base64url (no padding) of::
 

@@ -1,4 +1,4 @@
-"""The signed token inside a health code's QR (DESIGN.md §6).
+"""The signed token inside a health code's QR (docs/architecture.md).
 
 Wire format, after the text prefix ``HC1:``, base45 of (big-endian)::
 

@@ -1,4 +1,5 @@
-"""HTML pages a resident opens in a browser: the code page and its error page (DESIGN.md §6, §9)."""
+"""HTML pages a resident opens in a browser: the code page and its error page
+(docs/architecture.md)."""
 
 from bot.pages.code_page import (
     CodePageView,

@@ -1,4 +1,5 @@
-"""The code page ``GET /c/{ticket}``: the QR, the colour in words, a running clock (DESIGN.md §6).
+"""The code page ``GET /c/{ticket}``: the QR, the colour in words, a running clock
+(docs/architecture.md).
 
 A screenshot must be visibly stale (FAQ questions 8 and 20): the page shows when its token was
 issued beside a clock that runs every second on the server's time, refreshes the token before it
@@ -37,7 +38,7 @@ from bot.texts import DEFAULT_LANGUAGE, LANGUAGES, t
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 
-# Never colour alone: each colour also has a symbol and a word (DESIGN.md §6).
+# Never colour alone: each colour also has a symbol and a word (docs/architecture.md).
 ICONS: dict[Color, str] = {Color.GREEN: "✓", Color.ORANGE: "!", Color.RED: "✕"}
 # Band background and the text on it; every pair is at least 4.5:1 (WCAG AA, checked by tests).
 # Orange keeps a bright background with dark text so it cannot be mistaken for red.

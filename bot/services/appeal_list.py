@@ -1,5 +1,5 @@
-"""Officials read appeals (DESIGN.md §9): open ones as a queue, resolved ones newest first, the
-person masked and never a document in clear."""
+"""Officials read appeals (docs/architecture.md): open ones as a queue, resolved ones newest first,
+the person masked and never a document in clear."""
 
 from __future__ import annotations
 

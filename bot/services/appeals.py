@@ -1,5 +1,5 @@
 """申诉: a resident asks officials to correct a colour (FAQ 14). The text is sealed at rest; an
-official reads and answers it (DESIGN.md §7, §9).
+official reads and answers it (docs/architecture.md).
 
 This module is the residents' side: filing, and the last answer the chat repeats. Officials
 list appeals with ``appeal_list`` and answer them with ``appeal_answers``.

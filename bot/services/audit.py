@@ -1,4 +1,4 @@
-"""The audit trail of officials' and the system's actions (DESIGN.md §7)."""
+"""The audit trail of officials' and the system's actions (docs/architecture.md)."""
 
 from __future__ import annotations
 

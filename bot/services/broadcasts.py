@@ -1,5 +1,5 @@
 """Broadcasts: officials send one text to the official-account followers of some districts, or
-to everyone, through the outbox (DESIGN.md §8, §9).
+to everyone, through the outbox (docs/architecture.md).
 
 Who receives a district's broadcast: every account whose own person lives there, and every
 account of a person acting for a family member who lives there (家人代办). The elderly the FAQ

@@ -1,5 +1,5 @@
 """The declaration use case: file it, decide the colour, queue the code image, in one unit of
-work (DESIGN.md §2)."""
+work (docs/architecture.md)."""
 
 from __future__ import annotations
 

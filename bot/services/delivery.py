@@ -1,4 +1,4 @@
-"""Taking notices out of the outbox and recording how their delivery went (DESIGN.md §8).
+"""Taking notices out of the outbox and recording how their delivery went (docs/notices.md).
 
 Claiming a row moves it to ``sending`` with a lease: a sender that dies mid-send leaves the
 row to be claimed again when the lease runs out, so every notice is delivered at least once,

@@ -36,7 +36,7 @@ class Forbidden(ServiceError):
 
 
 class TooFast(ServiceError):
-    """A rate limit of DESIGN §7: try again in ``retry_after`` seconds."""
+    """A rate limit (docs/architecture.md): try again in ``retry_after`` seconds."""
 
     status = 429
 

@@ -1,6 +1,6 @@
 """The health authorities' feeds: records of confirmed, suspected, close-contact, quarantined,
 recovered and cleared people, matched to residents by the keyed hash of the document alone
-(DESIGN.md §7, §9).
+(docs/architecture.md).
 
 A record is an upsert keyed by ``(source, record_id)``: sending the same records again changes
 nothing, a record sent with new content replaces the old one. A record of someone not yet

@@ -1,5 +1,5 @@
-"""Retention (DESIGN.md §7): declarations and checkpoint scans older than the configured days
-are deleted. A person's latest declaration stays whatever its age: it is what their code is
+"""Retention (docs/architecture.md): declarations and checkpoint scans older than the configured
+days are deleted. A person's latest declaration stays whatever its age: it is what their code is
 decided from (declared answers hold until the next declaration, FAQ 9), and deleting it would
 change the colour behind their back. Deleting runs in batches, one short transaction each.
 

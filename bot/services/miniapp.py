@@ -1,5 +1,5 @@
 """The mini-program's use cases, built on the same services as the chat: whatever one channel
-files, the other shows (DESIGN.md §5, FAQ 13)."""
+files, the other shows (docs/architecture.md, FAQ 13)."""
 
 from __future__ import annotations
 

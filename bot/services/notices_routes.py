@@ -1,4 +1,4 @@
-"""Which WeChat API carries a notice (DESIGN.md §8), decided from the notice and its account.
+"""Which WeChat API carries a notice (docs/notices.md), decided from the notice and its account.
 
 - mini-program accounts: a subscribe message, the only push a mini-program has;
 - official-account accounts: a template message when a template id is configured for the kind,

@@ -1,6 +1,6 @@
-"""Writing to the outbox (DESIGN.md §8): a notice is a row in the same transaction as the change
-it reports; the sender in ``schedules/`` delivers it. A dedupe key per event makes a second
-write of the same event a no-op, so a retried request never sends twice.
+"""Writing to the outbox (docs/architecture.md, docs/notices.md): a notice is a row in the same
+transaction as the change it reports; the sender in ``schedules/`` delivers it. A dedupe key per
+event makes a second write of the same event a no-op, so a retried request never sends twice.
 
 Every row is built by ``new_notice``, which gives it its priority and, for the kinds where only
 the newest one matters, its subject (docs/notices.md)."""

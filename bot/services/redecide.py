@@ -1,6 +1,6 @@
 """Re-deciding many people at once: a tier change over a district, a feed, a new ruleset.
 
-How the work is cut into transactions (DESIGN.md §11). A million codes in one transaction
+How the work is cut into transactions (docs/architecture.md). A million codes in one transaction
 would hold a million row locks for minutes, stall every declaration of those people behind
 them, and lose all the work when anything fails at the end. So:
 

@@ -1,4 +1,4 @@
-"""Replayed WeChat calls (DESIGN.md §7): a signed (timestamp, nonce) pair carries one message.
+"""Replayed WeChat calls (docs/security.md): a signed (timestamp, nonce) pair carries one message.
 
 The signature covers the token, the timestamp and the nonce, not the body (in plaintext mode
 nothing signs the body): whoever saw one callback's URL could post any message as anyone with

@@ -1,4 +1,4 @@
-"""A checkpoint scan: verify the token, then read the live colour (DESIGN.md §6, §9)."""
+"""A checkpoint scan: verify the token, then read the live colour (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from bot.services.runtime import Runtime
 from bot.services.scan_log import ScanRow
 from bot.services.staff import StaffView
 
-FEVER_FROM = 37.3  # ℃, FAQ 5 and DESIGN §9: a temperature of 37.3 or more is refused
+FEVER_FROM = 37.3  # ℃, FAQ 5: a temperature of 37.3 or more is refused
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Mini-program sessions: after ``wx.login`` the app holds a signed, expiring token naming its
-account, and sends it as ``Authorization: Bearer …`` (DESIGN.md §7, §9).
+account, and sends it as ``Authorization: Bearer …`` (docs/architecture.md).
 
 A session token is a ticket (``bot.health.tickets``: HMAC-signed, expiring, one spelling) that
 names the account id, signed with the session key, a key of its own: a code-page ticket never

@@ -1,5 +1,5 @@
 """Officials publish a district's risk tier; everyone whose colour can depend on it is
-re-decided and told (DESIGN.md §9, §11).
+re-decided and told (docs/architecture.md).
 
 The tier and its audit entry commit first (``publish_tier``); the people follow in batches,
 each batch one transaction with its notices (``redecide_published``; why, and how a run that

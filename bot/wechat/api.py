@@ -1,7 +1,7 @@
 """The WeChat API as the rest of the project sees it: async methods, plain values, our errors.
 
 wechatpy is synchronous (requests), so every call runs in a dedicated thread pool and never on the
-event loop (DESIGN §14: against an in-process fake a blocking call deadlocks the loop).
+event loop (docs/architecture.md: against an in-process fake a blocking call deadlocks the loop).
 """
 
 import asyncio
@@ -161,7 +161,8 @@ def _call(client: ApiClient, operation: Callable[[ApiClient], T]) -> T:
 
 
 def _with_one_token_refresh(client: ApiClient, operation: Callable[[ApiClient], T]) -> T:
-    # wechatpy's own retry recurses without bound (DESIGN §14); ours repeats the call once.
+    # wechatpy's own retry recurses without bound (docs/architecture.md); ours repeats the call
+    # once.
     try:
         return operation(client)
     except WeChatClientException as exc:

@@ -104,7 +104,8 @@ class CallbackCodec:
     def reply_text(
         self, incoming: Incoming, text: str | None, *, nonce: str, timestamp: str
     ) -> str:
-        """The passive reply; no text is the plain `success`, in safe mode too (DESIGN §14)."""
+        """The passive reply; no text is the plain `success`, in safe mode too
+        (docs/architecture.md)."""
         if not text:
             return "success"
         xml = render(

@@ -1,6 +1,6 @@
 """wechatpy's synchronous client, aimed at one API root, with its access token fetched once.
 
-Three things in wechatpy 1.8.18 need correcting (DESIGN §14):
+Three things in wechatpy 1.8.18 need correcting (docs/architecture.md):
 - URLs: the client builds `API_BASE_URL + endpoint`, every API class may carry its own
   absolute `API_BASE_URL` (`client.wxa` uses the root), a few methods use absolute URLs and the
   token URL is hard-coded. `_request` is the one place every call passes, so it moves any URL

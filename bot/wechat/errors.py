@@ -1,7 +1,7 @@
 """What went wrong when calling WeChat, sorted by what the caller should do next.
 
-The outbox (DESIGN §8) retries a `WeChatTransientError` with backoff and ends the notice on a
-`WeChatPermanentError`, keeping `errcode`/`errmsg` as the reason; a `WeChatQuotaError` (a kind
+The outbox (docs/architecture.md) retries a `WeChatTransientError` with backoff and ends the notice
+on a `WeChatPermanentError`, keeping `errcode`/`errmsg` as the reason; a `WeChatQuotaError` (a kind
 of transient error) makes it wait until the quota resets, without spending an attempt. The
 codes come from WeChat's global return codes (全局返回码) and the pages of the APIs this project
 calls.
@@ -44,7 +44,7 @@ API_DAY, API_MINUTE, RECIPIENT = "api-day", "api-minute", "recipient"
 QUOTA_ERRCODES: Mapping[int, str] = {45009: API_DAY, 45011: API_MINUTE, 45047: RECIPIENT}
 
 
-# The access token was refused: refresh it once and repeat the call (DESIGN §14).
+# The access token was refused: refresh it once and repeat the call (docs/architecture.md).
 TOKEN_ERRCODES = frozenset({40001, 40014, 42001})
 
 # Our own credentials and network set-up are in this list on purpose: an operator can fix them,

@@ -44,7 +44,8 @@ class Incoming:
     def dedup_key(self) -> str:
         """What identifies a redelivery, always within its sender: a MsgId is no secret, and
         another sender's copy of it must not reach this one's record. Events carry no MsgId
-        (DESIGN §14): their type and key tell a CLICK from a LOCATION of the same second."""
+        (docs/architecture.md): their type and key tell a CLICK from a LOCATION of the same
+        second."""
         if self.msg_id:
             return f"{self.from_user}:{self.msg_id}"
         what = f"{self.event or ''}:{self.event_key or ''}"

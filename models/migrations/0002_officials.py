@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
                 ('after', fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('created_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'audit_entry', 'app': 'models', 'pk_attr': 'id', 'table_description': 'Who did what, when, with the state before and after (DESIGN.md §7). Never holds'},
+            options={'table': 'audit_entry', 'app': 'models', 'pk_attr': 'id', 'table_description': 'Who did what, when, with the state before and after (docs/architecture.md). Never holds'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -1,4 +1,4 @@
-"""The code page in a real browser (DESIGN.md §6, §12): headless Chromium (Debian's `chromium`,
+"""The code page in a real browser (docs/architecture.md): headless Chromium (Debian's `chromium`,
 driven by playwright through `executable_path`) on a phone-sized screen, against the real server
 on a loopback port with a short token lifetime and the real clock.
 

@@ -1,5 +1,5 @@
 """``python -m bot …`` run as an operator runs it: a subprocess from the repository root, its
-settings in the environment (DESIGN.md §9, §10)."""
+settings in the environment (README.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The code page a resident shows and the checkpoint scan of its QR (DESIGN.md §6, §9).
+"""The code page a resident shows and the checkpoint scan of its QR (docs/architecture.md).
 
 Everything goes through the real HTTP server: a resident declares in the chat, opens the
 ``/c/<ticket>`` link of the reply, the QR image is decoded with zxing-cpp, and the decoded token

@@ -1,4 +1,4 @@
-"""The declaration script of DESIGN.md §4 through signed WeChat messages to POST /wechat."""
+"""The declaration script (docs/architecture.md) through signed WeChat messages to POST /wechat."""
 
 from __future__ import annotations
 

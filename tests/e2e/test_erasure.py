@@ -1,5 +1,5 @@
-"""注销 (DESIGN.md §7): a resident deletes their account and records through the chat; what the
-region's law keeps stays only as long as it must, reachable by nobody."""
+"""注销 (docs/architecture.md): a resident deletes their account and records through the chat; what
+the region's law keeps stays only as long as it must, reachable by nobody."""
 
 from __future__ import annotations
 

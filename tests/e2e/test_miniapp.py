@@ -1,4 +1,4 @@
-"""The mini-program's JSON API (DESIGN.md §9) through the real app: login against the fake
+"""The mini-program's JSON API (docs/architecture.md) through the real app: login against the fake
 WeChat API, then every endpoint's answers and refusals."""
 
 from __future__ import annotations

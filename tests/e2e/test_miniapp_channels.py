@@ -1,5 +1,5 @@
-"""One person, one code, whichever channel they use (DESIGN.md §5, FAQ 13): a declaration in the
-chat shows in the mini-program and the reverse; a mini-program account claims a chat person only
+"""One person, one code, whichever channel they use (docs/architecture.md, FAQ 13): a declaration in
+the chat shows in the mini-program and the reverse; a mini-program account claims a chat person only
 when name, document and phone all match; code changes are queued for mini-program accounts too."""
 
 from __future__ import annotations

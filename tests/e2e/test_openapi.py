@@ -1,5 +1,5 @@
-"""``GET /api/openapi.json`` (DESIGN.md §9): it describes every JSON route and nothing else, it
-is valid OpenAPI 3.1, and schemathesis, fuzzing every operation against the real server, finds no
+"""``GET /api/openapi.json`` (docs/architecture.md): it describes every JSON route and nothing else,
+it is valid OpenAPI 3.1, and schemathesis, fuzzing every operation against the real server, finds no
 5xx and no answer that breaks its documented schema."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The outbox (DESIGN.md §8): a declaration queues the code image, the sender uploads it and
+"""The outbox (docs/architecture.md): a declaration queues the code image, the sender uploads it and
 sends it as a customer-service image message through the real wechatpy client, against the
 fake WeChat API on loopback."""
 

@@ -1,4 +1,4 @@
-"""DESIGN.md §7's limits: messages per chat account and scans per checkpoint worker.
+"""The limits of docs/architecture.md: messages per chat account and scans per checkpoint worker.
 
 The suite's settings turn both off (its clock stands still, so no bucket would refill); these
 tests turn them on with small numbers and move the clock by hand. Each runs with the limits in

@@ -1,4 +1,4 @@
-"""Replayed WeChat calls (DESIGN.md §7): a timestamp outside WeChat's 5-minute window, a nonce
+"""Replayed WeChat calls (docs/security.md): a timestamp outside WeChat's 5-minute window, a nonce
 already used by another message, and an ``openid`` that is not the sender are all refused,
 whichever worker gets them; WeChat's own retry of a message is still answered from its record.
 

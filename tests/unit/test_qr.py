@@ -133,7 +133,7 @@ def test_version_table_picks_the_smallest_that_fits(version: int) -> None:
 
 
 def test_no_search_for_version_or_mask(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The speed comes from never calling these (DESIGN.md §14).
+    # The speed comes from never calling these (docs/architecture.md).
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("searched")
 

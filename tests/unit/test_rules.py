@@ -1,4 +1,5 @@
-"""The rules engine and the default ruleset (DESIGN.md §3), on a fixed clock in Asia/Shanghai."""
+"""The rules engine and the default ruleset (docs/architecture.md), on a fixed clock in
+Asia/Shanghai."""
 
 from __future__ import annotations
 

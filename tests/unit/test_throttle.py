@@ -1,4 +1,4 @@
-"""The per-key token bucket behind the message and scan limits (DESIGN.md §7)."""
+"""The per-key token bucket behind the message and scan limits (docs/architecture.md)."""
 
 from __future__ import annotations
 

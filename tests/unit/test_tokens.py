@@ -1,4 +1,4 @@
-"""The code token (DESIGN.md §6): what it carries, and that nothing else gets through."""
+"""The code token (docs/architecture.md): what it carries, and that nothing else gets through."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""申领: the declaration script of DESIGN.md §4, steps 1–9 as data."""
+"""申领: the declaration script (docs/architecture.md), steps 1–9 as data."""
 
 from __future__ import annotations
 

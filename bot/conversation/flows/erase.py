@@ -1,5 +1,5 @@
 """注销: deleting the account and its records, after saying exactly what goes and what the law
-keeps (DESIGN.md §7). One step: the confirmation."""
+keeps (docs/architecture.md). One step: the confirmation."""
 
 from __future__ import annotations
 

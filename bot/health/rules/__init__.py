@@ -1,4 +1,4 @@
-"""Deciding a person's colour from their facts under a ruleset (DESIGN.md §3).
+"""Deciding a person's colour from their facts under a ruleset (docs/architecture.md).
 
 A ruleset is data (TOML, see ``bot/rules/default.toml``) with a closed vocabulary of conditions;
 nothing in it is ever evaluated as code. ``decide`` is pure: the same facts, clock and ruleset
