@@ -95,13 +95,8 @@ async def import_feed_file(settings: Settings, file: str, source: str, lang: str
 
 
 async def redecide_codes(settings: Settings, every: bool, batch: int) -> int:
-    from bot.services import audit
-    from bot.services.redecide import redecide_in_batches
-    from bot.services.redecide_targets import RulesetTargets
+    from bot.services.rulesets import apply_ruleset
     from bot.services.runtime import build_runtime
-    from bot.services.tiers import finish_unfinished
-    from bot.services.uow import UnitOfWork
-    from models.code import HealthCode
 
     rt = build_runtime(settings)
     rules = rt.ruleset
@@ -113,25 +108,8 @@ async def redecide_codes(settings: Settings, every: bool, batch: int) -> int:
         )
         return 1
     async with _database(settings):
-        tiers = await finish_unfinished(rt, batch)
-        before = await HealthCode.all().group_by("rules_version").values_list("rules_version")
-        targets = RulesetTargets(None if every else rules.version)
-        total = await targets.count()
-        tally = await redecide_in_batches(
-            rt, targets.batches(batch), f"rules:{rules.version}", total
-        )
-        async with UnitOfWork() as uow:
-            after = {"version": rules.version, "all": every, **tally.as_dict()}
-            versions = sorted({version for (version,) in before})
-            await audit.record(
-                rt,
-                None,
-                "rules.redecide",
-                f"ruleset:{rules.version}",
-                {"versions": versions},
-                after,
-            )
-            uow.commit()
+        run = await apply_ruleset(rt, every, batch)
+    tally, tiers = run.codes, run.tiers
     print(
         f"ruleset {rules.version}: {tally.decided} codes re-decided, {tally.changed} changed "
         f"colour, {tally.notices} notices queued, in {tally.seconds:.2f} s\n"
