@@ -18,7 +18,7 @@ from bot.services.districts import ensure_districts
 from bot.services.runtime import Runtime, build_runtime, utc_now
 from bot.settings import Settings
 from bot.shared_state import shared_state
-from bot.wechat import MAX_BODY_BYTES, TIMESTAMP_WINDOW_SECONDS, CallbackCodec, WeChatGateway
+from bot.wechat import TIMESTAMP_WINDOW_SECONDS, CallbackCodec, WeChatGateway
 from handlers import (
     admin_appeals,
     admin_broadcasts,
@@ -35,6 +35,7 @@ from handlers import (
     wechat,
 )
 from handlers.errors import json_errors
+from handlers.json_input import MAX_BODY_BYTES
 from handlers.path_params import typed_paths
 from handlers.security_headers import set_security_headers
 from schedules.leader import leadership_for

@@ -56,7 +56,6 @@ class Settings:
     token_lifetime: timedelta = timedelta(seconds=120)
     ticket_lifetime: timedelta = timedelta(days=30)
     dialogue_idle: timedelta = timedelta(minutes=30)
-    max_body_bytes: int = 64 * 1024
     # messages a chat account may send, scans a checkpoint worker may make (0: off)
     messages_per_minute: int = 30
     message_burst: int = 10

@@ -13,12 +13,11 @@ from aiohttp import web
 from bot.health.errors import InvalidInput
 from bot.services.errors import ServiceError, TooFast
 from bot.texts import t
-from handlers.json_input import read_json_object
+from handlers.json_input import MAX_BODY_BYTES, read_json_object
 from handlers.responses import json_response
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-MAX_JSON_BYTES = 64 * 1024
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None) -> web.Response:
@@ -54,9 +53,9 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
 
 
 async def json_body(request: web.Request, unchecked: frozenset[str] = frozenset()) -> dict:
-    """The request's JSON object (at most 64 KiB), or a 400 that says what is wrong with it
-    (``handlers.json_input``). Fields named in ``unchecked`` may hold control characters."""
-    return await read_json_object(request, MAX_JSON_BYTES, unchecked)
+    """The request's JSON object (at most ``MAX_BODY_BYTES``), or a 400 that says what is wrong
+    with it (``handlers.json_input``). Fields named in ``unchecked`` may hold control characters."""
+    return await read_json_object(request, MAX_BODY_BYTES, unchecked)
 
 
 def _slug(reason: str) -> str:

@@ -20,6 +20,9 @@ from aiohttp import web
 from bot.health.errors import InvalidInput
 from bot.services.errors import Malformed, ServiceError
 
+# Every request body is bounded by this unless its route says otherwise (a feed: its own, larger
+# bound); the app's ``client_max_size`` is the same.
+MAX_BODY_BYTES = 64 * 1024
 # Our deepest body is three levels (a feed: {records: [{…}]}); this leaves room and no more.
 MAX_DEPTH = 20
 _STRING = re.compile(rb'"[^"]*"')  # once escaped backslashes and quotes are gone
@@ -42,7 +45,7 @@ async def read_json_object(
     if request.content_length is not None and request.content_length > max_bytes:
         raise BodyTooLarge(too_large, max=max_bytes)
     raw = bytearray()
-    async for piece in request.content.iter_chunked(64 * 1024):
+    async for piece in request.content.iter_chunked(MAX_BODY_BYTES):
         raw += piece
         if len(raw) > max_bytes:
             raise BodyTooLarge(too_large, max=max_bytes)

@@ -19,7 +19,6 @@ _LOCATION = "account.location"
 class AccountView:
     id: int
     lang: str
-    has_person: bool
     position: tuple[float, float] | None
 
 
@@ -37,9 +36,7 @@ async def lock_account(rt: Runtime, channel: str, openid: str) -> AccountView:
     if account is None:  # first contact: made (or made by a racing delivery), then locked
         await Account.get_or_create(channel=channel, openid=openid)
         account = await Account.select_for_update().get(channel=channel, openid=openid)
-    return AccountView(
-        account.id, account.lang, account.person_id is not None, _position(rt, account)
-    )
+    return AccountView(account.id, account.lang, _position(rt, account))
 
 
 def _position(rt: Runtime, account: Account) -> tuple[float, float] | None:

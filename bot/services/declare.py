@@ -38,7 +38,6 @@ class DeclarationInput:
 @dataclass(frozen=True)
 class Declared:
     view: CodeView
-    changed_from: str | None
 
 
 async def declare_for_self(rt: Runtime, account_id: int, answers: DeclarationInput) -> Declared:
@@ -75,9 +74,7 @@ async def file_declaration(
         request_key=answers.request.key if answers.request else None,
         request_digest=answers.request.digest if answers.request else None,
     )
-    outcome = await redecide(rt, person, cause="declaration")
+    await redecide(rt, person, cause="declaration")
     if account.channel != MINIAPP:  # the mini-program shows the code itself; no chat to send to
         await outbox.queue_code_image(rt, account.id, person, f"declaration:{declaration.id}")
-    view = await code_view(rt, person, account.lang)
-    old = outcome.old_color
-    return Declared(view, old.value if old is not None and outcome.changed else None)
+    return Declared(await code_view(rt, person, account.lang))

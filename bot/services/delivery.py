@@ -26,7 +26,6 @@ from bot.services.uow import UnitOfWork
 from models.outbox import Notice
 from models.person import Account
 
-LEASE = timedelta(seconds=60)  # the default of settings.schedules.outbox_lease
 MAX_ATTEMPTS = 8
 BASE_DELAY_SECONDS = 5.0
 MAX_DELAY_SECONDS = 3600.0

@@ -213,7 +213,7 @@ async def test_a_notice_claimed_by_a_sender_that_died_is_sent_after_the_lease(
     await notice.refresh_from_db()
     assert notice.status == "sending"
     assert await send_due_notices(runtime, gateway) == 0  # still leased
-    clock.advance(seconds=delivery.LEASE.total_seconds())
+    clock.advance(seconds=runtime.settings.schedules.outbox_lease.total_seconds())
     assert await send_due_notices(runtime, gateway) == 1
     await notice.refresh_from_db()
     assert notice.status == "sent"
