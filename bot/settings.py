@@ -51,6 +51,8 @@ class Settings:
     data_key_hex: str | None = None
     signing_key_file: Path | None = None
     rules_file: Path | None = None
+    # the residents' questions and answers (bot/faq/); None: the default region's own file
+    faq_file: Path | None = None
     region_adcode: int = 120000
     hotline: str = "88908890"
     token_lifetime: timedelta = timedelta(seconds=120)
@@ -121,6 +123,7 @@ class Settings:
             data_key_hex=env.get("HC_DATA_KEY") or None,
             signing_key_file=_path(env, "HC_SIGNING_KEY_FILE"),
             rules_file=_path(env, "HC_RULES_FILE"),
+            faq_file=_path(env, "HC_FAQ_FILE"),
             hotline=env.get("HC_HOTLINE", defaults.hotline),
             token_lifetime=timedelta(seconds=_int(env, "HC_TOKEN_LIFETIME_SECONDS", 120)),
             messages_per_minute=_at_least(env, "HC_MESSAGES_PER_MINUTE", 30, 0),

@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from bot.faq.entries import FaqError
+from bot.faq.files import faq_matcher
+from bot.faq.matcher import FaqMatcher
 from bot.health.districts import Region
 from bot.health.rules import Ruleset
 from bot.health.sealing import Sealer
@@ -23,7 +26,7 @@ from bot.region import load_default_region
 from bot.rules import default_ruleset, load_ruleset_file
 from bot.services.credentials import Credentials
 from bot.services.scan_log import ScanLogWriter
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -41,6 +44,7 @@ class Runtime:
     ticket_secret: bytes
     region: Region
     ruleset: Ruleset
+    faq: FaqMatcher  # indexed once per process (bot.faq.files)
     clock: Callable[[], datetime] = field(default=utc_now)
     session_secret: bytes = field(default=b"", repr=False)
     # the Redis client when REDIS_URL is set (bot.shared_state opens and closes it), else None
@@ -69,9 +73,17 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
         ticket_secret=_derive_ticket_secret(data_key),
         region=load_default_region(),
         ruleset=ruleset,
+        faq=_faq(settings),
         clock=clock,
         session_secret=_derive_session_secret(data_key),
     )
+
+
+def _faq(settings: Settings) -> FaqMatcher:
+    try:
+        return faq_matcher(str(settings.faq_file) if settings.faq_file else None)
+    except FaqError as error:
+        raise SettingsError(f"HC_FAQ_FILE: {error}") from error
 
 
 def _derive_ticket_secret(data_key: bytes) -> bytes:
