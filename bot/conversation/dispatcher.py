@@ -13,6 +13,7 @@ from bot.conversation.flows.erase import ERASE, erase_answers
 from bot.conversation.flows.family_menus import SWITCH, UNLINK, menu_entries, who
 from bot.conversation.flows.transfer import enter_code, start_transfer
 from bot.conversation.inbound import Inbound
+from bot.conversation.questions import answer_free_text
 from bot.conversation.replies import code_reply
 from bot.conversation.turn import Turn
 from bot.services import accounts, claims, family
@@ -42,7 +43,8 @@ async def respond(turn: Turn, inbound: Inbound) -> str | None:
     if await turn.store.lapsed(turn.account_id, turn.rt.now()):
         await turn.store.clear(turn.account_id)
         return t("dialogue.expired", turn.lang)
-    return t("dialogue.unknown", turn.lang)
+    # not a command and no dialogue open: a question for the FAQ ("截图的绿码能用吗")
+    return await answer_free_text(turn, inbound.text)
 
 
 async def _on_event(turn: Turn, inbound: Inbound) -> str | None:

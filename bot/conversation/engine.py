@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.conversation.flow import CANCEL, FINISH, RESTART, Answers, Flow
 from bot.conversation.flows import FLOWS
 from bot.conversation.opening import ask_for, explain, start
+from bot.conversation.questions import answer_within_step
 from bot.conversation.store import Dialogue
 from bot.conversation.turn import Turn
 from bot.health.errors import InvalidInput
@@ -31,7 +32,10 @@ async def advance(turn: Turn, dialogue: Dialogue, text: str) -> str:
     except InvalidInput as refusal:
         # a wrong answer is activity too: the 30 idle minutes start again
         await turn.store.set(turn.account_id, dialogue, turn.rt.now())
-        return explain(refusal, turn.lang) + "\n\n" + step.prompt(ask, dialogue.answers)
+        # a question asked instead of an answer gets its answer, and the step is asked again
+        answered = await answer_within_step(turn, text)
+        said = answered if answered is not None else explain(refusal, turn.lang)
+        return said + "\n\n" + step.prompt(ask, dialogue.answers)
     answers: Answers = {**dialogue.answers, step.name: value}
     return await _go_to(turn, flow, step.after(answers), answers)
 
