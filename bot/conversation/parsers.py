@@ -12,7 +12,9 @@ from bot.health.errors import InvalidInput
 RECENT_DAYS = 14
 MAX_CITY_LENGTH = 30
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
-_DATE = re.compile(r"^(\d{4})\D?(\d{1,2})\D?(\d{1,2})\D?$")
+# 2026-11-30, 2026/11/30, 2026.11.30 or 20261130 (年月日 become dashes first); a separator
+# between every part, or none at all, so "2026/11" is not read as 2026-1-1
+_DATE = re.compile(r"^(\d{4})(?:\D(\d{1,2})\D(\d{1,2})|(\d{2})(\d{2}))\D?$")
 
 
 def normalise(raw: str) -> str:
@@ -35,8 +37,24 @@ def parse_relation(raw: str) -> str:
         raise InvalidInput("family.relation") from None
 
 
+# The menu's numbers (1 否, 2 是) and the words people answer a yes/no question with. Matched
+# after NFKC (full-width letters are ASCII) and casefold, with the final full stop or
+# exclamation left out ("是的。", "No!").
+_YES_NO = {
+    "1": False, "否": False, "没有": False, "没": False, "无": False, "不是": False, "不": False,
+    "no": False, "n": False,
+    "2": True, "是": True, "是的": True, "有": True, "对": True, "对的": True,
+    "yes": True, "y": True,
+}  # fmt: skip
+_TRAILING_MARKS = ".!。！~～"
+
+
 def parse_yes_no(raw: str) -> bool:
-    return bool(parse_choice(raw, {"1": False, "2": True}))
+    """1 / 2 as the menu numbers them, or a word: 是/否, 有/没有, 对/不是, yes/no, y/n."""
+    answer = normalise(raw).casefold().rstrip(_TRAILING_MARKS).strip()
+    if answer not in _YES_NO:
+        raise InvalidInput("declare.yes_no")
+    return _YES_NO[answer]
 
 
 def parse_symptoms(raw: str) -> list[str]:
@@ -65,10 +83,13 @@ def parse_return_date(raw: str, today: date) -> date:
     example = today.isoformat()
     if not match:
         raise InvalidInput("declare.date_format", example=example)
+    year, month, day_of_month = (int(part) for part in match.groups() if part is not None)
     try:
-        day = date(*(int(part) for part in match.groups()))
-    except ValueError as exc:
-        raise InvalidInput("declare.date_format", example=example) from exc
+        day = date(year, month, day_of_month)
+    except ValueError:
+        # the form was right: say which day does not exist, not that the form is wrong
+        written = f"{year:04d}-{month:02d}-{day_of_month:02d}"
+        raise InvalidInput("declare.date_not_exist", date=written, example=example) from None
     if day > today:
         raise InvalidInput("declare.date_future", today=example)
     earliest = today - timedelta(days=RECENT_DAYS)
