@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.conversation import commands as cmd
-from bot.conversation.engine import advance, current_prompt, explain, start
+from bot.conversation.engine import advance, current_prompt, explain, open_dialogue_hint, start
 from bot.conversation.flows.appeal import APPEAL, appeal_answers
 from bot.conversation.flows.declare import DECLARE, FAMILY, MEMBER
 from bot.conversation.flows.erase import ERASE, erase_answers
@@ -121,9 +121,8 @@ async def _show_code(turn: Turn) -> str:
     entry = {"relation": chosen.relation}
     whose = t("family.whose_code", turn.lang, name=view.name_masked, who=who(entry, turn.lang))
     reply = whose + "\n" + code_reply(view, turn.lang)
-    if await turn.store.get(turn.account_id, turn.rt.now()) is not None:
-        reply += "\n" + t("dialogue.in_progress", turn.lang)
-    return reply
+    hint = open_dialogue_hint(await turn.store.get(turn.account_id, turn.rt.now()), turn.lang)
+    return reply + "\n" + hint if hint else reply
 
 
 async def _appeal(turn: Turn) -> str:

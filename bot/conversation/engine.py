@@ -11,7 +11,13 @@ from bot.conversation.turn import Turn
 from bot.health.errors import InvalidInput
 from bot.texts import t
 
-__all__ = ["advance", "current_prompt", "explain", "start"]
+__all__ = ["advance", "current_prompt", "explain", "open_dialogue_hint", "start"]
+
+
+def open_dialogue_hint(dialogue: Dialogue | None, lang: str) -> str | None:
+    """The line that names the dialogue left open, for a reply that is not part of it."""
+    flow = FLOWS.get(dialogue.flow) if dialogue else None
+    return t(flow.hint, lang) if flow and flow.hint else None
 
 
 async def current_prompt(turn: Turn, dialogue: Dialogue) -> str | None:

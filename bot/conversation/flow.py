@@ -49,6 +49,9 @@ class Flow:
     steps: tuple[Step, ...]
     finish: Callable[..., Awaitable[str]]
     keep_on_restart: frozenset[str] = frozenset()  # answers "重新填写" does not throw away
+    # the catalogue key of the line a reply outside the flow (亮码) adds while it is open: it
+    # names this dialogue ("您正在填写申报"), so each flow says its own, or None for nothing
+    hint: str | None = None
 
     @property
     def first(self) -> Step:

@@ -88,4 +88,5 @@ APPEAL = Flow(
     ),
     _file,
     keep_on_restart=frozenset({"person", "name", "relation", "color", "last"}),
+    hint="dialogue.in_progress.appeal",
 )

@@ -213,9 +213,17 @@ RELATION = Step(
     then("name"),
 )
 
-DECLARE = Flow("declare", PERSON_STEPS + HEALTH_STEPS, submit)
+DECLARING = "dialogue.in_progress.declare"
+FOR_FAMILY = "dialogue.in_progress.family"
+DECLARE = Flow("declare", PERSON_STEPS + HEALTH_STEPS, submit, hint=DECLARING)
 FAMILY = Flow(
-    "family", (RELATION, *MEMBER_STEPS, *HEALTH_STEPS), submit_for_family, frozenset({"relation"})
+    "family",
+    (RELATION, *MEMBER_STEPS, *HEALTH_STEPS),
+    submit_for_family,
+    frozenset({"relation"}),
+    hint=FOR_FAMILY,
 )
 # 申领 while acting for a family member (after 切换): answers["member"] names them
-MEMBER = Flow("member", MEMBER_STEPS + HEALTH_STEPS, submit_for_member, frozenset({"member"}))
+MEMBER = Flow(
+    "member", MEMBER_STEPS + HEALTH_STEPS, submit_for_member, frozenset({"member"}), FOR_FAMILY
+)

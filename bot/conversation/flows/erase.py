@@ -47,4 +47,5 @@ ERASE = Flow(
         ),
     ),
     _erase,
+    hint="dialogue.in_progress.erase",
 )

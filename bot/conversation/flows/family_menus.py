@@ -85,9 +85,11 @@ SWITCH = Flow(
     "switch",
     (Step("choice", _switch_menu, _pick(0), lambda _a: FINISH),),
     _switched,
+    hint="dialogue.in_progress.switch",
 )
 UNLINK = Flow(
     "unlink",
     (Step("choice", _unlink_menu, _pick(1), lambda a: CANCEL if a["choice"] < 0 else FINISH),),
     _unlinked,
+    hint="dialogue.in_progress.unlink",
 )

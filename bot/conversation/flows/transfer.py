@@ -21,6 +21,7 @@ from bot.texts import t
 _RELATIONS = {"1": "spouse", "2": "parent", "3": "child", "0": CANCEL}
 # a code that does not work is asked for again; any other refusal ends the dialogue
 _ASK_AGAIN = frozenset({"transfer.invalid", "transfer.code_format"})
+_HINT = "dialogue.in_progress.transfer"
 
 
 async def start_transfer(turn: Turn) -> str:
@@ -84,6 +85,7 @@ MENU = Flow(
         ),
     ),
     _menu_chosen,
+    hint=_HINT,
 )
 
 
@@ -157,6 +159,7 @@ ISSUE = Flow(
         ),
     ),
     _issue,
+    hint=_HINT,
 )
 
 
@@ -178,6 +181,7 @@ ENTER = Flow(
         ),
     ),
     _entered,
+    hint=_HINT,
 )
 
 
@@ -205,6 +209,7 @@ ACCEPT_SELF = Flow(
         ),
     ),
     _handed_over,
+    hint=_HINT,
 )
 ACCEPT_GUARDIAN = Flow(
     "transfer_guardian",
@@ -217,5 +222,6 @@ ACCEPT_GUARDIAN = Flow(
         ),
     ),
     _guardian_added,
+    hint=_HINT,
 )
 TRANSFER_FLOWS = (MENU, ISSUE, ENTER, ACCEPT_SELF, ACCEPT_GUARDIAN)
