@@ -15,6 +15,7 @@ from bot.services.errors import NotFound
 from bot.services.hot_reads import LiveCode, live_code_by_public_id, live_code_of_person
 from bot.services.people import NAME
 from bot.services.runtime import Runtime
+from bot.texts import DEFAULT_LANGUAGE, LANGUAGES
 from models.code import HealthCode
 from models.person import Person
 
@@ -91,8 +92,10 @@ def page_url(rt: Runtime, person: Person, lang: str = "zh") -> str:
 def page_url_for(rt: Runtime, public_id: str, lang: str = "zh") -> str:
     expires = rt.now() + rt.settings.ticket_lifetime
     ticket = make_ticket(rt.ticket_secret, public_id, expires)
-    suffix = "?lang=en" if lang == "en" else ""
-    return f"{rt.settings.public_base_url}/c/{ticket}{suffix}"
+    # the link always names its language, Chinese too: the page prefers it to the browser's
+    # Accept-Language, so a Chinese chat's link reads in Chinese in an English browser
+    lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    return f"{rt.settings.public_base_url}/c/{ticket}?lang={lang}"
 
 
 async def live_code_for_ticket(rt: Runtime, ticket: str) -> LiveCode:
