@@ -86,6 +86,14 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     if args.workers > 1 and settings.database_url.startswith("sqlite://:memory:"):
         print("configuration error: several workers cannot share an in-memory database")
         return 2
+    if args.workers > 1 and settings.wechat_sandbox:
+        # each worker would keep its own sandbox, and the chat would see a random one's
+        print(
+            "configuration error: the WeChat sandbox lives in one process: serve with one "
+            "worker, or set the official account's credentials (WECHAT_APPID, WECHAT_SECRET)",
+            file=sys.stderr,
+        )
+        return 2
     return serve(settings, args.workers)
 
 

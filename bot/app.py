@@ -18,7 +18,15 @@ from bot.services.districts import ensure_districts
 from bot.services.runtime import Runtime, build_runtime, utc_now
 from bot.settings import Settings
 from bot.shared_state import shared_state
-from bot.wechat import TIMESTAMP_WINDOW_SECONDS, CallbackCodec, WeChatGateway
+from bot.wechat import TIMESTAMP_WINDOW_SECONDS, CallbackCodec
+from bot.wechat.sandbox import Sandbox
+from bot.wechat.sandbox_api import SANDBOX, sandbox_api
+from bot.wechat.sandbox_setup import (
+    SANDBOX_PREFIX,
+    gateway_for,
+    miniapp_credentials,
+    sandbox_notice,
+)
 from handlers import (
     admin_appeals,
     admin_broadcasts,
@@ -32,6 +40,7 @@ from handlers import (
     openapi,
     ops,
     pages,
+    sandbox,
     wechat,
 )
 from handlers.errors import json_errors
@@ -76,6 +85,8 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> w
         console,
     ):
         app.add_routes(typed_paths(module.routes()))
+    if settings.wechat_sandbox:
+        _mount_sandbox(app, settings)
     app.cleanup_ctx.append(shared_state)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_scan_log)  # after the database: its last batch written before it closes
@@ -84,6 +95,23 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> w
     if settings.run_scheduler:
         app.cleanup_ctx.append(_scheduler)
     return app
+
+
+def _mount_sandbox(app: web.Application, settings: Settings) -> None:
+    """Development's stand-in for WeChat's API on this server's port (docs/development.md)."""
+    kept = Sandbox()
+    official = (settings.wechat_appid, settings.wechat_secret)
+    miniapp = miniapp_credentials(settings)
+    assert miniapp is not None  # the sandbox's own when none are set
+    api = sandbox_api(kept, official, miniapp, middlewares=[sandbox.this_machine_only])
+    app.add_subapp(SANDBOX_PREFIX, api)
+    app[SANDBOX] = kept
+    app.add_routes(sandbox.routes())
+
+    async def answer_waiting_polls(_app: web.Application) -> None:
+        kept.close()  # a long poll must not hold up the shutdown
+
+    app.on_shutdown.append(answer_waiting_polls)
 
 
 def _request_limits(rt: Runtime) -> RequestLimits:
@@ -123,9 +151,9 @@ async def _scan_log(app: web.Application) -> AsyncIterator[None]:
 
 async def _wechat_gateway(app: web.Application) -> AsyncIterator[None]:
     s = app[RUNTIME].settings
-    gateway = WeChatGateway(
-        s.wechat_appid, s.wechat_secret, s.wechat_api_base, s.miniapp_appid, s.miniapp_secret
-    )
+    gateway = gateway_for(s)
+    if s.wechat_sandbox:
+        log.info(sandbox_notice(s))
     app[GATEWAY] = gateway
     yield
     await gateway.close()

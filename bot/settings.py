@@ -35,6 +35,9 @@ class Settings:
     # plaintext mode signs the URL, not the body: production refuses it unless this says so
     wechat_allow_plaintext: bool = False
     wechat_api_base: str = "https://api.weixin.qq.com/"
+    # development without the account's credentials: WeChat's API is the local sandbox
+    # (bot/wechat/sandbox_setup.py, docs/development.md); production refuses it
+    wechat_sandbox: bool = False
     miniapp_appid: str | None = None
     miniapp_secret: str | None = None
     template_code_changed: str | None = None
@@ -109,6 +112,7 @@ class Settings:
             wechat_aes_key=env.get("WECHAT_AES_KEY") or None,
             wechat_allow_plaintext=env.get("WECHAT_ALLOW_PLAINTEXT") == "1",
             wechat_api_base=env.get("WECHAT_API_BASE", defaults.wechat_api_base),
+            wechat_sandbox=_sandbox(env, environment),
             miniapp_appid=env.get("MINIAPP_APPID") or None,
             miniapp_secret=env.get("MINIAPP_SECRET") or None,
             template_code_changed=env.get("WECHAT_TEMPLATE_CODE_CHANGED") or None,
@@ -193,6 +197,24 @@ class Schedules:
 
 MIN_RETENTION_DAYS = 15
 ENVIRONMENTS = ("dev", "prod")
+# Any of these set means a real WeChat account (or a stand-in a test runs) is meant: no sandbox.
+WECHAT_CREDENTIALS = (
+    "WECHAT_APPID",
+    "WECHAT_SECRET",
+    "WECHAT_API_BASE",
+    "MINIAPP_APPID",
+    "MINIAPP_SECRET",
+)
+
+
+def _sandbox(env: dict[str, str], environment: str) -> bool:
+    """HC_WECHAT_SANDBOX: 1 on, 0 off; unset, on in development without WeChat credentials."""
+    raw = env.get("HC_WECHAT_SANDBOX", "")
+    if raw in ("1", "0"):
+        return raw == "1"
+    if raw:
+        raise SettingsError(f"HC_WECHAT_SANDBOX must be 1, 0 or unset, not {raw!r}")
+    return environment == "dev" and not any(env.get(name) for name in WECHAT_CREDENTIALS)
 
 
 def _float(env: dict[str, str], name: str, default: float) -> float:

@@ -5,14 +5,17 @@ the leader lock lets only one process run the jobs either way)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 
 from bot.db import close_database, open_database
 from bot.services.runtime import build_runtime
 from bot.settings import Settings
-from bot.wechat import WeChatGateway
+from bot.wechat.sandbox_setup import gateway_for, sandbox_notice
 from schedules.leader import leadership_for
 from schedules.runner import SchedulerRunner
+
+log = logging.getLogger(__name__)
 
 
 async def run(settings: Settings) -> None:
@@ -23,13 +26,9 @@ async def run(settings: Settings) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     await open_database(settings.database_url)
-    gateway = WeChatGateway(
-        settings.wechat_appid,
-        settings.wechat_secret,
-        settings.wechat_api_base,
-        settings.miniapp_appid,
-        settings.miniapp_secret,
-    )
+    gateway = gateway_for(settings)
+    if settings.wechat_sandbox:
+        log.info(sandbox_notice(settings) + " (the sandbox of `healthcode serve`)")
     runner = SchedulerRunner(rt, gateway, leadership_for(settings.database_url))
     runner.start()
     try:

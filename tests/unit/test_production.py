@@ -108,3 +108,11 @@ def test_the_server_command_says_why_and_exits_2(
 
     assert main(["serve"]) == 2
     assert "WECHAT_SECRET" in capsys.readouterr().err
+
+
+def test_the_wechat_sandbox_is_refused(tmp_path: Path) -> None:
+    # development's stand-in for WeChat would keep every notice in memory and deliver none
+    assert "HC_WECHAT_SANDBOX" in refusal(production(tmp_path, HC_WECHAT_SANDBOX="1"))
+    # without it asked for, production never turns it on, credentials or not
+    assert Settings.from_env(production(tmp_path)).wechat_sandbox is False
+    assert Settings.from_env({"HC_ENV": "prod"}).wechat_sandbox is False
