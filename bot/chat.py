@@ -1,8 +1,12 @@
-"""`python -m bot chat`: try the bot in a terminal, without a WeChat account (README.md).
+"""`python -m bot chat`: try the bot in a terminal, without a WeChat account (docs/development.md).
 
 Each typed line becomes the XML the WeChat server would post to `POST /wechat`, signed (and
 encrypted in safe mode) with the account's own token and key, so the server cannot tell the
 difference. The pure half (line → message, reply → text) is separate from the thin networking.
+
+What the account pushes later (the code image, a colour change, a reminder, an appeal's answer)
+does not come in the passive reply: a development server keeps it in its WeChat sandbox, and
+the chat shows it as it arrives (`bot.chat_pushes`), between the replies.
 """
 
 from __future__ import annotations
@@ -15,13 +19,15 @@ import math
 import re
 import secrets
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TextIO
+from dataclasses import dataclass, field
+from typing import Any, TextIO
 
 import aiohttp
 
+from bot.chat_pushes import NoSandbox, PushListener, fetch_pushes, push_lines
 from bot.settings import Settings, SettingsError
 from bot.wechat import (
     BadCallback,
@@ -32,6 +38,7 @@ from bot.wechat import (
     build_location_event_xml,
     build_text_xml,
 )
+from bot.wechat.sandbox_setup import server_root
 
 MENU_KEYS = ("APPLY", "SHOW_CODE", "FAMILY", "SWITCH", "APPEAL")
 # The official account's original id (ToUserName); the server does not check it, so any
@@ -41,7 +48,6 @@ DEFAULT_ACCOUNT = "gh_healthcode00"
 REPLY_TIMEOUT_SECONDS = 5.0
 PROMPT = "you> "
 MAX_BODY_SHOWN = 500
-_WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
 _UNSAFE_USER_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
 
 HELP = f"""Type a message and press Enter; the bot's passive reply is printed.
@@ -219,10 +225,7 @@ def default_openid(username: str | None = None) -> str:
 
 def default_url(settings: Settings) -> str:
     """Where `python -m bot serve` listens; a wildcard bind address is reached on loopback."""
-    host = "127.0.0.1" if settings.host in _WILDCARD_HOSTS else settings.host
-    if ":" in host:
-        host = f"[{host}]"  # an IPv6 literal in a URL
-    return f"http://{host}:{settings.port}"
+    return server_root(settings)
 
 
 def _login_name() -> str:
@@ -253,10 +256,26 @@ class _Chat:
     mode: str
     stdout: TextIO
     color: bool
+    interactive: bool = False
+    linger: float = 0.0
     last_created: int = 0
+    # replies (this thread) and pushes (the listener's) must not interleave mid-line
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def say(self, text: str) -> None:
-        print(text, file=self.stdout, flush=True)
+        with self.lock:
+            print(text, file=self.stdout, flush=True)
+
+    def show_push(self, message: dict[str, Any]) -> None:
+        """A pushed message, printed above the prompt the user may be typing at."""
+        lines = push_lines(message, colors=self.color)
+        with self.lock:
+            if self.interactive:
+                self.stdout.write("\r\033[K")  # the prompt's line, cleared
+            print("\n".join(lines), file=self.stdout, flush=True)
+            if self.interactive:
+                self.stdout.write(PROMPT + _typed_so_far())
+                self.stdout.flush()
 
     def note(self, text: str) -> None:
         """A line about the client itself, dimmed on a terminal so replies stand out."""
@@ -292,6 +311,7 @@ def main(
     except SystemExit as stop:  # argparse's way to refuse options; the caller wants a code
         return stop.code if isinstance(stop.code, int) else 2
     interactive = stdin.isatty()
+    chat.interactive = interactive and stdin is sys.stdin and chat.color
     if interactive:
         _enable_line_editing()
         chat.note(f"chatting as {chat.openid} with {chat.url} ({chat.mode} mode); /help, /quit")
@@ -313,6 +333,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--url", help="the server's root (default: http://HOST:PORT)")
     parser.add_argument("--openid", help="who you are (default: o-chat-<your login>)")
     parser.add_argument("--account", default=DEFAULT_ACCOUNT, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--linger",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="after the input ends, keep showing pushed messages this long (for piped input)",
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
         "--safe",
@@ -351,7 +378,14 @@ def _chat_from_options(argv: list[str], stdout: TextIO, environ: Mapping[str, st
         mode=mode,
         stdout=stdout,
         color=stdout.isatty(),
+        linger=_linger(parser, options.linger),
     )
+
+
+def _linger(parser: argparse.ArgumentParser, seconds: float) -> float:
+    if not math.isfinite(seconds) or seconds < 0:
+        parser.error("--linger takes seconds, 0 or more")
+    return seconds
 
 
 def _enable_line_editing() -> None:
@@ -365,12 +399,40 @@ def _loop(chat: _Chat, stdin: TextIO, interactive: bool) -> None:
     # at once; only the request runs on the loop, which keeps one session (and connection).
     with asyncio.Runner() as runner:
         session = runner.run(_open_session())
+        listener = _listen_for_pushes(chat, runner, session)
         try:
             while (line := _read_line(stdin, interactive)) is not None:
                 if not _handle(chat, runner, session, line):
                     break
+            else:
+                time.sleep(chat.linger)  # piped input: what the last lines caused may follow
         finally:
+            if listener is not None:
+                listener.stop()
             runner.run(session.close())
+
+
+def _listen_for_pushes(
+    chat: _Chat, runner: asyncio.Runner, session: aiohttp.ClientSession
+) -> PushListener | None:
+    """Start showing what is pushed from now on; None when the server has no sandbox."""
+    try:
+        cursor, _earlier = runner.run(fetch_pushes(session, chat.url, chat.openid, 0, 0))
+    except NoSandbox:
+        if chat.color:
+            chat.note("(the server sends through WeChat itself: pushed messages are not shown)")
+        return None
+    except (aiohttp.ClientError, TimeoutError, ValueError, KeyError, TypeError):
+        cursor = 0  # not up yet: once it is, what it pushes to us is new
+    listener = PushListener(chat.url, chat.openid, cursor, chat.show_push)
+    listener.start()
+    return listener
+
+
+def _typed_so_far() -> str:
+    """What the user has typed at the prompt, to draw it again below a pushed message."""
+    readline = sys.modules.get("readline")
+    return readline.get_line_buffer() if readline is not None else ""
 
 
 def _handle(chat: _Chat, runner: asyncio.Runner, session: aiohttp.ClientSession, line: str) -> bool:

@@ -123,3 +123,16 @@ async def healthy(url: str) -> bool:
             return r.status == 200
     except aiohttp.ClientError:
         return False
+
+
+def sandbox_env(tmp_path: Path, database_url: str, **extra: str) -> dict[str, str]:
+    """A development server's settings with no WeChat credentials at all: the WeChat sandbox."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_OURS)}
+    return env | {
+        "HC_DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": database_url,
+        "PORT": str(free_port()),
+        "HC_OUTBOX_INTERVAL_SECONDS": "0.2",
+        "HC_WECHAT_RATE_PER_SECOND": "1000",
+        **extra,
+    }
