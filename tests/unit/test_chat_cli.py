@@ -366,3 +366,9 @@ async def test_a_server_that_is_not_running_keeps_the_loop_alive() -> None:
     assert code == 0
     assert stdout.getvalue().splitlines() == [not_answering(url)] * 2
     assert "start it with `healthcode serve`" in not_answering(url)
+
+
+@pytest.mark.parametrize("seconds", ["-1", "nan", "soon"])
+def test_a_bad_linger_is_refused(capsys: pytest.CaptureFixture[str], seconds: str) -> None:
+    assert main(["--linger", seconds], stdin=io.StringIO("hi\n"), environ=_env(None)) == 2
+    assert "--linger" in capsys.readouterr().err
