@@ -36,9 +36,8 @@ def dark_pixels(data: bytes) -> Grid:
     """Each pixel of a PNG as dark (True) or light, split halfway between its darkest and its
     lightest pixel (a code's ink may be orange, lighter than a fixed threshold would allow)."""
     try:
-        width, _height, rows, _info = png.Reader(bytes=data).asRGBA8()
-        luma = [_row_luma(row, width) for row in rows]
-    except (png.Error, ValueError, OverflowError) as exc:
+        luma = _luma_rows(data)
+    except (png.Error, ValueError, OverflowError, IndexError) as exc:
         raise NotAnImage(str(exc)) from exc
     if not luma or not luma[0]:
         raise NotAnImage("an empty image")
@@ -49,15 +48,23 @@ def dark_pixels(data: bytes) -> Grid:
     return [[value < middle for value in row] for row in luma]
 
 
-def _row_luma(row: object, width: int) -> list[float]:
-    values = list(row)  # type: ignore[call-overload]
-    luma = []
-    for x in range(width):
-        r, g, b, a = values[4 * x : 4 * x + 4]
-        # over a white ground, as WeChat shows a transparent picture
-        alpha = a / 255
-        luma.append(255 * (1 - alpha) + alpha * (0.299 * r + 0.587 * g + 0.114 * b))
-    return luma
+def _luma_rows(data: bytes) -> list[list[float]]:
+    _width, _height, rows, info = png.Reader(bytes=data).read()
+    palette = info.get("palette")
+    if palette:  # the service's own codes: one brightness per palette entry, looked up
+        table = [_luma(*entry) for entry in palette]
+        return [[table[index] for index in row] for row in rows]
+    _width, _height, rows, _info = png.Reader(bytes=data).asRGBA8()
+    return [
+        [_luma(*pixel) for pixel in zip(row[0::4], row[1::4], row[2::4], row[3::4], strict=True)]
+        for row in rows
+    ]
+
+
+def _luma(r: int, g: int, b: int, a: int = 255) -> float:
+    # over a white ground, as WeChat shows a transparent picture
+    alpha = a / 255
+    return 255 * (1 - alpha) + alpha * (0.299 * r + 0.587 * g + 0.114 * b)
 
 
 def qr_modules(pixels: Grid) -> Grid | None:
