@@ -18,7 +18,6 @@ from typing import TypeVar
 
 from aiohttp import web
 
-from bot.appkeys import RUNTIME
 from bot.wechat.sandbox_api import SANDBOX
 from handlers.errors import error_response
 from handlers.responses import json_response
@@ -29,14 +28,17 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def from_this_machine(request: web.Request) -> bool:
-    """Whether the caller is on loopback (or the very address the server is bound to)."""
+    """Whether the caller is on loopback, or at the very address it reached the server on (a
+    server bound to one of this machine's addresses calls its own sandbox from there)."""
     remote = request.remote or ""
     try:
         if ipaddress.ip_address(remote).is_loopback:
             return True
     except ValueError:
         return False
-    return remote == request.app[RUNTIME].settings.host
+    transport = request.transport
+    local = transport.get_extra_info("sockname") if transport is not None else None
+    return isinstance(local, tuple) and remote == local[0]
 
 
 @web.middleware
@@ -59,7 +61,7 @@ async def messages(request: web.Request) -> web.Response:
     wait = _number(request.query.get("wait", "0"), float)
     if wait is None or not math.isfinite(wait) or wait < 0:
         return error_response(422, "sandbox.wait", "wait: seconds, 0 or more", "wait")
-    sandbox = request.app[SANDBOX]
+    sandbox = request.config_dict[SANDBOX]
     found = await sandbox.wait_for(openid, after, wait)
     return json_response({"cursor": sandbox.last_id, "messages": sandbox.shown(found)})
 

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, make_mocked_request
 from bot.app import create_app
 from bot.appkeys import GATEWAY
 from bot.settings import WECHAT_CREDENTIALS, Settings, SettingsError
-from handlers.sandbox import from_this_machine
+from handlers.sandbox import from_this_machine, this_machine_only
 from tests.fakes.wechat_api import FakeWeChat
 from tests.support.cli import run_bot
 from tests.support.clock import FakeClock
@@ -105,6 +105,19 @@ def test_only_this_machine_may_read_or_send(sandbox_settings: Settings) -> None:
 
     assert caller("127.0.0.1") and caller("::1")
     assert not caller("10.1.2.3") and not caller("192.168.1.20")
+
+
+async def test_the_sandbox_api_refuses_other_machines(sandbox_settings: Settings) -> None:
+    app = create_app(sandbox_settings)
+    request = make_mocked_request("POST", "/_sandbox/wechat/cgi-bin/stable_token", app=app)
+    request._transport_peername = ("10.1.2.3", 40000)
+
+    async def never(_request):  # the sandbox's handler must not be reached
+        raise AssertionError("reached")
+
+    answer = await this_machine_only(request, never)
+
+    assert answer.status == 403
 
 
 # --- with credentials, nothing of it ------------------------------------------------------------
