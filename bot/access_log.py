@@ -122,7 +122,9 @@ class LineBuffer:
 
 
 def _chunks(lines: list[str]) -> list[bytes]:
-    chunks, current, size = [], [], 0
+    chunks: list[bytes] = []
+    current: list[bytes] = []
+    size = 0
     for line in lines:
         raw = line.encode()
         if current and size + len(raw) > PIPE_BUF:

@@ -41,8 +41,7 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except ServiceError as exc:
         return error_response(exc.status, exc.code, t(exc.code, lang, **exc.params))
     except InvalidInput as exc:
-        field = exc.params.get("field")
-        return error_response(422, exc.code, t(exc.code, lang, **exc.params), field=field)
+        return error_response(422, exc.code, t(exc.code, lang, **exc.params), field=exc.field)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

@@ -87,7 +87,7 @@ def signed_in(handler: AccountHandler) -> Handler:
 
 def _refusal(exc: InvalidInput, lang: str) -> web.Response:
     status = exc.status if isinstance(exc, ServiceError) else 422
-    field = exc.params.get("field") if status == 422 else None
+    field = exc.field if status == 422 else None
     response = error_response(status, exc.code, _message(exc, lang), field=field)
     if isinstance(exc, Unauthorised):
         response.headers["WWW-Authenticate"] = 'Bearer realm="miniapp", error="invalid_token"'

@@ -1,12 +1,20 @@
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.person import Account
 
 
 class DialogueState(Model):
     """Where an account is in a conversation, kept across restarts and instances."""
 
     id = fields.IntField(primary_key=True)
-    account = fields.OneToOneField("models.Account", related_name="dialogue")
+    account: fields.OneToOneRelation["Account"] = fields.OneToOneField(
+        "models.Account", related_name="dialogue"
+    )
+    account_id: int
     flow = fields.CharField(max_length=32)
     step = fields.CharField(max_length=32)
     data = fields.TextField()  # the answers so far, sealed: they hold personal data

@@ -1,5 +1,10 @@
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.person import Account
 
 
 class Notice(Model):
@@ -9,9 +14,12 @@ class Notice(Model):
     id = fields.IntField(primary_key=True)
     dedupe_key = fields.CharField(max_length=128, unique=True)
     # null for a mass send, whose payload names its batch of recipients
-    account = fields.ForeignKeyField("models.Account", related_name="notices", null=True)
+    account: fields.ForeignKeyNullableRelation["Account"] = fields.ForeignKeyField(
+        "models.Account", related_name="notices", null=True
+    )
+    account_id: int | None
     kind = fields.CharField(max_length=16)
-    payload = fields.JSONField(default=dict)
+    payload: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     # whom it is about (a person's public id) where only the newest notice of an account,
     # kind and subject is worth sending: code changes and reminders (bot/services/coalescing.py)
     subject = fields.CharField(max_length=32, null=True)

@@ -1,5 +1,10 @@
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.district import District
 
 
 class Person(Model):
@@ -14,7 +19,10 @@ class Person(Model):
     doc_number_sealed = fields.TextField()
     name_sealed = fields.TextField()
     phone_sealed = fields.TextField(null=True)
-    district = fields.ForeignKeyField("models.District", related_name="residents", null=True)
+    district: fields.ForeignKeyNullableRelation["District"] = fields.ForeignKeyField(
+        "models.District", related_name="residents", null=True
+    )
+    district_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     # set by 注销 when records the law keeps (recent declarations, scans) hold the row for a
@@ -32,8 +40,14 @@ class Account(Model):
     id = fields.IntField(primary_key=True)
     channel = fields.CharField(max_length=16)
     openid = fields.CharField(max_length=64)
-    person = fields.ForeignKeyField("models.Person", related_name="accounts", null=True)
-    current_person = fields.ForeignKeyField("models.Person", related_name="shown_by", null=True)
+    person: fields.ForeignKeyNullableRelation["Person"] = fields.ForeignKeyField(
+        "models.Person", related_name="accounts", null=True
+    )
+    person_id: int | None
+    current_person: fields.ForeignKeyNullableRelation["Person"] = fields.ForeignKeyField(
+        "models.Person", related_name="shown_by", null=True
+    )
+    current_person_id: int | None
     lang = fields.CharField(max_length=4, default="zh")
     # the platform lets us push customer-service messages for 48 hours after the user wrote
     last_message_at = fields.DatetimeField(null=True)
@@ -52,8 +66,14 @@ class Guardianship(Model):
     """An acting person who files and shows the code of a family member (家人代办)."""
 
     id = fields.IntField(primary_key=True)
-    actor = fields.ForeignKeyField("models.Person", related_name="family_members")
-    member = fields.ForeignKeyField("models.Person", related_name="guardians")
+    actor: fields.ForeignKeyRelation["Person"] = fields.ForeignKeyField(
+        "models.Person", related_name="family_members"
+    )
+    actor_id: int
+    member: fields.ForeignKeyRelation["Person"] = fields.ForeignKeyField(
+        "models.Person", related_name="guardians"
+    )
+    member_id: int
     relation = fields.CharField(max_length=8)
     created_at = fields.DatetimeField()
 

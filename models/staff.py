@@ -1,5 +1,10 @@
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.person import Person
 
 
 class Staff(Model):
@@ -20,8 +25,14 @@ class ScanLog(Model):
     """Every scan at a checkpoint: who scanned, where, when, and what they were shown."""
 
     id = fields.IntField(primary_key=True)
-    staff = fields.ForeignKeyField("models.Staff", related_name="scans")
-    person = fields.ForeignKeyField("models.Person", related_name="scans", null=True)
+    staff: fields.ForeignKeyRelation["Staff"] = fields.ForeignKeyField(
+        "models.Staff", related_name="scans"
+    )
+    staff_id: int
+    person: fields.ForeignKeyNullableRelation["Person"] = fields.ForeignKeyField(
+        "models.Person", related_name="scans", null=True
+    )
+    person_id: int | None
     verdict = fields.CharField(max_length=8)
     color = fields.CharField(max_length=8, null=True)
     place = fields.CharField(max_length=64, null=True)

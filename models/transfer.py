@@ -1,5 +1,10 @@
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.person import Account, Person
 
 
 class TransferCode(Model):
@@ -8,10 +13,16 @@ class TransferCode(Model):
 
     id = fields.IntField(primary_key=True)
     code_hash = fields.CharField(max_length=64, unique=True)
-    person = fields.ForeignKeyField("models.Person", related_name="transfer_codes")
+    person: fields.ForeignKeyRelation["Person"] = fields.ForeignKeyField(
+        "models.Person", related_name="transfer_codes"
+    )
+    person_id: int
     purpose = fields.CharField(max_length=16)  # bot.health.transfer_codes.Purpose
     # the account that gave its consent: its erasure takes the consent with it
-    issued_by = fields.ForeignKeyField("models.Account", related_name="transfer_codes")
+    issued_by: fields.ForeignKeyRelation["Account"] = fields.ForeignKeyField(
+        "models.Account", related_name="transfer_codes"
+    )
+    issued_by_id: int
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)

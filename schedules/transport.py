@@ -9,7 +9,15 @@ from bot.services.notices import Message, code_change_message
 from bot.services.notices_appeal import appeal_reply_message
 from bot.services.notices_family import family_change_message
 from bot.services.notices_reminder import reminder_message
-from bot.services.notices_routes import CUSTOM, MASS, SUBSCRIBE, TEMPLATE, UPLOAD, Route
+from bot.services.notices_routes import (
+    CUSTOM,
+    MASS,
+    SUBSCRIBE,
+    TEMPLATE,
+    UPLOAD,
+    Route,
+    Unroutable,
+)
 from bot.services.outbox import (
     APPEAL_REPLY,
     CODE_CHANGED,
@@ -37,7 +45,8 @@ async def deliver(
     if item.kind == CODE_IMAGE:
         await _send_code_image(rt, gateway, limits, item)
     elif item.kind == TEXT:
-        await limits.call(CUSTOM, lambda: gateway.send_text(item.openid, item.payload["text"]))
+        openid = _recipient(item)
+        await limits.call(CUSTOM, lambda: gateway.send_text(openid, item.payload["text"]))
     elif item.kind == MASS_TEXT:
         openids, text = item.payload["openids"], item.payload["text"]
         await limits.call(
@@ -51,15 +60,19 @@ async def deliver(
 async def _send_code_image(
     rt: Runtime, gateway: WeChatGateway, limits: ApiLimits, item: Delivery
 ) -> None:
+    openid = _recipient(item)
     png = await qr_for_person(rt, item.payload["person"])
     media_id = await limits.call(UPLOAD, lambda: gateway.upload_image(png))
-    await limits.call(CUSTOM, lambda: gateway.send_image(item.openid, media_id))
+    await limits.call(CUSTOM, lambda: gateway.send_image(openid, media_id))
 
 
 async def _send_message(
     gateway: WeChatGateway, limits: ApiLimits, item: Delivery, route: Route, message: Message
 ) -> None:
-    openid, template_id = item.openid, route.template_id
+    openid = _recipient(item)
+    if route.via in (TEMPLATE, SUBSCRIBE) and route.template_id is None:
+        raise Unroutable(f"no template id for a {route.via} message")
+    template_id = route.template_id or ""
     if route.via == TEMPLATE:
         await limits.call(
             TEMPLATE,
@@ -72,3 +85,11 @@ async def _send_message(
         )
     else:
         await limits.call(CUSTOM, lambda: gateway.send_text(openid, message.text))
+
+
+def _recipient(item: Delivery) -> str:
+    """The openid a notice to one account goes to; only a mass send has none (its payload names
+    the recipients), and a row without one cannot be sent."""
+    if item.openid is None:
+        raise Unroutable(f"a {item.kind} notice without an account to send to")
+    return item.openid

@@ -15,9 +15,10 @@ from bot.api_spec.schemas import (
     ref,
     refusals,
 )
+from bot.health.risk_tiers import Tier
 
-OFFICIAL = [{"officialToken": []}]
-TIER: Schema = {"enum": ["low", "medium", "high"]}
+OFFICIAL: list[dict[str, list[str]]] = [{"officialToken": []}]
+TIER: Schema = {"enum": [tier.value for tier in Tier]}
 COUNT: Schema = {"type": "integer", "minimum": 0}
 NULLABLE_TEXT: Schema = {"type": ["string", "null"]}
 

@@ -14,7 +14,7 @@ from bot.api_spec.schemas import (
     refusals,
 )
 
-SESSION = [{"miniappSession": []}]
+SESSION: list[dict[str, list[str]]] = [{"miniappSession": []}]
 PERSON_ID: Schema = {"type": "string", "description": "a person's opaque public id"}
 OPTIONAL_PERSON_ID: Schema = {
     "type": ["string", "null"],

@@ -10,13 +10,12 @@ from html import escape
 from bot.console.chart import colour_chart
 from bot.console.layout import document
 from bot.health.colors import Color
+from bot.health.risk_tiers import TIERS
 from bot.pages.code_page import ICONS, TIMEZONE
 from bot.services.appeal_answers import MAX_REPLY_LENGTH
 from bot.services.appeal_list import AppealSummary
 from bot.services.stats import DistrictCodes, FeedImportView, Stats
 from bot.texts import t
-
-TIERS = ("low", "medium", "high")
 
 
 def _t(key: str, lang: str, **params: object) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 from bot.health.errors import InvalidInput
@@ -22,7 +23,7 @@ def normalise(raw: str) -> str:
     return unicodedata.normalize("NFKC", raw).strip()
 
 
-def parse_choice(raw: str, options: dict[str, object]) -> object:
+def parse_choice(raw: str, options: Mapping[str, object]) -> object:
     answer = normalise(raw)
     if answer not in options:
         raise InvalidInput("declare.choice", choices=" / ".join(options))

@@ -48,7 +48,7 @@ class TortoiseDialogueStore:
 
     async def set(self, account_id: int, dialogue: Dialogue, now: datetime) -> None:
         sealed = self._sealer.seal(json.dumps(dialogue.answers, ensure_ascii=False), _COLUMN)
-        values = {
+        values: dict[str, Any] = {
             "flow": dialogue.flow,
             "step": dialogue.step,
             "data": sealed,

@@ -10,8 +10,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from bot.health.errors import InvalidInput
+from bot.health.risk_tiers import TIERS
 
-TIERS = ("low", "medium", "high")
 EARTH_MEAN_RADIUS_KM = 6371.0088
 # Suffixes a person may leave out: 滨海新区 is "滨海", Binhai New Area is "Binhai". The longer
 # suffix is tried first so 新区 is not cut to 新.
@@ -153,7 +153,9 @@ def _district_from_row(row: dict[str, str], line: int) -> District:
 
 def _check_district(district: District, line: int) -> None:
     if district.tier_2020 not in TIERS:
-        raise ValueError(f"districts line {line}: tier {district.tier_2020!r} not in {TIERS}")
+        raise ValueError(
+            f"districts line {line}: tier {district.tier_2020!r} not in {', '.join(TIERS)}"
+        )
     if not (-90 <= district.lat <= 90 and -180 <= district.lng <= 180):
         raise ValueError(f"districts line {line}: no such place {district.lat},{district.lng}")
     if not district.name or not district.name_en:

@@ -17,5 +17,11 @@ class InvalidInput(ValueError):
         self.code = code
         self.params: dict[str, object] = params
 
+    @property
+    def field(self) -> str | None:
+        """The field of a request the refusal is about, when it names one."""
+        field = self.params.get("field")
+        return field if isinstance(field, str) else None
+
     def __repr__(self) -> str:
         return f"InvalidInput({self.code!r})"

@@ -168,7 +168,8 @@ def issue_token(
     signer = keyring.current
     payload = _pack(signer.kid, code_id, Color(color), region, rules_version, now, lifetime)
     signature = signer.sign(PREFIX.encode() + payload)
-    return PREFIX + base45.b45encode(payload + signature).decode("ascii")
+    encoded: bytes = base45.b45encode(payload + signature)  # base45 has no type information
+    return PREFIX + encoded.decode("ascii")
 
 
 def verify_token(
@@ -246,7 +247,7 @@ def _decode(token: object) -> bytes:
     if not _BASE45_TEXT.fullmatch(body):
         raise TokenInvalid("encoding")
     try:
-        raw = base45.b45decode(body)
+        raw: bytes = base45.b45decode(body)
     except ValueError:
         raise TokenInvalid("encoding") from None
     if not raw:

@@ -4,6 +4,7 @@ current person (whose code ``亮码`` shows)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from bot.services import outbox
 from bot.services.codes import CodeView, code_view
@@ -49,7 +50,7 @@ def _position(rt: Runtime, account: Account) -> tuple[float, float] | None:
 async def language_of(channel: str, openid: str) -> str:
     """The account's language without creating or locking it ("zh" for a stranger)."""
     lang = await Account.filter(channel=channel, openid=openid).values_list("lang", flat=True)
-    return lang[0] if lang else "zh"
+    return cast(str, lang[0]) if lang else "zh"  # Tortoise types a flat values_list as tuples
 
 
 async def store_location(rt: Runtime, account_id: int, lat: float, lng: float) -> None:

@@ -16,7 +16,8 @@ of a refusal too.)
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import cast
 
 from bot.services.errors import TooFast
 from bot.services.runtime import Runtime
@@ -53,11 +54,12 @@ async def _caller(rt: Runtime, account_id: int) -> str:
 async def _refuse_if_over(rt: Runtime, caller: str) -> None:
     limit = rt.settings.claims_per_hour
     now = rt.now()
-    oldest_first = (
+    oldest_first: list[datetime] = cast(  # Tortoise types a flat values_list as tuples
+        list[datetime],
         await ClaimAttempt.filter(caller=caller, created_at__gt=now - WINDOW)
         .order_by("created_at")
         .limit(limit)
-        .values_list("created_at", flat=True)
+        .values_list("created_at", flat=True),
     )
     if len(oldest_first) < limit:
         return

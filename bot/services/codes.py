@@ -42,11 +42,15 @@ class LiveToken:
 
 
 class SignableCode(Protocol):
-    """What a token is signed from: a code row, or the live code a hot read returns."""
+    """What a token is signed from: a code row, or the live code a hot read returns (whose
+    fields are None for a person without a code)."""
 
-    code_id: str
-    color: str
-    rules_version: str
+    @property
+    def code_id(self) -> str | None: ...
+    @property
+    def color(self) -> str | None: ...
+    @property
+    def rules_version(self) -> str | None: ...
 
 
 async def code_of(person: Person) -> HealthCode:
@@ -121,6 +125,8 @@ async def live_token(rt: Runtime, person: Person) -> LiveToken:
 
 
 def token_for(rt: Runtime, code: SignableCode) -> LiveToken:
+    if code.code_id is None or code.color is None or code.rules_version is None:
+        raise NotFound("code.none_yet")
     now = rt.now()
     lifetime = rt.settings.token_lifetime
     token = issue_token(

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from enum import Enum
+from typing import Final, Generic, Literal, TypeVar
 
 CREDENTIAL_TTL = 5.0  # seconds; tests/e2e/test_credentials.py holds every path to it
 MAX_ENTRIES = 50_000
@@ -21,11 +22,13 @@ MAX_ENTRIES = 50_000
 V = TypeVar("V")
 
 
-class _Missing:
-    pass
+class _Missing(Enum):
+    """Nothing cached (``None`` is a value the cache keeps: "no such staff")."""
+
+    MISSING = "missing"
 
 
-MISSING = _Missing()
+MISSING: Final = _Missing.MISSING
 
 
 class TtlCache(Generic[V]):
@@ -39,7 +42,7 @@ class TtlCache(Generic[V]):
         self._max = max_entries
         self._entries: OrderedDict[Hashable, tuple[float, V]] = OrderedDict()
 
-    def get(self, key: Hashable) -> V | _Missing:
+    def get(self, key: Hashable) -> V | Literal[_Missing.MISSING]:
         entry = self._entries.get(key)
         if entry is None:
             return MISSING

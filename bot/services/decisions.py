@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import cast
 
 from bot.health.colors import Color
 from bot.health.rules import (
@@ -99,10 +100,10 @@ async def _declarations(
 
 
 def _presences(
-    person: Person, recent: list[Declaration], districts: dict, today, rt: Runtime
+    person: Person, recent: list[Declaration], districts: dict, today: date, rt: Runtime
 ) -> tuple[Presence, ...]:
     """Where the person lives now, and every district they declared within 14 days."""
-    seen: dict[int, object] = {}
+    seen: dict[int, date] = {}
     if person.district_id is not None:
         seen[person.district_id] = today
     for declaration in recent:
@@ -118,7 +119,7 @@ def _presences(
 async def _authority(ids: list[int]) -> dict[int, list[AuthorityRecord]]:
     records: dict[int, list[AuthorityRecord]] = defaultdict(list)
     for row in await AuthorityRow.filter(person_id__in=ids).order_by("since", "id"):
-        records[row.person_id].append(AuthorityRecord(row.status, row.since, row.until))
+        records[cast(int, row.person_id)].append(AuthorityRecord(row.status, row.since, row.until))
     return records
 
 

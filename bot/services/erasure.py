@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import cast
 
 from tortoise.expressions import Q
 from tortoise.functions import Max
@@ -111,27 +112,32 @@ async def _hand_back(rt: Runtime, person_id: int, account_id: int) -> str:
 
 async def _person_of(account_id: int) -> int | None:
     found = await Account.filter(id=account_id).values_list("person_id", flat=True)
-    return found[0] if found else None
+    return cast(int | None, found[0]) if found else None  # Tortoise types it as a tuple
 
 
 async def _only_reached_by(actor_id: int) -> list[int]:
     """The members ``actor_id`` acts for whom no one else acts for and who have no account."""
-    members = await Guardianship.filter(actor_id=actor_id).values_list("member_id", flat=True)
+    # Tortoise types a flat values_list as tuples
+    members = cast(
+        list[int], await Guardianship.filter(actor_id=actor_id).values_list("member_id", flat=True)
+    )
     if not members:
         return []
-    others = set(
+    others: set[int] = set(
         await Guardianship.filter(member_id__in=members)
         .exclude(actor_id=actor_id)
-        .values_list("member_id", flat=True)
+        .values_list("member_id", flat=True)  # type: ignore[arg-type]
     )
-    own = set(await Account.filter(person_id__in=members).values_list("person_id", flat=True))
-    return sorted(set(members) - others - own)
+    own = cast(
+        list[int], await Account.filter(person_id__in=members).values_list("person_id", flat=True)
+    )
+    return sorted(set(members) - others - set(own))
 
 
 async def _public_ids(people: list[int]) -> list[str]:
     if not people:
         return []
-    return list(await Person.filter(id__in=people).values_list("public_id", flat=True))
+    return cast(list[str], await Person.filter(id__in=people).values_list("public_id", flat=True))
 
 
 async def erase_people(rt: Runtime, people: list[int]) -> date | None:

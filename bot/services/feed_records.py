@@ -87,7 +87,7 @@ def _record_id(raw: object) -> str:
 
 def _doc_type(raw: object) -> DocType:
     try:
-        return DocType(raw.strip().lower() if isinstance(raw, str) else raw)
+        return DocType(raw.strip().lower() if isinstance(raw, str) else str(raw))
     except ValueError:
         choices = ", ".join(d.value for d in DocType)
         raise InvalidInput("feeds.doc_type", field="doc_type", choices=choices) from None

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from tortoise import connections
 
@@ -91,8 +92,7 @@ async def import_feed(
         try:
             record = parse_record(rt, raw, today)
         except InvalidInput as exc:
-            field_name = exc.params.get("field")
-            result.rejected.append(Rejection(position, field_name, exc.code, exc.params))
+            result.rejected.append(Rejection(position, exc.field, exc.code, exc.params))
             continue
         # a record repeated within a chunk goes to the next one: records apply in file order
         if record.record_id in pending or len(pending) >= chunk:
@@ -151,7 +151,7 @@ async def _plan_each_query() -> None:
 
 
 async def _save_counts(result: FeedResult, rejected: list[dict] | None = None) -> None:
-    values = {
+    values: dict[str, Any] = {
         "received": result.received,
         "created": result.created,
         "updated": result.updated,

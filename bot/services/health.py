@@ -39,9 +39,9 @@ async def outbox_backlog(now: datetime) -> Backlog:
         .values_list("status", "n")
     )
     counts.update(dict(rows))
-    firsts = []
+    firsts: list[datetime | None] = []
     for priority in PRIORITIES:
-        firsts += await (
+        firsts += await (  # type: ignore[arg-type]  # Tortoise types a flat values_list as tuples
             Notice.filter(status="pending", priority=priority, due_at__lte=now)
             .annotate(first=Min("due_at"))
             .values_list("first", flat=True)

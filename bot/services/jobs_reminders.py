@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from bot.services.notices_routes import Unroutable, route
 from bot.services.outbox import REMINDER, new_notice
@@ -131,4 +132,4 @@ async def _declared_since(people: set[int], since: datetime) -> set[int]:
     found = await Declaration.filter(person_id__in=people, declared_at__gte=since).values_list(
         "person_id", flat=True
     )
-    return set(found)
+    return set(cast(list[int], found))  # Tortoise types a flat values_list as tuples

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from bot.services.runtime import Runtime
 from bot.services.uow import UnitOfWork
@@ -86,16 +87,17 @@ async def _erased_people_left_bare(batch: int) -> int:
     deleted, after = 0, 0
     while True:
         async with UnitOfWork() as uow:
-            erased = await (
-                Person.filter(erased_at__isnull=False, id__gt=after)
+            erased = cast(  # Tortoise types a flat values_list as tuples
+                list[int],
+                await Person.filter(erased_at__isnull=False, id__gt=after)
                 .order_by("id")
                 .limit(batch)
-                .values_list("id", flat=True)
+                .values_list("id", flat=True),
             )
             held: set[int] = set()
             for model in (Declaration, ScanLog):
                 rows = model.filter(person_id__in=erased).distinct()
-                held.update(await rows.values_list("person_id", flat=True))
+                held.update(cast(list[int], await rows.values_list("person_id", flat=True)))
             bare = [person_id for person_id in erased if person_id not in held]
             if bare:
                 deleted += await Person.filter(id__in=bare).delete()

@@ -4,6 +4,7 @@ declared since it was queued is not reminded (``Superseded``)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from bot.services.codes import page_url
 from bot.services.notices import Message, Superseded, Void, miniapp_page
@@ -63,4 +64,5 @@ async def _still_acts_for(actor_public_id: str | None, member: Person) -> bool:
 
 async def _last_declared(person_id: int) -> datetime | None:
     latest = Declaration.filter(person_id=person_id).order_by("-declared_at", "-id").first()
-    return await latest.values_list("declared_at", flat=True)
+    # Tortoise types a flat values_list as tuples
+    return cast(datetime | None, await latest.values_list("declared_at", flat=True))

@@ -57,10 +57,10 @@ async def own_person_for(rt: Runtime, account: Account, who: Identity, adcode: i
         if person.doc_lookup != key:
             raise ServiceError("declare.not_your_document", masked=masked_document(rt, person))
     else:
-        person = await Person.get_or_none(doc_lookup=key)
-        if person is not None and not await _may_claim(rt, person, who):
+        found = await Person.get_or_none(doc_lookup=key)
+        if found is not None and not await _may_claim(rt, found, who):
             raise ServiceError("declare.document_taken", hotline=rt.settings.hotline)
-        person = person or await create_person(rt, who, key, adcode)
+        person = found or await create_person(rt, who, key, adcode)
         account.person_id = person.id
     if account.current_person_id is None:
         account.current_person_id = person.id

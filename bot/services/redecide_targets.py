@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from tortoise.expressions import Q
 
@@ -69,7 +70,8 @@ class DistrictTargets:
         )
         if self.decided_before is not None:
             query = query.filter(person__code__decided_at__lt=self.decided_before)
-        return sorted(set(await query.distinct().values_list("person_id", flat=True)))
+        found = cast(list[int], await query.distinct().values_list("person_id", flat=True))
+        return sorted(set(found))  # (Tortoise types a flat values_list as tuples)
 
 
 @dataclass(frozen=True)

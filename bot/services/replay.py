@@ -64,6 +64,8 @@ async def bind_nonce(rt: Runtime, nonce: str, message_key: str) -> str | None:
     except RedisError as exc:
         log.error("Redis did not answer for a WeChat nonce: %s", type(exc).__name__)
         raise NoncesUnavailable() from None
-    if bound is not None and bound.decode("utf-8", "replace") != message_key:
+    if isinstance(bound, bytes):  # a client made with decode_responses gives text
+        bound = bound.decode("utf-8", "replace")
+    if bound is not None and bound != message_key:
         raise Replayed()
     return None  # the same message again, or the binding just expired: the record decides

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, overload
 
 from tortoise import connections
 
@@ -135,7 +135,11 @@ def sqlite_moment(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(" ")
 
 
-def moment(value: Any) -> datetime | None:
+@overload
+def moment(value: None) -> None: ...
+@overload
+def moment(value: datetime | str) -> datetime: ...
+def moment(value: datetime | str | None) -> datetime | None:
     """A timestamp read back, as an aware datetime (SQLite gives Tortoise's text)."""
     if value is None or isinstance(value, datetime):
         return value
@@ -143,7 +147,11 @@ def moment(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def day(value: Any) -> date | None:
+@overload
+def day(value: None) -> None: ...
+@overload
+def day(value: date | str) -> date: ...
+def day(value: date | str | None) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(value)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.health.errors import InvalidInput
-from bot.health.rules import TIERS
+from bot.health.risk_tiers import TIERS, Tier
 from bot.services import audit
 from bot.services.errors import NotFound
 from bot.services.redecide import BATCH, Tally, redecide_in_batches
@@ -58,10 +58,10 @@ class TierProgress:
     remaining: int  # people still decided before the change: 0 when the work is done
 
 
-def parse_tier(raw: object) -> str:
+def parse_tier(raw: object) -> Tier:
     if not isinstance(raw, str) or raw.strip().lower() not in TIERS:
         raise InvalidInput("tiers.unknown_tier", field="tier")
-    return raw.strip().lower()
+    return Tier(raw.strip().lower())
 
 
 def parse_note(raw: object) -> str:
@@ -186,8 +186,14 @@ async def finish_stalled(rt: Runtime, grace: timedelta, batch: int = BATCH) -> T
     to the process doing it (a million people take under a minute)."""
     cutoff = rt.now() - grace
     changed = await District.filter(tier_changed_at__isnull=False, tier_changed_at__lt=cutoff)
-    stalled = [d for d in changed if d.tier_done_at is None or d.tier_done_at < d.tier_changed_at]
-    return await _finish(rt, stalled, batch)
+    return await _finish(rt, [d for d in changed if _unfinished(d)], batch)
+
+
+def _unfinished(district: District) -> bool:
+    """Marked by a tier change that never recorded its end (or recorded the end of an older
+    one)."""
+    changed, done = district.tier_changed_at, district.tier_done_at
+    return changed is not None and (done is None or done < changed)
 
 
 async def _finish(rt: Runtime, districts: list[District], batch: int) -> Tally:

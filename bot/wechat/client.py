@@ -46,6 +46,8 @@ def token_of_request(exc: WeChatClientException) -> str | None:
 class ApiClient(WeChatClient):
     """A `WeChatClient` whose every request goes to `api_base`."""
 
+    expires_at: int | None  # when the access token this client holds runs out (unix seconds)
+
     def __init__(
         self, appid: str, secret: str, *, api_base: str, timeout: float, pool_size: int
     ) -> None:

@@ -26,7 +26,6 @@ from bot.health.rules.decision import Decision, Reason
 from bot.health.rules.facts import ENDING_STATUSES as ENDING_STATUSES
 from bot.health.rules.facts import RISK_STATUSES as RISK_STATUSES
 from bot.health.rules.facts import SYMPTOMS as SYMPTOMS
-from bot.health.rules.facts import TIERS as TIERS
 from bot.health.rules.facts import AuthorityRecord, Facts, Override, Presence, Trip
 from bot.health.rules.loader import MAX_VERSION_LENGTH as MAX_VERSION_LENGTH
 from bot.health.rules.loader import load_ruleset

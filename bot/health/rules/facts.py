@@ -12,7 +12,6 @@ from bot.health.colors import Color
 SYMPTOMS = frozenset({"fever", "cough"})
 RISK_STATUSES = frozenset({"confirmed", "suspected", "close_contact", "quarantine"})
 ENDING_STATUSES = frozenset({"recovered", "cleared"})
-TIERS = frozenset({"low", "medium", "high"})
 
 
 @dataclass(frozen=True)

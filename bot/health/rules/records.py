@@ -5,10 +5,15 @@ from __future__ import annotations
 from dataclasses import fields, is_dataclass
 from datetime import datetime
 from types import NoneType, UnionType
-from typing import Any, Union, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, TypeVar, Union, get_args, get_origin, get_type_hints
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 from bot.health.colors import Color
 from bot.health.rules.ruleset import RulesetError
+
+T = TypeVar("T", bound="DataclassInstance")  # the records a ruleset file is read into
 
 
 def _get(table: dict[str, Any], key: str, kind: type, where: str) -> Any:
@@ -32,7 +37,7 @@ def _no_unknown(table: dict[str, Any], known: set[str], where: str) -> None:
         raise RulesetError(f"{where}: unknown key(s) {', '.join(unknown)}")
 
 
-def _record(cls: type, table: object, where: str) -> Any:
+def _record(cls: type[T], table: object, where: str) -> T:
     if not isinstance(table, dict):
         raise RulesetError(f"{where}: must be a table")
     hints = get_type_hints(cls)
@@ -58,7 +63,7 @@ def _convert(hint: Any, value: object, where: str) -> Any:
         if not isinstance(value, list):
             raise RulesetError(f"{where}: must be a list")
         return origin(_convert(args[0], item, f"{where}[{i}]") for i, item in enumerate(value))
-    if is_dataclass(hint):
+    if isinstance(hint, type) and is_dataclass(hint):
         return _record(hint, value, where)
     return _scalar(hint, value, where)
 

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.health.colors import Color
-from bot.health.rules.facts import RISK_STATUSES, SYMPTOMS, TIERS
+from bot.health.risk_tiers import TIERS
+from bot.health.rules.facts import RISK_STATUSES, SYMPTOMS
 from bot.health.rules.records import _convert, _record
 from bot.health.rules.ruleset import Case, Conditions, Rule, Ruleset, RulesetError
 
@@ -21,7 +22,8 @@ def _rule_color(value: object, when: Conditions, where: str) -> Color | None:
         return None
     if value is None:
         raise RulesetError(f"{where}: color is missing")
-    return _convert(Color, value, f"{where}: color")
+    color: Color = _convert(Color, value, f"{where}: color")
+    return color
 
 
 def _conditions(table: dict[str, Any], where: str) -> Conditions:
