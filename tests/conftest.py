@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import settings as hypothesis_settings
 
 from bot.app import create_app
@@ -15,7 +15,6 @@ from bot.appkeys import CODEC, GATEWAY, RUNTIME
 from bot.db import close_database, open_database
 from bot.services.runtime import Runtime
 from bot.settings import Settings
-from tests.fakes.fixtures import fake_wechat  # noqa: F401  (a fixture)
 from tests.fakes.wechat_api import (
     MINIAPP_APPID,
     MINIAPP_SECRET,
@@ -33,6 +32,19 @@ AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 # deadline fails them on a loaded CI machine for reasons unrelated to what they check.
 hypothesis_settings.register_profile("suite", deadline=None, print_blob=True)
 hypothesis_settings.load_profile("suite")
+
+
+@pytest.fixture
+async def fake_wechat() -> AsyncIterator[FakeWeChat]:
+    """The fake WeChat API on a free loopback port; `.base_url` is its root."""
+    fake = FakeWeChat()
+    server = TestServer(fake.app(), host="127.0.0.1")
+    await server.start_server()
+    fake.base_url = str(server.make_url("/"))
+    try:
+        yield fake
+    finally:
+        await server.close()
 
 
 @pytest.fixture(params=databases.BACKENDS)
@@ -54,7 +66,7 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str, fake_wechat: FakeWeChat) -> Settings:  # noqa: F811
+def settings(tmp_path: Path, database_url: str, fake_wechat: FakeWeChat) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
         database_url=database_url,

@@ -9,24 +9,18 @@ from aiohttp.test_utils import TestClient
 from bot.services.runtime import Runtime
 from bot.services.staff import add_staff
 from models.staff import ScanLog
-from tests.e2e.test_appeals import (  # noqa: F401  (fixtures)
-    appeal,
-    bearer,
-    checkpoint,
-    official,
-    orange_resident,
-    red_resident,
-)
+from tests.e2e.test_appeals import appeal, orange_resident, red_resident
 from tests.e2e.test_broadcasts import resident
+from tests.support.staff import bearer
 
 
-async def test_officials_only(client: TestClient, checkpoint: str) -> None:  # noqa: F811
+async def test_officials_only(client: TestClient, checkpoint: str) -> None:
     assert (await client.get("/api/admin/stats")).status == 401
     assert (await client.get("/api/admin/stats", headers=bearer("hc_of_x"))).status == 401
     assert (await client.get("/api/admin/stats", headers=bearer(checkpoint))).status == 403
 
 
-async def test_an_empty_city(client: TestClient, official: str) -> None:  # noqa: F811
+async def test_an_empty_city(client: TestClient, official: str) -> None:
     response = await client.get("/api/admin/stats", headers=bearer(official))
     assert response.status == 200
     body = await response.json()
@@ -39,7 +33,7 @@ async def test_an_empty_city(client: TestClient, official: str) -> None:  # noqa
 async def test_codes_by_colour_and_district_appeals_and_scans(
     client: TestClient,
     runtime: Runtime,
-    official: str,  # noqa: F811
+    official: str,
 ) -> None:
     await resident(client, "o-green", "120101199003071235", "1")  # 和平区, green
     orange = await orange_resident(client, runtime)  # 和平区, orange

@@ -23,6 +23,7 @@ from models.person import Account, Person
 from tests.e2e.test_declaration_dialogue import VALID_ID
 from tests.e2e.test_family import CHILD, add_family, registered
 from tests.support.clock import FakeClock
+from tests.support.staff import bearer
 from tests.support.wechat_user import WeChatUser
 
 MOTHER = "110105195001010012"
@@ -65,22 +66,6 @@ async def appeal(user: WeChatUser, text: str = COMPLAINT) -> str:
     summary = await user.say(text)
     assert "1 确认提交" in summary or "1 Submit" in summary, summary
     return await user.say("1")
-
-
-@pytest.fixture
-async def official(client: TestClient) -> str:
-    _staff, token = await add_staff("官员乙", "official")
-    return token
-
-
-@pytest.fixture
-async def checkpoint(client: TestClient) -> str:
-    _staff, token = await add_staff("检查员甲", "checkpoint")
-    return token
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def resolve(client: TestClient, token: str, appeal_id: int | str, body: dict):

@@ -13,8 +13,8 @@ from bot.services.staff import add_staff
 from models.audit import AuditEntry, Broadcast
 from models.outbox import Notice
 from models.person import Account
-from tests.e2e.test_appeals import bearer, checkpoint, official  # noqa: F401  (fixtures)
 from tests.e2e.test_family import CHILD, add_family
+from tests.support.staff import bearer
 from tests.support.wechat_user import WeChatUser
 
 HEPING, HEDONG, HEXI = 120101, 120102, 120103
@@ -34,7 +34,7 @@ async def send(client: TestClient, token: str, body: dict):
     return await client.post("/api/admin/broadcasts", json=body, headers=bearer(token))
 
 
-async def test_officials_only(client: TestClient, checkpoint: str) -> None:  # noqa: F811
+async def test_officials_only(client: TestClient, checkpoint: str) -> None:
     assert (await client.post("/api/admin/broadcasts", json={"text": "x"})).status == 401
     assert (await send(client, "hc_of_nonsense", {"text": "x"})).status == 401
     assert (await send(client, checkpoint, {"text": "x"})).status == 403
@@ -57,7 +57,7 @@ async def test_officials_only(client: TestClient, checkpoint: str) -> None:  # n
 )
 async def test_a_bad_body_is_refused(
     client: TestClient,
-    official: str,  # noqa: F811
+    official: str,
     body: dict,
     field: str,
 ) -> None:
@@ -67,7 +67,7 @@ async def test_a_bad_body_is_refused(
     assert not await Broadcast.exists() and not await Notice.exists()
 
 
-async def test_everyone_means_every_follower(client: TestClient, official: str) -> None:  # noqa: F811
+async def test_everyone_means_every_follower(client: TestClient, official: str) -> None:
     await resident(client, "o-heping", "11010519491231002X", "1")
     await resident(client, "o-hedong", "110105195001010012", "2")
     await WeChatUser(client, client.app[CODEC], "o-follower").say("帮助")  # never declared
@@ -89,7 +89,7 @@ async def test_everyone_means_every_follower(client: TestClient, official: str) 
 
 async def test_a_district_reaches_its_residents_and_their_families(
     client: TestClient,
-    official: str,  # noqa: F811
+    official: str,
 ) -> None:
     await resident(client, "o-heping", "11010519491231002X", "1")
     await resident(client, "o-hedong", "110105195001010012", "2")
@@ -105,7 +105,7 @@ async def test_a_district_reaches_its_residents_and_their_families(
     assert (await hexi.json())["queued"] == 1  # the parent alone
 
 
-async def test_a_lone_recipient_gets_a_text_notice(client: TestClient, official: str) -> None:  # noqa: F811
+async def test_a_lone_recipient_gets_a_text_notice(client: TestClient, official: str) -> None:
     await resident(client, "o-hedong", "110105195001010012", "2")
     response = await send(client, official, {"text": "河东区通知", "districts": [HEDONG]})
     body = await response.json()
@@ -116,7 +116,7 @@ async def test_a_lone_recipient_gets_a_text_notice(client: TestClient, official:
     assert not await Notice.filter(kind="mass_text").exists()
 
 
-async def test_nobody_to_reach_queues_nothing(client: TestClient, official: str) -> None:  # noqa: F811
+async def test_nobody_to_reach_queues_nothing(client: TestClient, official: str) -> None:
     response = await send(client, official, {"text": "蓟州区通知", "districts": [120119]})
     assert response.status == 201
     assert (await response.json())["queued"] == 0
@@ -134,7 +134,7 @@ async def send_once(client: TestClient, token: str, body: dict, key: str):
 
 async def test_a_retry_with_the_same_key_queues_nothing_twice(
     client: TestClient,
-    official: str,  # noqa: F811
+    official: str,
 ) -> None:
     await resident(client, "o-heping", "11010519491231002X", "1")
     await resident(client, "o-hedong", "110105195001010012", "2")
@@ -151,7 +151,7 @@ async def test_a_retry_with_the_same_key_queues_nothing_twice(
     assert await Notice.filter(kind="mass_text").count() == 2
 
 
-async def test_a_double_click_sends_once(client: TestClient, official: str) -> None:  # noqa: F811
+async def test_a_double_click_sends_once(client: TestClient, official: str) -> None:
     await resident(client, "o-heping", "11010519491231002X", "1")
     await resident(client, "o-hedong", "110105195001010012", "2")
     answers = await asyncio.gather(
@@ -164,7 +164,7 @@ async def test_a_double_click_sends_once(client: TestClient, official: str) -> N
 
 async def test_a_key_is_an_officials_own(
     client: TestClient,
-    official: str,  # noqa: F811
+    official: str,
 ) -> None:
     await resident(client, "o-heping", "11010519491231002X", "1")
     await resident(client, "o-hedong", "110105195001010012", "2")
@@ -185,7 +185,7 @@ async def test_a_key_is_an_officials_own(
 )
 async def test_a_key_reused_or_malformed_is_refused(
     client: TestClient,
-    official: str,  # noqa: F811
+    official: str,
     body: dict,
     key: str,
     status: int,

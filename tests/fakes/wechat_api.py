@@ -5,7 +5,8 @@ template, subscribe and mass messages, media upload, jscode2session), checks the
 on every call, records every call, and lets a test script failures, delays and daily quotas
 (45009 once an API's calls of the day are spent, until midnight Beijing time).
 
-In-process: `FakeWeChat().app()` behind `aiohttp.test_utils.TestServer` (see fixtures.py).
+In-process: `FakeWeChat().app()` behind `aiohttp.test_utils.TestServer` (the `fake_wechat`
+fixture of tests/conftest.py).
 Out of process: `python -m tests.fakes.wechat_api --port N`; `/_fake/calls` then lists the calls
 and `/_fake/fail`, `/_fake/sessions`, `/_fake/expire` script it over HTTP.
 """
@@ -42,6 +43,11 @@ IMAGE_MAX_BYTES = 10 * 1024 * 1024
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF8", b"BM")
 SUBSCRIBE_LIMITS = {"thing": 20, "phrase": 5}
 TOKEN_PATHS = frozenset({"/cgi-bin/token", "/cgi-bin/stable_token"})
+# the send APIs, by which tests read what was sent (``FakeWeChat.sent(CUSTOM_SEND)``)
+CUSTOM_SEND = "/cgi-bin/message/custom/send"
+TEMPLATE_SEND = "/cgi-bin/message/template/send"
+SUBSCRIBE_SEND = "/cgi-bin/message/subscribe/send"
+MASS_SEND = "/cgi-bin/message/mass/send"
 # WeChat's daily quotas start again at midnight in Beijing.
 QUOTA_DAY = ZoneInfo("Asia/Shanghai")
 
@@ -515,10 +521,10 @@ Endpoint = tuple[bool, Callable[[FakeWeChat, Call], Answer]]
 ENDPOINTS: Mapping[str, Endpoint] = {
     "/cgi-bin/token": (False, _token),
     "/cgi-bin/stable_token": (False, _stable_token),
-    "/cgi-bin/message/custom/send": (True, _custom_send),
-    "/cgi-bin/message/template/send": (True, _template_send),
-    "/cgi-bin/message/subscribe/send": (True, _subscribe_send),
-    "/cgi-bin/message/mass/send": (True, _mass_send),
+    CUSTOM_SEND: (True, _custom_send),
+    TEMPLATE_SEND: (True, _template_send),
+    SUBSCRIBE_SEND: (True, _subscribe_send),
+    MASS_SEND: (True, _mass_send),
     "/cgi-bin/media/upload": (True, _media_upload),
     "/sns/jscode2session": (False, _jscode2session),
 }

@@ -17,26 +17,16 @@ from models.outbox import Notice
 from models.person import Account, Person
 from schedules.reminders import remind_to_declare
 from schedules.sender import SKIPPED, drain_outbox, limits_for, send_due_notices, send_one
-from tests.fakes.wechat_api import FakeWeChat
-from tests.integration.test_schedules_delivery import (  # noqa: F401  (gateway is a fixture)
-    TEMPLATE_SEND,
-    configure,
-    gateway,
-)
-from tests.integration.test_schedules_expiry import (  # noqa: F401  (rt is a fixture)
-    code_of,
-    quarantine,
-    rt,
-    today,
-)
+from tests.fakes.wechat_api import TEMPLATE_SEND, FakeWeChat
 from tests.support.clock import FakeClock
+from tests.support.jobs import code_of, configure, quarantine, today
 from tests.support.people import make_person, resident_id
 
 BINHAI, JIZHOU = 120116, 120119
 GREEN, ORANGE, RED = "🟢 绿码", "🟠 橙码", "🔴 红码"
 
 
-async def confirmed_case(rt: Runtime, clock: FakeClock, *docs: str) -> None:  # noqa: F811
+async def confirmed_case(rt: Runtime, clock: FakeClock, *docs: str) -> None:
     """The health authority's feed lists these documents as confirmed cases: red."""
     clock.advance(seconds=5)
     since = (date.today() - timedelta(days=2)).isoformat()
@@ -54,7 +44,7 @@ async def confirmed_case(rt: Runtime, clock: FakeClock, *docs: str) -> None:  # 
     assert result.matched == len(docs)
 
 
-async def tier(rt: Runtime, clock: FakeClock, level: str) -> None:  # noqa: F811
+async def tier(rt: Runtime, clock: FakeClock, level: str) -> None:
     clock.advance(seconds=5)
     await set_tier(rt, None, BINHAI, level, "")
 
@@ -77,8 +67,8 @@ async def rows_of(person: Person) -> list[tuple[str, str | None, str]]:
 
 
 async def test_two_changes_before_sending_make_one_notice_with_the_latest_colour(
-    rt: Runtime,  # noqa: F811
-    gateway: WeChatGateway,  # noqa: F811
+    rt: Runtime,
+    gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
 ) -> None:
@@ -99,8 +89,8 @@ async def test_two_changes_before_sending_make_one_notice_with_the_latest_colour
 
 
 async def test_a_change_undone_before_it_was_sent_sends_nothing(
-    rt: Runtime,  # noqa: F811
-    gateway: WeChatGateway,  # noqa: F811
+    rt: Runtime,
+    gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
 ) -> None:
@@ -118,8 +108,8 @@ async def test_a_change_undone_before_it_was_sent_sends_nothing(
 
 
 async def test_the_colour_last_told_is_the_start_of_the_next_notice(
-    rt: Runtime,  # noqa: F811
-    gateway: WeChatGateway,  # noqa: F811
+    rt: Runtime,
+    gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
 ) -> None:
@@ -140,8 +130,8 @@ async def test_the_colour_last_told_is_the_start_of_the_next_notice(
 
 
 async def test_a_newer_notice_waits_while_an_older_one_is_in_flight(
-    rt: Runtime,  # noqa: F811
-    gateway: WeChatGateway,  # noqa: F811
+    rt: Runtime,
+    gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
 ) -> None:
@@ -163,8 +153,8 @@ async def test_a_newer_notice_waits_while_an_older_one_is_in_flight(
 
 
 async def test_red_and_orange_changes_go_before_green_ones(
-    rt: Runtime,  # noqa: F811
-    gateway: WeChatGateway,  # noqa: F811
+    rt: Runtime,
+    gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
 ) -> None:
@@ -184,8 +174,8 @@ async def test_red_and_orange_changes_go_before_green_ones(
 
 
 async def test_a_backlog_drains_with_nothing_lost_and_one_notice_per_person(
-    rt: Runtime,  # noqa: F811
-    gateway: WeChatGateway,  # noqa: F811
+    rt: Runtime,
+    gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
 ) -> None:
@@ -213,8 +203,8 @@ async def test_a_backlog_drains_with_nothing_lost_and_one_notice_per_person(
 
 
 async def test_reminders_left_waiting_from_earlier_days_go_out_as_one(
-    rt: Runtime,  # noqa: F811
-    gateway: WeChatGateway,  # noqa: F811
+    rt: Runtime,
+    gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
 ) -> None:

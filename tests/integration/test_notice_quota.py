@@ -15,18 +15,10 @@ from models.outbox import Notice
 from models.person import Account
 from schedules.ratelimit import RESET_MARGIN
 from schedules.sender import RECIPIENT_WAIT, drain_outbox, limits_for
-from tests.fakes.wechat_api import FakeWeChat
+from tests.fakes.wechat_api import CUSTOM_SEND, SUBSCRIBE_SEND, TEMPLATE_SEND, FakeWeChat
 from tests.integration.test_notice_coalescing import BINHAI, tier
-from tests.integration.test_schedules_delivery import (  # noqa: F401  (gateway is a fixture)
-    CUSTOM_SEND,
-    SUBSCRIBE_SEND,
-    TEMPLATE_SEND,
-    configure,
-    gateway,
-    texts_to_followers,
-)
-from tests.integration.test_schedules_expiry import rt  # noqa: F401  (a fixture)
 from tests.support.clock import FakeClock
+from tests.support.jobs import configure, texts_to_followers
 from tests.support.people import make_person
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -39,8 +31,8 @@ def next_reset(moment: datetime) -> datetime:
 
 
 async def test_a_spent_daily_quota_pauses_its_api_until_midnight_and_loses_nothing(
-    rt: Runtime,  # noqa: F811
-    gateway: WeChatGateway,  # noqa: F811
+    rt: Runtime,
+    gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
 ) -> None:
@@ -85,8 +77,8 @@ async def test_a_spent_daily_quota_pauses_its_api_until_midnight_and_loses_nothi
 
 
 async def test_one_persons_customer_service_limit_holds_back_only_their_message(
-    rt: Runtime,  # noqa: F811
-    gateway: WeChatGateway,  # noqa: F811
+    rt: Runtime,
+    gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
 ) -> None:

@@ -5,9 +5,7 @@ with its real error codes."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -36,41 +34,19 @@ from models.outbox import Notice
 from models.person import Account, Person
 from schedules.ratelimit import RESET_MARGIN, ApiLimits, Held
 from schedules.sender import drain_outbox, limits_for, send_due_notices
-from tests.fakes.wechat_api import FakeWeChat
-from tests.integration.test_schedules_expiry import (  # noqa: F401  (rt is a fixture)
-    code_of,
-    quarantine,
-    rt,
-    today,
+from tests.fakes.wechat_api import (
+    CUSTOM_SEND,
+    MASS_SEND,
+    SUBSCRIBE_SEND,
+    TEMPLATE_SEND,
+    FakeWeChat,
 )
 from tests.support.clock import FakeClock
+from tests.support.jobs import code_of, configure, quarantine, texts_to_followers, today
 from tests.support.people import make_person
 
-CUSTOM_SEND = "/cgi-bin/message/custom/send"
-TEMPLATE_SEND = "/cgi-bin/message/template/send"
-SUBSCRIBE_SEND = "/cgi-bin/message/subscribe/send"
-MASS_SEND = "/cgi-bin/message/mass/send"
 
-
-@pytest.fixture
-async def gateway(rt: Runtime) -> AsyncIterator[WeChatGateway]:  # noqa: F811
-    s = rt.settings
-    gw = WeChatGateway(
-        s.wechat_appid, s.wechat_secret, s.wechat_api_base, s.miniapp_appid, s.miniapp_secret
-    )
-    yield gw
-    await gw.close()
-
-
-def configure(rt: Runtime, **changes) -> None:  # noqa: F811
-    schedules = {k: changes.pop(k) for k in list(changes) if hasattr(Schedules, k)}
-    settings = dataclasses.replace(rt.settings, **changes)
-    rt.settings = dataclasses.replace(
-        settings, schedules=dataclasses.replace(settings.schedules, **schedules)
-    )
-
-
-async def orange_to_green(rt: Runtime, clock: FakeClock, **person) -> Person:  # noqa: F811
+async def orange_to_green(rt: Runtime, clock: FakeClock, **person) -> Person:
     """A person whose quarantine just ended: one code_changed notice queued (orange → green)."""
     someone = await make_person(rt, **person)
     await quarantine(rt, someone, today(rt))
@@ -84,20 +60,11 @@ async def notice_of(person: Person) -> Notice:
     return await Notice.get(account_id=account.id)
 
 
-async def texts_to_followers(rt: Runtime, prefix: str, count: int) -> None:  # noqa: F811
-    """``count`` followers who wrote just now, each with a text queued: 第0条, 第1条, …"""
-    for n in range(count):
-        account = await Account.create(
-            channel="mp", openid=f"o-{prefix}{n}", last_message_at=rt.now()
-        )
-        await queue_text(rt, account.id, f"第{n}条", f"{prefix}{n}")
-
-
 # --- customer-service text, template, subscribe -------------------------------------------------
 
 
 async def test_a_code_change_is_told_in_words_with_reasons_and_a_link(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
@@ -117,7 +84,7 @@ async def test_a_code_change_is_told_in_words_with_reasons_and_a_link(
 
 
 async def test_the_notice_speaks_the_accounts_language(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
@@ -133,7 +100,7 @@ async def test_the_notice_speaks_the_accounts_language(
 
 
 async def test_a_configured_template_carries_the_change(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
@@ -154,7 +121,7 @@ async def test_a_configured_template_carries_the_change(
 
 
 async def test_a_mini_program_account_gets_a_subscribe_message(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
@@ -171,7 +138,7 @@ async def test_a_mini_program_account_gets_a_subscribe_message(
 
 
 async def test_without_a_subscribe_template_a_mini_program_notice_ends_with_the_reason(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
@@ -185,7 +152,7 @@ async def test_without_a_subscribe_template_a_mini_program_notice_ends_with_the_
 
 
 async def test_outside_the_48_hour_window_only_a_template_can_reach_the_person(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
@@ -204,7 +171,7 @@ async def test_outside_the_48_hour_window_only_a_template_can_reach_the_person(
 
 
 async def test_a_change_overtaken_by_a_newer_one_is_not_sent(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
@@ -221,7 +188,7 @@ async def test_a_change_overtaken_by_a_newer_one_is_not_sent(
 
 
 async def test_an_expired_access_token_is_refreshed_and_the_notice_sent(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
@@ -243,7 +210,7 @@ async def test_an_expired_access_token_is_refreshed_and_the_notice_sent(
     ids=["system-busy", "bad-gateway"],
 )
 async def test_transient_failures_are_retried_with_backoff(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
@@ -277,7 +244,7 @@ async def test_transient_failures_are_retried_with_backoff(
     ids=["unfollowed", "subscription-refused", "bad-openid"],
 )
 async def test_a_permanent_refusal_ends_the_row_with_the_reason(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
@@ -299,7 +266,7 @@ async def test_a_permanent_refusal_ends_the_row_with_the_reason(
 
 
 async def test_a_minute_quota_answer_pauses_the_api_without_spending_attempts(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
@@ -323,7 +290,7 @@ async def test_a_minute_quota_answer_pauses_the_api_without_spending_attempts(
 
 
 async def test_a_mass_send_row_goes_out_once_even_when_retried(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
@@ -346,7 +313,7 @@ async def test_a_mass_send_row_goes_out_once_even_when_retried(
 
 
 async def test_a_broken_row_does_not_hold_up_the_others(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
@@ -381,7 +348,7 @@ async def test_a_broken_row_does_not_hold_up_the_others(
 
 
 async def test_rows_not_started_before_the_lease_runs_out_go_back_at_once(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
@@ -396,7 +363,7 @@ async def test_rows_not_started_before_the_lease_runs_out_go_back_at_once(
 
 
 async def test_a_stopped_run_releases_what_it_had_not_started(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
@@ -421,7 +388,7 @@ async def test_a_stopped_run_releases_what_it_had_not_started(
 # --- the answer to an appeal ------------------------------------------------------------------
 
 
-async def answered_appeal(rt: Runtime, person: Person, decision: str, reply: str) -> int:  # noqa: F811
+async def answered_appeal(rt: Runtime, person: Person, decision: str, reply: str) -> int:
     account = await Account.get(person_id=person.id)
     filed = await file_appeal(rt, account.id, None, "我已解除隔离")
     official, _token = await add_staff("官员甲", "official")
@@ -430,7 +397,7 @@ async def answered_appeal(rt: Runtime, person: Person, decision: str, reply: str
 
 
 async def test_an_appeal_answer_reaches_a_mini_program_account_as_a_subscribe_message(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
 ) -> None:
@@ -451,7 +418,7 @@ async def test_an_appeal_answer_reaches_a_mini_program_account_as_a_subscribe_me
 
 
 async def test_an_appeal_answer_goes_by_template_when_one_is_configured(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
@@ -469,7 +436,7 @@ async def test_an_appeal_answer_goes_by_template_when_one_is_configured(
 
 
 async def test_without_a_template_an_appeal_answer_is_a_text_in_the_48_hour_window(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
 ) -> None:
@@ -615,7 +582,7 @@ async def test_a_quota_answer_pauses_only_that_api_until_it_resets() -> None:
 
 
 async def test_the_real_rate_limit_slows_a_burst_down(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
@@ -628,7 +595,7 @@ async def test_the_real_rate_limit_slows_a_burst_down(
 
 
 async def test_the_scheduled_job_drains_a_backlog_batch_after_batch(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
@@ -641,7 +608,7 @@ async def test_the_scheduled_job_drains_a_backlog_batch_after_batch(
 
 
 async def test_draining_stops_when_a_whole_batch_goes_nowhere(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
@@ -656,7 +623,7 @@ async def test_draining_stops_when_a_whole_batch_goes_nowhere(
 
 
 async def test_two_senders_at_once_never_send_a_row_twice(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,

@@ -4,89 +4,25 @@ queues the notices in the same transaction. The clock is moved by hand."""
 
 from __future__ import annotations
 
-import secrets
-from datetime import date, datetime, time, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 
 from bot.services.decisions import redecide
-from bot.services.districts import ensure_districts
 from bot.services.jobs_expiry import CAUSE, redecide_expired
-from bot.services.runtime import Runtime, build_runtime
-from bot.settings import Settings
+from bot.services.runtime import Runtime
 from models.appeal import CodeOverride
-from models.authority import AuthorityRecord
-from models.code import CodeChange, HealthCode
+from models.code import CodeChange
 from models.declaration import Declaration
 from models.district import District
 from models.outbox import Notice
-from models.person import Account, Guardianship, Person
+from models.person import Account, Guardianship
 from schedules.expiry import redecide_expired_codes
-from tests.fakes.wechat_api import FakeWeChat
 from tests.support.clock import FakeClock
+from tests.support.jobs import code_of, local_midnight, quarantine, today
 from tests.support.people import make_person
 
 BINHAI, JIZHOU = 120116, 120119
-
-
-def job_settings(tmp_path: Path, database_url: str, fake: FakeWeChat, **changes) -> Settings:
-    from tests.fakes.wechat_api import (
-        MINIAPP_APPID,
-        MINIAPP_SECRET,
-        OFFICIAL_APPID,
-        OFFICIAL_SECRET,
-    )
-
-    base = {
-        "data_dir": tmp_path / "data",
-        "database_url": database_url,
-        "public_base_url": "http://testserver",
-        "wechat_appid": OFFICIAL_APPID,
-        "wechat_secret": OFFICIAL_SECRET,
-        "miniapp_appid": MINIAPP_APPID,
-        "miniapp_secret": MINIAPP_SECRET,
-        "wechat_api_base": fake.base_url,
-        "run_scheduler": False,
-    }
-    return Settings(**(base | changes))
-
-
-@pytest.fixture
-async def rt(db: str, tmp_path: Path, clock: FakeClock, fake_wechat: FakeWeChat) -> Runtime:
-    runtime = build_runtime(job_settings(tmp_path, db, fake_wechat), clock)
-    await ensure_districts(runtime)
-    return runtime
-
-
-def local_midnight(rt: Runtime, day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=rt.ruleset.tz)
-
-
-async def quarantine(rt: Runtime, person: Person, last_day: date) -> None:
-    """A quarantine through ``last_day``, stored as a feed stores days: from the midnight that
-    starts its first day to the one that ends its last."""
-    now = rt.now()
-    await AuthorityRecord.create(
-        source="cdc",
-        record_id=secrets.token_hex(4),
-        doc_lookup=person.doc_lookup,
-        person_id=person.id,
-        status="quarantine",
-        since=local_midnight(rt, last_day - timedelta(days=13)),
-        until=local_midnight(rt, last_day + timedelta(days=1)),
-        created_at=now,
-        updated_at=now,
-    )
-    await redecide(rt, person, "feed")
-
-
-async def code_of(person: Person) -> HealthCode:
-    return await HealthCode.get(person_id=person.id)
-
-
-def today(rt: Runtime) -> date:
-    return rt.now().astimezone(rt.ruleset.tz).date()
 
 
 async def test_a_quarantine_ends_at_midnight_after_its_last_day(

@@ -24,15 +24,10 @@ from schedules.reminders import remind_to_declare
 from schedules.retention import apply_retention
 from schedules.scheduler import _catch_up, build_scheduler
 from schedules.sender import Drained, send_due_notices
-from tests.fakes.wechat_api import FakeWeChat
-from tests.integration.test_schedules_delivery import configure, gateway  # noqa: F401
-from tests.integration.test_schedules_expiry import rt  # noqa: F401
+from tests.fakes.wechat_api import CUSTOM_SEND, SUBSCRIBE_SEND, TEMPLATE_SEND, FakeWeChat
 from tests.support.clock import FakeClock
+from tests.support.jobs import configure
 from tests.support.people import make_person
-
-CUSTOM_SEND = "/cgi-bin/message/custom/send"
-TEMPLATE_SEND = "/cgi-bin/message/template/send"
-SUBSCRIBE_SEND = "/cgi-bin/message/subscribe/send"
 
 
 async def reminders() -> dict[int, Notice]:
@@ -47,7 +42,7 @@ async def account_of(person: Person) -> Account:
 
 
 async def test_people_who_have_not_declared_for_a_week_are_reminded_once_a_day(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     clock: FakeClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -78,7 +73,7 @@ async def test_people_who_have_not_declared_for_a_week_are_reminded_once_a_day(
 
 
 async def test_only_accounts_a_message_can_reach_are_reminded(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     clock: FakeClock,
 ) -> None:
     writing = await make_person(rt, days_ago=8)
@@ -98,8 +93,8 @@ async def test_only_accounts_a_message_can_reach_are_reminded(
 
 
 async def test_the_reminder_reads_well_and_is_dropped_if_the_person_declared_meanwhile(
-    rt: Runtime,  # noqa: F811
-    gateway: WeChatGateway,  # noqa: F811
+    rt: Runtime,
+    gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
 ) -> None:
@@ -129,8 +124,8 @@ async def test_the_reminder_reads_well_and_is_dropped_if_the_person_declared_mea
 
 
 async def test_family_without_an_account_are_reminded_through_who_declares_for_them(
-    rt: Runtime,  # noqa: F811
-    gateway: WeChatGateway,  # noqa: F811
+    rt: Runtime,
+    gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
 ) -> None:
@@ -174,8 +169,8 @@ async def test_family_without_an_account_are_reminded_through_who_declares_for_t
 
 
 async def test_a_reminder_by_template_and_by_subscribe_message(
-    rt: Runtime,  # noqa: F811
-    gateway: WeChatGateway,  # noqa: F811
+    rt: Runtime,
+    gateway: WeChatGateway,
     fake_wechat: FakeWeChat,
     clock: FakeClock,
 ) -> None:
@@ -211,8 +206,8 @@ def test_a_daily_run_missed_while_no_process_led_is_caught_up_within_its_grace()
 
 
 async def test_the_scheduler_has_every_job_with_its_policy(
-    rt: Runtime,  # noqa: F811
-    gateway: WeChatGateway,  # noqa: F811
+    rt: Runtime,
+    gateway: WeChatGateway,
 ) -> None:
     scheduler = build_scheduler(rt, gateway)
     scheduler.start(paused=True)  # defaults are applied as jobs join a started scheduler
@@ -247,8 +242,8 @@ async def test_the_scheduler_has_every_job_with_its_policy(
 
 
 async def test_a_sender_run_cut_short_by_its_budget_runs_again_at_once(
-    rt: Runtime,  # noqa: F811
-    gateway: WeChatGateway,  # noqa: F811
+    rt: Runtime,
+    gateway: WeChatGateway,
 ) -> None:
     scheduler = build_scheduler(rt, gateway)
     scheduler.start(paused=True)
@@ -273,7 +268,7 @@ async def test_a_sender_run_cut_short_by_its_budget_runs_again_at_once(
 
 
 async def test_the_purge_forgets_old_message_ids_and_long_lapsed_dialogues(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     clock: FakeClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -313,7 +308,7 @@ async def declaration(person: Person, days_ago: float, clock: FakeClock) -> Decl
 
 
 async def test_retention_deletes_old_declarations_and_scans_but_keeps_the_latest(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     clock: FakeClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -345,7 +340,7 @@ async def test_retention_deletes_old_declarations_and_scans_but_keeps_the_latest
 
 
 async def test_retention_works_through_many_rows_in_batches(
-    rt: Runtime,  # noqa: F811
+    rt: Runtime,
     clock: FakeClock,
 ) -> None:
     from bot.services.jobs_retention import delete_expired_records

@@ -27,8 +27,6 @@ from schedules.leader import (
     leadership_for,
 )
 from schedules.runner import SchedulerRunner
-from tests.integration.test_schedules_delivery import gateway  # noqa: F401
-from tests.integration.test_schedules_expiry import rt  # noqa: F401
 from tests.support import databases
 
 needs_postgres = pytest.mark.skipif(
@@ -132,7 +130,7 @@ async def test_releasing_an_advisory_lock_hands_it_over() -> None:
 
 
 @pytest.fixture
-def fast(rt: Runtime) -> Runtime:  # noqa: F811
+def fast(rt: Runtime) -> Runtime:
     rt.settings = dataclasses.replace(
         rt.settings,
         outbox_interval_seconds=0.1,
@@ -144,7 +142,7 @@ def fast(rt: Runtime) -> Runtime:  # noqa: F811
 @pytest.fixture
 async def runners(
     fast: Runtime,
-    gateway: WeChatGateway,  # noqa: F811
+    gateway: WeChatGateway,
 ) -> AsyncIterator[list[SchedulerRunner]]:
     url = fast.settings.database_url
     made = [SchedulerRunner(fast, gateway, leadership_for(url)) for _ in range(2)]
@@ -212,7 +210,7 @@ class ScriptedLock:
 
 async def test_a_runner_that_cannot_reach_the_lock_keeps_trying(
     fast: Runtime,
-    gateway: WeChatGateway,  # noqa: F811
+    gateway: WeChatGateway,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     lock = ScriptedLock(acquire=[OSError("connection refused"), False, True], held=[])
@@ -228,7 +226,7 @@ async def test_a_runner_that_cannot_reach_the_lock_keeps_trying(
 
 async def test_a_runner_that_loses_the_lock_stops_its_jobs_and_tries_again(
     fast: Runtime,
-    gateway: WeChatGateway,  # noqa: F811
+    gateway: WeChatGateway,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     lock = ScriptedLock(acquire=[True, False, True], held=[True, False])

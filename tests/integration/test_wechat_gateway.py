@@ -19,7 +19,6 @@ from bot.wechat import (
 from bot.wechat.client import ApiClient, on_api_base
 from bot.wechat.errors import API_DAY, API_MINUTE, RECIPIENT
 from bot.wechat.payloads import subscribe_data, template_data
-from tests.fakes.fixtures import fake_wechat  # noqa: F401
 from tests.fakes.wechat_api import (
     MINIAPP_APPID,
     MINIAPP_SECRET,
@@ -46,7 +45,7 @@ def make_gateway(fake: FakeWeChat, **options: float) -> WeChatGateway:
 
 
 @pytest.fixture
-async def gateway(fake_wechat: FakeWeChat) -> AsyncIterator[WeChatGateway]:  # noqa: F811
+async def gateway(fake_wechat: FakeWeChat) -> AsyncIterator[WeChatGateway]:
     gateway = make_gateway(fake_wechat)
     yield gateway
     await gateway.close()
@@ -61,7 +60,7 @@ def qr_png(text: str) -> bytes:
 # --- every method --------------------------------------------------------------------------------
 
 
-async def test_send_text(gateway: WeChatGateway, fake_wechat: FakeWeChat) -> None:  # noqa: F811
+async def test_send_text(gateway: WeChatGateway, fake_wechat: FakeWeChat) -> None:
     await gateway.send_text(OPENID, "您的健康码已变为绿码")
 
     assert fake_wechat.sent(CUSTOM) == [
@@ -72,7 +71,7 @@ async def test_send_text(gateway: WeChatGateway, fake_wechat: FakeWeChat) -> Non
 
 async def test_an_uploaded_code_image_still_scans(
     gateway: WeChatGateway,
-    fake_wechat: FakeWeChat,  # noqa: F811
+    fake_wechat: FakeWeChat,
 ) -> None:
     media_id = await gateway.upload_image(qr_png("HC1:EXAMPLE"))
 
@@ -83,7 +82,7 @@ async def test_an_uploaded_code_image_still_scans(
     assert [barcode.text for barcode in decoded] == ["HC1:EXAMPLE"]
 
 
-async def test_send_image(gateway: WeChatGateway, fake_wechat: FakeWeChat) -> None:  # noqa: F811
+async def test_send_image(gateway: WeChatGateway, fake_wechat: FakeWeChat) -> None:
     media_id = await gateway.upload_image(qr_png("x"))
 
     await gateway.send_image(OPENID, media_id)
@@ -100,7 +99,7 @@ async def test_an_image_that_is_not_an_image_is_refused(gateway: WeChatGateway) 
     assert refused.value.errcode == 40005
 
 
-async def test_send_template(gateway: WeChatGateway, fake_wechat: FakeWeChat) -> None:  # noqa: F811
+async def test_send_template(gateway: WeChatGateway, fake_wechat: FakeWeChat) -> None:
     data = {"first": "健康码变更", "keyword1": {"value": "绿码", "color": "#07c160"}}
 
     msgid = await gateway.send_template(OPENID, "TPL_CODE", data, "https://hc.example/c/1")
@@ -121,7 +120,7 @@ async def test_send_template(gateway: WeChatGateway, fake_wechat: FakeWeChat) ->
 
 async def test_send_subscribe_uses_the_mini_program(
     gateway: WeChatGateway,
-    fake_wechat: FakeWeChat,  # noqa: F811
+    fake_wechat: FakeWeChat,
 ) -> None:
     long_reason = "近14天到访过高风险地区滨海新区并且未按要求完成核酸检测"
 
@@ -135,7 +134,7 @@ async def test_send_subscribe_uses_the_mini_program(
 
 
 async def test_send_subscribe_without_a_mini_program_is_permanent(
-    fake_wechat: FakeWeChat,  # noqa: F811
+    fake_wechat: FakeWeChat,
 ) -> None:
     gateway = WeChatGateway(OFFICIAL_APPID, OFFICIAL_SECRET, fake_wechat.base_url)
     try:
@@ -146,7 +145,7 @@ async def test_send_subscribe_without_a_mini_program_is_permanent(
     assert fake_wechat.calls == []
 
 
-async def test_mass_send_in_batches(gateway: WeChatGateway, fake_wechat: FakeWeChat) -> None:  # noqa: F811
+async def test_mass_send_in_batches(gateway: WeChatGateway, fake_wechat: FakeWeChat) -> None:
     openids = [f"openid-{n:05}" for n in range(10_001)]
 
     msg_ids = await gateway.mass_send_text([*openids, openids[0]], "滨海新区调整为中风险地区")
@@ -160,7 +159,7 @@ async def test_mass_send_in_batches(gateway: WeChatGateway, fake_wechat: FakeWeC
 
 async def test_a_repeated_mass_send_is_not_sent_twice(
     gateway: WeChatGateway,
-    fake_wechat: FakeWeChat,  # noqa: F811
+    fake_wechat: FakeWeChat,
 ) -> None:
     first = await gateway.mass_send_text(["a", "b", "c"], "通知", client_msg_id="broadcast-7")
 
@@ -173,7 +172,7 @@ async def test_a_repeated_mass_send_is_not_sent_twice(
     )
 
 
-async def test_mass_send_to_one_or_nobody(gateway: WeChatGateway, fake_wechat: FakeWeChat) -> None:  # noqa: F811
+async def test_mass_send_to_one_or_nobody(gateway: WeChatGateway, fake_wechat: FakeWeChat) -> None:
     assert await gateway.mass_send_text([], "x") == []
     with pytest.raises(WeChatPermanentError) as refused:
         await gateway.mass_send_text([OPENID, OPENID], "x")
@@ -182,7 +181,7 @@ async def test_mass_send_to_one_or_nobody(gateway: WeChatGateway, fake_wechat: F
     assert fake_wechat.calls == []
 
 
-async def test_code_to_session(gateway: WeChatGateway, fake_wechat: FakeWeChat) -> None:  # noqa: F811
+async def test_code_to_session(gateway: WeChatGateway, fake_wechat: FakeWeChat) -> None:
     fake_wechat.add_session("CODE1", "o-mini-1", "SESSIONKEY", unionid="u-1")
 
     session = await gateway.code_to_session("CODE1")
@@ -200,7 +199,7 @@ async def test_code_to_session(gateway: WeChatGateway, fake_wechat: FakeWeChat) 
 @pytest.mark.parametrize(("code", "errcode"), [("UNKNOWN", 40029), ("CODE1", 40163)])
 async def test_a_bad_or_reused_js_code_is_permanent(
     gateway: WeChatGateway,
-    fake_wechat: FakeWeChat,  # noqa: F811
+    fake_wechat: FakeWeChat,
     code: str,
     errcode: int,
 ) -> None:
@@ -216,7 +215,7 @@ async def test_a_bad_or_reused_js_code_is_permanent(
 # --- the access token -----------------------------------------------------------------------------
 
 
-async def test_sixteen_concurrent_first_calls_fetch_one_token(fake_wechat: FakeWeChat) -> None:  # noqa: F811
+async def test_sixteen_concurrent_first_calls_fetch_one_token(fake_wechat: FakeWeChat) -> None:
     fake_wechat.delay(STABLE_TOKEN, 0.2)  # every thread reaches the token fetch before it ends
     gateway = make_gateway(fake_wechat, max_workers=16)
     try:
@@ -230,7 +229,7 @@ async def test_sixteen_concurrent_first_calls_fetch_one_token(fake_wechat: FakeW
 
 async def test_an_expired_token_is_refreshed_once_and_the_call_repeated(
     gateway: WeChatGateway,
-    fake_wechat: FakeWeChat,  # noqa: F811
+    fake_wechat: FakeWeChat,
 ) -> None:
     await gateway.send_text(OPENID, "one")
     fake_wechat.expire_tokens()
@@ -242,7 +241,7 @@ async def test_an_expired_token_is_refreshed_once_and_the_call_repeated(
 
 
 async def test_concurrent_calls_on_an_expired_token_refresh_it_once(
-    fake_wechat: FakeWeChat,  # noqa: F811
+    fake_wechat: FakeWeChat,
 ) -> None:
     gateway = make_gateway(fake_wechat, max_workers=16)
     try:
@@ -259,7 +258,7 @@ async def test_concurrent_calls_on_an_expired_token_refresh_it_once(
 
 async def test_a_server_that_always_refuses_the_token_ends_in_an_error(
     gateway: WeChatGateway,
-    fake_wechat: FakeWeChat,  # noqa: F811
+    fake_wechat: FakeWeChat,
 ) -> None:
     fake_wechat.fail_next(CUSTOM, 40001, times=None)
 
@@ -274,7 +273,7 @@ async def test_a_server_that_always_refuses_the_token_ends_in_an_error(
 
 
 async def test_wrong_credentials_are_transient_until_the_operator_fixes_them(
-    fake_wechat: FakeWeChat,  # noqa: F811
+    fake_wechat: FakeWeChat,
 ) -> None:
     gateway = WeChatGateway(OFFICIAL_APPID, "wrong-secret", fake_wechat.base_url)
     try:
@@ -289,7 +288,7 @@ async def test_wrong_credentials_are_transient_until_the_operator_fixes_them(
 
 async def test_a_busy_token_server_is_transient(
     gateway: WeChatGateway,
-    fake_wechat: FakeWeChat,  # noqa: F811
+    fake_wechat: FakeWeChat,
 ) -> None:
     fake_wechat.fail_next(STABLE_TOKEN, -1)
 
@@ -306,7 +305,7 @@ async def test_a_busy_token_server_is_transient(
 @pytest.mark.parametrize("errcode", [43004, 45015, 40003, 48001])
 async def test_permanent_refusals(
     gateway: WeChatGateway,
-    fake_wechat: FakeWeChat,  # noqa: F811
+    fake_wechat: FakeWeChat,
     errcode: int,
 ) -> None:
     fake_wechat.fail_next(CUSTOM, errcode)
@@ -320,7 +319,7 @@ async def test_permanent_refusals(
 
 async def test_an_unfollowed_user_is_permanent(
     gateway: WeChatGateway,
-    fake_wechat: FakeWeChat,  # noqa: F811
+    fake_wechat: FakeWeChat,
 ) -> None:
     fake_wechat.unfollowed.add(OPENID)
 
@@ -333,7 +332,7 @@ async def test_an_unfollowed_user_is_permanent(
 
 async def test_a_refused_subscription_is_permanent(
     gateway: WeChatGateway,
-    fake_wechat: FakeWeChat,  # noqa: F811
+    fake_wechat: FakeWeChat,
 ) -> None:
     fake_wechat.fail_next("/cgi-bin/message/subscribe/send", 43101)
 
@@ -348,7 +347,7 @@ async def test_a_refused_subscription_is_permanent(
 )
 async def test_quota_answers_say_whose_quota_ran_out(
     gateway: WeChatGateway,
-    fake_wechat: FakeWeChat,  # noqa: F811
+    fake_wechat: FakeWeChat,
     errcode: int,
     scope: str,
 ) -> None:
@@ -363,7 +362,7 @@ async def test_quota_answers_say_whose_quota_ran_out(
 
 async def test_a_daily_quota_runs_out_and_comes_back_the_next_day(
     gateway: WeChatGateway,
-    fake_wechat: FakeWeChat,  # noqa: F811
+    fake_wechat: FakeWeChat,
 ) -> None:
     moment = [1_584_000_000.0]  # 2020-03-12 16:00 in Beijing
     fake_wechat.clock = lambda: moment[0]
@@ -383,7 +382,7 @@ async def test_a_daily_quota_runs_out_and_comes_back_the_next_day(
 @pytest.mark.parametrize("errcode", [-1])
 async def test_transient_refusals(
     gateway: WeChatGateway,
-    fake_wechat: FakeWeChat,  # noqa: F811
+    fake_wechat: FakeWeChat,
     errcode: int,
 ) -> None:
     fake_wechat.fail_next(CUSTOM, errcode)
@@ -399,7 +398,7 @@ async def test_transient_refusals(
 )
 async def test_http_failures(
     gateway: WeChatGateway,
-    fake_wechat: FakeWeChat,  # noqa: F811
+    fake_wechat: FakeWeChat,
     status: int,
     error: type[Exception],
 ) -> None:
@@ -412,7 +411,7 @@ async def test_http_failures(
 
 
 @pytest.mark.parametrize("path", [CUSTOM, STABLE_TOKEN])
-async def test_a_timeout_is_transient(fake_wechat: FakeWeChat, path: str) -> None:  # noqa: F811
+async def test_a_timeout_is_transient(fake_wechat: FakeWeChat, path: str) -> None:
     fake_wechat.delay(path, 1.0)
     gateway = make_gateway(fake_wechat, timeout=0.2)
     try:
@@ -450,7 +449,7 @@ def test_every_api_class_is_aimed_at_the_api_base() -> None:
 
 
 async def test_calls_with_their_own_or_absolute_urls_reach_the_api_base(
-    fake_wechat: FakeWeChat,  # noqa: F811
+    fake_wechat: FakeWeChat,
 ) -> None:
     client = ApiClient(
         OFFICIAL_APPID, OFFICIAL_SECRET, api_base=fake_wechat.base_url, timeout=2, pool_size=1
