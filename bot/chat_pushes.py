@@ -33,7 +33,7 @@ class NoSandbox(Exception):
 
 def push_lines(message: dict[str, Any], *, colors: bool) -> list[str]:
     """One pushed message as the lines the chat prints: a heading, then what it carried."""
-    kind = message.get("kind")
+    kind = str(message.get("kind"))  # what the sandbox recorded; unknown kinds are named
     heading = f"── {_LABELS.get(kind, f'a {kind} message')}, {_clock(message.get('at'))} ──"
     body = _BODIES.get(kind, _unknown)(message, colors)
     return [heading, *body]
