@@ -12,4 +12,5 @@ MODEL_MODULES = [
     "models.appeal",
     "models.audit",
     "models.transfer",
+    "models.faq",
 ]

@@ -13,10 +13,12 @@ log = logging.getLogger(__name__)
 async def apply_retention(rt: Runtime) -> Deleted:
     done = await delete_expired_records(rt)
     log.info(
-        "retention (%d days): %d declarations and %d scans deleted, %d erased people gone",
+        "retention (%d days): %d declarations and %d scans deleted, %d erased people gone,"
+        " %d unanswered questions",
         rt.settings.schedules.retention_days,
         done.declarations,
         done.scans,
         done.erased_people,
+        done.questions,
     )
     return done

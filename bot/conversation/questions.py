@@ -8,10 +8,13 @@ from bot.conversation.turn import Turn
 from bot.faq.questions import reads_as_question
 from bot.services import faq
 
+CHANNEL = "wechat"
+
 
 async def answer_free_text(turn: Turn, text: str) -> str:
     """The answer with its source, or the fallback that gives the hotline and 帮助."""
-    return faq.reply_text(turn.rt, faq.ask(turn.rt, text, turn.lang))
+    answered = await faq.answer_question(turn.rt, text, turn.lang, CHANNEL)
+    return faq.reply_text(turn.rt, answered)
 
 
 async def answer_within_step(turn: Turn, text: str) -> str | None:
@@ -19,5 +22,5 @@ async def answer_within_step(turn: Turn, text: str) -> str | None:
     question or the FAQ has no answer (the step then explains what it expects)."""
     if not reads_as_question(text):
         return None
-    answered = faq.ask(turn.rt, text, turn.lang)
+    answered = await faq.answer_question(turn.rt, text, turn.lang, CHANNEL)
     return faq.reply_text(turn.rt, answered) if answered.match else None

@@ -5,6 +5,8 @@ change the colour behind their back. Deleting runs in batches, one short transac
 
 A person erased by 注销 has no code to keep a declaration for: all their records go when old
 enough, and then the person's row itself (``bot.services.erasure``).
+
+Residents' questions the FAQ did not answer, kept for officials, go when as old as that too.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
+from bot.services.faq_questions import delete_old_questions
 from bot.services.runtime import Runtime
 from bot.services.uow import UnitOfWork
 from models.declaration import Declaration
@@ -27,13 +30,15 @@ class Deleted:
     declarations: int
     scans: int
     erased_people: int = 0
+    questions: int = 0  # residents' questions the FAQ did not answer (bot.services.faq_questions)
 
 
 async def delete_expired_records(rt: Runtime, batch: int = BATCH) -> Deleted:
     cutoff = rt.now() - timedelta(days=rt.settings.schedules.retention_days)
     declarations = await _old_declarations(cutoff, batch)
     scans = await _old_scans(cutoff, batch)
-    return Deleted(declarations, scans, await _erased_people_left_bare(batch))
+    erased = await _erased_people_left_bare(batch)
+    return Deleted(declarations, scans, erased, await delete_old_questions(cutoff, batch))
 
 
 async def _old_declarations(cutoff: datetime, batch: int) -> int:
