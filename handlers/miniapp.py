@@ -19,6 +19,7 @@ from bot.services.appeal_history import appeal_history
 from bot.services.appeals import file_appeal
 from bot.services.erasure import erase_account
 from bot.services.errors import ServiceError, TooFast, Unauthorised
+from bot.services.faq import answer_question
 from bot.services.request_keys import HEADER, parse_request_key
 from bot.services.sessions import SessionAccount, open_session, session_account
 from bot.services.transfers import issue_transfer_code, redeem_transfer_code
@@ -26,6 +27,7 @@ from bot.texts import catalogue, t
 from bot.wechat import WeChatPermanentError, WeChatTransientError
 from handlers.auth import bearer_token
 from handlers.errors import error_response, json_body
+from handlers.miniapp_faq import faq_answer_json, faq_list_json, faq_query
 from handlers.miniapp_forms import (
     appeal_form,
     declaration_form,
@@ -48,6 +50,7 @@ log = logging.getLogger(__name__)
 PREFIX = "/api/miniapp"
 # jscode2session's answers that mean "this code will never work": log in again
 _BAD_CODE = frozenset({40029, 40163, 41008})
+FAQ_CHANNEL = "miniapp"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 AccountHandler = Callable[[web.Request, SessionAccount], Awaitable[web.StreamResponse]]
@@ -186,6 +189,16 @@ async def appeal(request: web.Request, account: SessionAccount) -> web.Response:
     return json_response(appeal_json(view), status=201)
 
 
+async def faq(request: web.Request, account: SessionAccount) -> web.Response:
+    """The FAQ's entries, or with ``?q=`` the answer to one question (kept when none)."""
+    rt = request.app[RUNTIME]
+    if "q" not in request.query:
+        return json_response(faq_list_json(rt, account.lang))
+    query = faq_query(request.query["q"])
+    answered = await answer_question(rt, query, account.lang, FAQ_CHANNEL)
+    return json_response(faq_answer_json(rt, query, answered))
+
+
 async def appeals(request: web.Request, account: SessionAccount) -> web.Response:
     person_id = person_id_or_none(request.query.get("person_id"))
     history = await appeal_history(request.app[RUNTIME], account.id, person_id)
@@ -203,4 +216,5 @@ def routes() -> list[web.RouteDef]:
         web.post(f"{PREFIX}/transfer-codes", signed_in(issue_code)),
         web.post(f"{PREFIX}/transfers", signed_in(redeem_code)),
         web.get(f"{PREFIX}/appeals", signed_in(appeals)),
+        web.get(f"{PREFIX}/faq", signed_in(faq)),
     ]

@@ -269,6 +269,61 @@ TRANSFERRED: Schema = {
     },
 }
 
+FAQ_ENTRY: Schema = {
+    "type": "object",
+    "required": ["id", "faq_questions", "question", "answer", "source"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "description": "the entry's stable id"},
+        "faq_questions": {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 1},
+            "minItems": 1,
+            "description": "the numbers of the region's FAQ questions the entry answers",
+        },
+        "question": {"type": "string"},
+        "answer": {"type": "string", "description": "the hotline filled in"},
+        "source": {"type": "string", "description": "天津健康码答疑 第8、20问"},
+    },
+}
+FAQ_MATCH: Schema = {
+    **FAQ_ENTRY,
+    "required": [*FAQ_ENTRY["required"], "confidence"],
+    "properties": {
+        **FAQ_ENTRY["properties"],
+        "confidence": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1,
+            "description": "the share of the question the entry explains",
+        },
+    },
+}
+FAQ_LIST: Schema = {
+    "type": "object",
+    "required": ["name", "hotline", "entries"],
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "description": "the FAQ's title"},
+        "hotline": {"type": "string"},
+        "entries": {"type": "array", "items": ref("FaqEntry")},
+    },
+}
+FAQ_ANSWER: Schema = {
+    "type": "object",
+    "required": ["query", "lang", "match", "hotline"],
+    "additionalProperties": False,
+    "properties": {
+        "query": {"type": "string"},
+        "lang": {"enum": ["zh", "en"], "description": "the answer's: the question's language"},
+        "match": {
+            "oneOf": [ref("FaqMatch"), {"type": "null"}],
+            "description": "null: the FAQ has no answer; say so and give the hotline",
+        },
+        "hotline": {"type": "string"},
+    },
+}
+
 SCHEMAS: dict[str, Schema] = {
     "MiniappLogin": LOGIN,
     "MiniappSession": SESSION_TOKEN,
@@ -286,6 +341,10 @@ SCHEMAS: dict[str, Schema] = {
     "TransferCode": TRANSFER_CODE,
     "Transfer": TRANSFER,
     "Transferred": TRANSFERRED,
+    "FaqEntry": FAQ_ENTRY,
+    "FaqMatch": FAQ_MATCH,
+    "FaqList": FAQ_LIST,
+    "FaqAnswer": FAQ_ANSWER,
 }
 
 PATHS = {
@@ -393,5 +452,33 @@ PATHS = {
             "parameters": [person_query("absent: the account's own person")],
             "responses": {"200": answer("The appeals.", ref("Appeals")), **refusals(401, 404)},
         },
+    },
+    "/api/miniapp/faq": {
+        "get": {
+            "tags": ["mini-program"],
+            "summary": "Residents' questions: the FAQ's entries, or with `q` the answer to one",
+            "description": "Without `q`: every entry, in the account's language. With `q`: the "
+            "entry that answers it, in the language it was asked in, with the confidence, or "
+            "`match: null` when no entry is sure enough (the question is kept, its numbers "
+            "masked, for officials).",
+            "operationId": "miniappFaq",
+            "security": SESSION,
+            "parameters": [
+                {
+                    "name": "q",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "description": "a resident's question as typed",
+                }
+            ],
+            "responses": {
+                "200": answer(
+                    "The entries, or the answer to `q`.",
+                    {"oneOf": [ref("FaqList"), ref("FaqAnswer")]},
+                ),
+                **refusals(401, 422),
+            },
+        }
     },
 }

@@ -51,6 +51,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/api/miniapp/code"): Route(Caller.SESSION, "query"),
     ("POST", "/api/miniapp/appeals"): Route(Caller.SESSION, "body", body={"text": "请核实"}),
     ("GET", "/api/miniapp/appeals"): Route(Caller.SESSION, "query"),
+    ("GET", "/api/miniapp/faq"): Route(Caller.SESSION),
     ("POST", "/api/miniapp/transfer-codes"): Route(
         Caller.SESSION, "body", body={"purpose": "add_guardian"}
     ),
