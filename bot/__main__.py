@@ -1,4 +1,4 @@
-"""``healthcode …`` (``python -m bot …`` too): serve, chat, migrate, add-staff, keys, more."""
+"""``healthcode …`` (``python -m bot …`` too): serve, chat, migrate, add-staff, keys, faq, more."""
 
 from __future__ import annotations
 
@@ -70,6 +70,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     redecide.add_argument("--all", action="store_true", help="re-decide every code")
     redecide.add_argument("--batch", type=int, default=1000, help="people per transaction")
+    faq = sub.add_parser("faq", help="check a FAQ file against residents' questions")
+    faq_sub = faq.add_subparsers(dest="faq_command", required=True)
+    check = faq_sub.add_parser(
+        "check",
+        help="run a questions file (expected<TAB>question) against the FAQ and print its "
+        "accuracy; exits 1 below 90 %% right answers or 90 %% fallbacks",
+    )
+    check.add_argument("file", help="the questions file, as tests/data/faq_questions.tsv")
+    check.add_argument("--faq", help="the FAQ file to check (default: HC_FAQ_FILE, else Tianjin's)")
     return parser
 
 
@@ -160,6 +169,13 @@ def _redecide(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(redecide_codes(settings, every=args.all, batch=args.batch))
 
 
+def _faq(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.faq_cli import check_questions
+
+    faq_file = args.faq or (str(settings.faq_file) if settings.faq_file else None)
+    return check_questions(args.file, faq_file)
+
+
 COMMANDS = {
     "serve": _serve,
     "migrate": _migrate,
@@ -168,6 +184,7 @@ COMMANDS = {
     "keys": _keys,
     "import-feed": _import_feed,
     "redecide": _redecide,
+    "faq": _faq,
 }
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ from bot.services.appeal_answers import MAX_OVERRIDE_DAYS, parse_resolution, res
 from bot.services.appeal_list import list_appeals
 from bot.services.appeals import OPEN
 from bot.services.errors import ServiceError
+from bot.services.faq_questions import count_unanswered, most_asked
 from bot.services.staff import StaffView, authenticate
 from bot.services.stats import recent_feed_imports, stats
 from bot.services.tiers import parse_note, parse_tier
@@ -49,7 +50,7 @@ from handlers.path_params import ADCODE, APPEAL_ID, path_value
 SESSION_COOKIE, LOGIN_COOKIE = "hc_console", "hc_console_login"
 COOKIE_PATH = "/console"
 LOGIN_FORM_LIFETIME = timedelta(minutes=30)
-APPEALS_SHOWN, IMPORTS_SHOWN = 50, 10
+APPEALS_SHOWN, IMPORTS_SHOWN, QUESTIONS_SHOWN = 50, 10, 30
 
 
 Redirect = web.HTTPSeeOther
@@ -208,6 +209,8 @@ async def _dashboard(
         until_range=(today, today + timedelta(days=MAX_OVERRIDE_DAYS - 1)),
         notice=None if error else _notice(request, found, lang),
         error=error,
+        questions=tuple(await most_asked(rt, QUESTIONS_SHOWN)),
+        questions_kept=await count_unanswered(),
     )
     return _page(render_dashboard(view), status)
 

@@ -9,11 +9,13 @@ from html import escape
 
 from bot.console.chart import colour_chart
 from bot.console.layout import document
+from bot.console.questions import unanswered_section
 from bot.health.colors import Color
 from bot.health.risk_tiers import TIERS
 from bot.pages.code_page import ICONS, TIMEZONE
 from bot.services.appeal_answers import MAX_REPLY_LENGTH
 from bot.services.appeal_list import AppealSummary
+from bot.services.faq_questions import AskedCount
 from bot.services.stats import DistrictCodes, FeedImportView, Stats
 from bot.texts import t
 
@@ -87,6 +89,9 @@ class DashboardView:
     until_range: tuple[date, date]  # the dates an override may end on
     notice: str | None = None
     error: str | None = None
+    # residents' questions the FAQ did not answer: the most asked, and how many kept in all
+    questions: tuple[AskedCount, ...] = ()
+    questions_kept: int = 0
 
 
 def render_dashboard(view: DashboardView) -> str:
@@ -101,6 +106,7 @@ def render_dashboard(view: DashboardView) -> str:
             _appeals(view),
             _districts(view),
             _imports(view.imports, lang),
+            unanswered_section(list(view.questions), view.questions_kept, lang),
             "</main>",
         ]
     )
