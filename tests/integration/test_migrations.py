@@ -21,6 +21,7 @@ TABLES = {
     "staff",
     "scan_log",
     "notice",
+    "unanswered_question",
 }
 REVISIONS = sorted(
     path.stem
