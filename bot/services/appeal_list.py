@@ -52,8 +52,9 @@ def parse_status(raw: str | None) -> str:
 
 
 def parse_limit(raw: str | None, default: int = 50) -> int:
-    if raw is None or raw == "":
+    if raw is None:
         return default
+    # "?limit=" is no number either: the OpenAPI document says an integer (schemathesis found it)
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LISTED:
         raise InvalidInput("appeals.limit", field="limit", max=MAX_LISTED)
     return int(raw)

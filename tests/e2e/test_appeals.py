@@ -209,7 +209,7 @@ async def test_open_appeals_are_listed_masked(
     assert (await resolved.json())["count"] == 0
 
 
-@pytest.mark.parametrize("query", ["status=closed", "limit=0", "limit=abc", "limit=1000"])
+@pytest.mark.parametrize("query", ["status=closed", "limit=0", "limit=abc", "limit=1000", "limit="])
 async def test_a_bad_list_query_is_refused(client: TestClient, official: str, query: str) -> None:
     response = await client.get(f"/api/admin/appeals?{query}", headers=bearer(official))
     assert response.status == 422
