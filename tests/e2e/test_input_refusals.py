@@ -95,6 +95,9 @@ def json_bodied(client: TestClient) -> list[tuple[str, str]]:
         pytest.param('{"n": -Infinity}', "api.number_out_of_range", id="Infinity"),
         pytest.param('{"s": "\\u0000"}', "api.control_characters", id="NUL"),
         pytest.param('{"s": ["\\ud800"]}', "api.control_characters", id="lone-surrogate"),
+        # the refusal names the field: a field named by a lone surrogate must still be answered
+        pytest.param('{"\\ud800": null}', "api.control_characters", id="surrogate-as-a-name"),
+        pytest.param('{"\\u0007": 1}', "api.control_characters", id="control-as-a-name"),
         pytest.param(b'{"s": "\xed\xa0\x80"}', "api.not_json", id="encoded-surrogate"),
         pytest.param('{"s": "ok"}'.encode("utf-16"), "api.not_json", id="utf-16"),
     ],
