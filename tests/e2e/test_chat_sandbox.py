@@ -1,7 +1,8 @@
 """The terminal chat against a development server with no WeChat credentials, both as real
 processes: a declaration shows its code image (drawn in half-blocks, scanned back to a token
-the checkpoint accepts), and a tier change then shows its notice. Nothing goes to WeChat. On
-SQLite and, when TEST_POSTGRES_URL is set, PostgreSQL."""
+the checkpoint accepts), a tier change then shows its notice, and an appeal's answer (sent as a
+template message) shows as its fields. Nothing goes to WeChat. On SQLite and, when
+TEST_POSTGRES_URL is set, PostgreSQL."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ NAME, DOCUMENT, PHONE = "欧阳娜娜", "11010519491231002X", "13812345678"
 # contact, and the confirmation
 DECLARATION = ["申领", NAME, "1", DOCUMENT, PHONE, "1", "1", "1", "1", "1"]
 TOKEN = re.compile(r"hc_[a-z]{2}_[A-Za-z0-9_-]{20,}")
+APPEAL_TEMPLATE = "TPL-APPEAL-REPLY"  # a template id is no credential: the sandbox stays on
+REPLY = "经核实，维持橙码"
 QR_HEADING = re.compile(r"^\[a QR code, (\d+)×\d+ modules\]$")
 
 
@@ -101,7 +104,7 @@ async def staff_token(env: dict[str, str], role: str) -> str:
     return TOKEN.search(done.stdout)[0]
 
 
-async def call(method: str, url: str, token: str, body: dict) -> tuple[int, dict]:
+async def call(method: str, url: str, token: str, body: dict | None) -> tuple[int, dict]:
     headers = {"Authorization": f"Bearer {token}"}
     async with (
         aiohttp.ClientSession() as session,
@@ -110,10 +113,15 @@ async def call(method: str, url: str, token: str, body: dict) -> tuple[int, dict
         return answer.status, await answer.json()
 
 
-async def test_a_declaration_shows_its_code_and_a_tier_change_its_notice(
+async def test_a_declaration_shows_its_code_a_tier_change_its_notice_an_appeal_its_answer(
     tmp_path: Path, database_url: str
 ) -> None:
-    env = sandbox_env(tmp_path, database_url)
+    env = sandbox_env(
+        tmp_path,
+        database_url,
+        WECHAT_TEMPLATE_APPEAL_REPLY=APPEAL_TEMPLATE,
+        HC_MESSAGES_PER_MINUTE="0",  # the script types faster than a person: no rate limit
+    )
     url = f"http://127.0.0.1:{env['PORT']}"
     official = await staff_token(env, "official")
     checkpoint = await staff_token(env, "checkpoint")
@@ -146,6 +154,31 @@ async def test_a_declaration_shows_its_code_and_a_tier_change_its_notice(
         notice_at = next(i for i, line in enumerate(chat.lines) if "【健康码变更】" in line)
         assert chat.lines[notice_at - 1].startswith("── the account wrote, ")
         assert "绿码" in chat.lines[notice_at] and "橙码" in chat.lines[notice_at]
+
+        await chat.type("申诉", "我这两周都在家，没有去过高风险地区", "1")
+        await until(lambda: _true(chat.shown("申诉已提交")), 30, "the appeal's receipt")
+        status, listed = await call("GET", f"{url}/api/admin/appeals?status=open", official, None)
+        assert status == 200 and listed["count"] == 1, listed
+        answer = {"decision": "reject", "reply": REPLY}
+        appeal_id = listed["appeals"][0]["id"]
+        status, _ = await call(
+            "POST", f"{url}/api/admin/appeals/{appeal_id}/resolve", official, answer
+        )
+        assert status == 200
+        await until(lambda: _true(chat.shown(f"[template {APPEAL_TEMPLATE}]")), 30, "the answer")
+
+        fields = chat.lines[chat.lines.index(f"[template {APPEAL_TEMPLATE}]") + 1 :]
+        assert chat.lines[chat.lines.index(f"[template {APPEAL_TEMPLATE}]") - 1].startswith(
+            "── a template message, "
+        )
+        assert [line.split(":")[0] for line in fields[:5]] == [
+            "first",
+            "keyword1",
+            "keyword2",
+            "keyword3",
+            "remark",
+        ]
+        assert fields[1] == "keyword1: 欧**娜" and REPLY in fields[4]
         assert await chat.leave() == 0
     finally:
         if chat is not None and chat.process.returncode is None:
