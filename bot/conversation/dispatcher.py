@@ -9,6 +9,7 @@ from bot.conversation import commands as cmd
 from bot.conversation.engine import advance, current_prompt, explain, open_dialogue_hint, start
 from bot.conversation.flows.appeal import APPEAL, appeal_answers
 from bot.conversation.flows.declare import DECLARE, FAMILY, MEMBER
+from bot.conversation.flows.declare_again import AGAIN, again_answers
 from bot.conversation.flows.erase import ERASE, erase_answers
 from bot.conversation.flows.family_menus import SWITCH, UNLINK, menu_entries, who
 from bot.conversation.flows.transfer import enter_code, start_transfer
@@ -17,6 +18,7 @@ from bot.conversation.questions import answer_free_text
 from bot.conversation.replies import code_reply
 from bot.conversation.turn import Turn
 from bot.services import accounts, claims, family
+from bot.services.declare_again import kept_for
 from bot.services.errors import NotFound, ServiceError
 from bot.texts import t
 
@@ -84,9 +86,16 @@ async def _apply(turn: Turn) -> str:
         # the first declaration claims or makes the own record: counted, so said before asking
         await claims.check_claims(turn.rt, turn.account_id)
         return await start(turn, DECLARE)
-    if chosen.relation is None:
+    member = chosen.person.public_id if chosen.relation is not None else None
+    if member is not None:
+        await family.check_may_declare_for(turn.rt, turn.account_id, member)
+    # declared before: the identity on record, and a two-message path when nothing changed
+    kept = await kept_for(turn.rt, turn.account_id, member)
+    if kept is not None:
+        return await start(turn, AGAIN, again_answers(kept))
+    if member is None:
         return await start(turn, DECLARE)
-    return await start(turn, MEMBER, {"member": chosen.person.public_id})
+    return await start(turn, MEMBER, {"member": member})
 
 
 async def _family(turn: Turn) -> str:

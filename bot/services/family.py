@@ -72,6 +72,12 @@ async def check_may_add(account_id: int) -> None:
         raise ServiceError("family.limit", max=MAX_FAMILY_MEMBERS)
 
 
+async def check_may_declare_for(rt: Runtime, account_id: int, member_id: str) -> None:
+    """Refuse before the dialogue starts: a member with an account of their own files for
+    themself (the account still shows their code)."""
+    await _refuse_if_self_managed(rt, await reachable_member(account_id, member_id))
+
+
 async def _actor_id(account_id: int) -> int:
     account = await Account.get(id=account_id)
     if account.person_id is None:

@@ -44,6 +44,17 @@ def masked_document(rt: Runtime, person: Person) -> str:
     return mask_document(rt.sealer.open(person.doc_number_sealed, DOCUMENT))
 
 
+def document_of(rt: Runtime, person: Person) -> str:
+    return rt.sealer.open(person.doc_number_sealed, DOCUMENT)
+
+
+def identity_of(rt: Runtime, person: Person) -> Identity:
+    """The identity on record, as a declaration would give it again."""
+    return Identity(
+        name_of(rt, person), DocType(person.doc_type), document_of(rt, person), phone_of(rt, person)
+    )
+
+
 def phone_of(rt: Runtime, person: Person) -> str | None:
     return rt.sealer.open(person.phone_sealed, PHONE) if person.phone_sealed else None
 

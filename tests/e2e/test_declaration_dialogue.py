@@ -16,7 +16,10 @@ GREEN_ANSWERS = ["张三", "1", VALID_ID, "13812345678", "1", "1", "1", "1"]
 
 
 async def declare(user: WeChatUser, answers: list[str], confirm: str = "1") -> str:
-    await user.say("申领")
+    """The whole script: for someone who declared before, through 3 修改个人信息."""
+    opening = await user.say("申领")
+    if "上次申报的个人信息" in opening or "from the last declaration" in opening:
+        await user.say("3")
     replies = await user.converse(*answers)
     assert "请核对申报信息" in replies[-1] or "check your declaration" in replies[-1]
     return await user.say(confirm)

@@ -138,8 +138,7 @@ async def test_the_takeover_fails_at_every_step_in_the_chat(
     await fam.chat.say("切换")
     await fam.chat.say("1")
     await fam.chat.say("申领")
-    await fam.chat.converse("张小宝", "1", CHILD, "0", *HEALTHY)
-    assert "已为 张*宝 提交申报" in await fam.chat.say("1")
+    assert "已为 张*宝 提交申报" in await fam.chat.say("1")  # 1: nothing changed
 
     # 3. declare the child red (contact with a case): refused the same way
     contact = ["张小宝", "1", CHILD, STRANGER_PHONE, "1", "1", "1", "2"]

@@ -47,22 +47,44 @@ def summary(ask: Ask, a: Answers) -> str:
     lang = ask.lang
     district = ask.region.by_adcode(a["district"])
     header = ""
-    if a.get("relation"):
-        relation = t(f"family.relation_{a['relation']}", lang)
-        header = t("family.for_relation", lang, relation=relation) + "\n"
+    kept = a.get("kept")  # declaring again: the identity on record, already masked
+    relation = a.get("relation") or (kept or {}).get("relation")
+    if relation:
+        header = t("family.for_relation", lang, relation=t(f"family.relation_{relation}", lang))
+        header += "\n"
     return header + t(
         "declare.summary",
         lang,
-        name=a["name"],
-        doc_type=doc_type_name(a["doc_type"], lang),
-        document=mask_document(a["doc_number"]),
-        phone=a.get("phone") or t("declare.no_phone", lang),
-        district=district.name_en if lang == "en" else district.name,
+        **(identity_lines(kept, lang) if kept else _typed_identity(a, lang)),
+        district=district_name(district, lang),
         travel=_travel(a, lang),
         symptoms=_symptoms(a["symptoms"], lang),
         contact=t("declare.contact_yes" if a["contact"] else "declare.contact_no", lang),
         notice=far_notice(ask, district),
     )
+
+
+def _typed_identity(a: Answers, lang: str) -> dict[str, str]:
+    return {
+        "name": a["name"],
+        "doc_type": doc_type_name(a["doc_type"], lang),
+        "document": mask_document(a["doc_number"]),
+        "phone": a.get("phone") or t("declare.no_phone", lang),
+    }
+
+
+def identity_lines(kept: dict, lang: str) -> dict[str, str]:
+    """The identity kept on record (masked when it was read), for a summary or the menu."""
+    return {
+        "name": kept["name"],
+        "doc_type": doc_type_name(kept["doc_type"], lang),
+        "document": kept["document"],
+        "phone": kept["phone"] or t("declare.no_phone", lang),
+    }
+
+
+def district_name(district: District, lang: str) -> str:
+    return district.name_en if lang == "en" else district.name
 
 
 # FAQ 12: a position far from the declared district earns a notice, never a refusal.
@@ -127,13 +149,14 @@ MEMBER_STEPS = (
     ),
 )
 
-HEALTH_STEPS = (
-    Step(
-        "district",
-        lambda ask, _a: t("declare.ask_district", ask.lang, districts=district_menu(ask)),
-        lambda raw, ask, _a: ask.region.parse_district(raw).adcode,
-        then("left_city"),
-    ),
+DISTRICT_STEP = Step(
+    "district",
+    lambda ask, _a: t("declare.ask_district", ask.lang, districts=district_menu(ask)),
+    lambda raw, ask, _a: ask.region.parse_district(raw).adcode,
+    then("left_city"),
+)
+# steps 6 to 9: what is asked anew each time (declaring again asks only these)
+HEALTH_QUESTIONS = (
     Step(
         "left_city",
         _prompt("ask_left_city"),
@@ -168,6 +191,7 @@ HEALTH_STEPS = (
         lambda a: a["confirm"],
     ),
 )
+HEALTH_STEPS = (DISTRICT_STEP, *HEALTH_QUESTIONS)
 
 
 def declaration_input(a: Answers) -> DeclarationInput:
@@ -175,8 +199,9 @@ def declaration_input(a: Answers) -> DeclarationInput:
         who=Identity(a["name"], DocType(a["doc_type"]), a["doc_number"], a.get("phone")),
         district_adcode=a["district"],
         left_city=a["left_city"],
-        from_city=a.get("from_city"),
-        return_date=date.fromisoformat(a["return_date"]) if a.get("return_date") else None,
+        # a trip answered, then taken back (上一步) by answering "no", is not declared
+        from_city=a.get("from_city") if a["left_city"] else None,
+        return_date=date.fromisoformat(a["return_date"]) if a["left_city"] else None,
         symptoms=frozenset(a["symptoms"]),
         contact=a["contact"],
     )
@@ -191,17 +216,17 @@ async def submit_for_family(turn: Turn, answers: Answers) -> str:
     declared = await declare_for_family(
         turn.rt, turn.account_id, answers["relation"], declaration_input(answers)
     )
-    return _submitted_for(declared, turn.lang)
+    return submitted_for(declared, turn.lang)
 
 
 async def submit_for_member(turn: Turn, answers: Answers) -> str:
     declared = await declare_for_member(
         turn.rt, turn.account_id, answers["member"], declaration_input(answers)
     )
-    return _submitted_for(declared, turn.lang)
+    return submitted_for(declared, turn.lang)
 
 
-def _submitted_for(declared: Declared, lang: str) -> str:
+def submitted_for(declared: Declared, lang: str) -> str:
     done = t("family.submitted_for", lang, name=declared.view.name_masked)
     return done + "\n\n" + code_reply(declared.view, lang)
 
