@@ -33,6 +33,7 @@ from handlers.miniapp_forms import (
     declaration_form,
     login_form,
     person_id_or_none,
+    same_as_last_form,
     transfer_code_form,
     transfer_form,
 )
@@ -146,8 +147,13 @@ async def erase(request: web.Request, account: SessionAccount) -> web.Response:
 async def declare(request: web.Request, account: SessionAccount) -> web.Response:
     rt = request.app[RUNTIME]
     key = parse_request_key(request.headers.get(HEADER))
+    body = await json_body(request)
+    again = same_as_last_form(body)
+    if again is not None:
+        shown = await miniapp.declare_same_as_last(rt, account.id, again.person_id, request_key=key)
+        return json_response(code_json(shown), status=200 if shown.replayed else 201)
     today = rt.now().astimezone(rt.ruleset.tz).date()
-    form = declaration_form(await json_body(request), today, rt.region)
+    form = declaration_form(body, today, rt.region)
     shown = await miniapp.declare(
         rt,
         account.id,

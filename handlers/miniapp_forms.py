@@ -34,9 +34,10 @@ _PUBLIC_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 DECLARATION_FIELDS = frozenset(
     {
         "name", "doc_type", "doc_number", "phone", "district", "left_city", "from_city",
-        "return_date", "symptoms", "contact", "person_id", "relation",
+        "return_date", "symptoms", "contact", "person_id", "relation", "same_as_last",
     }
 )  # fmt: skip
+SAME_AS_LAST_FIELDS = frozenset({"same_as_last", "person_id"})
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,11 @@ class DeclarationForm:
     answers: DeclarationInput
     person_id: str | None
     relation: str | None
+
+
+@dataclass(frozen=True)
+class SameAsLastForm:
+    person_id: str | None  # None: the account's own person
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,18 @@ def transfer_form(body: dict[str, Any]) -> TransferForm:
     if relation is not None and relation not in RELATIONS:
         raise InvalidInput("miniapp.relation", field="relation")
     return TransferForm(code, relation)
+
+
+def same_as_last_form(body: dict[str, Any]) -> SameAsLastForm | None:
+    """``{"same_as_last": true, "person_id"?}``: declare again with nothing changed. None for
+    a full declaration (``same_as_last`` absent or false)."""
+    if not _optional(body, "same_as_last", bool):
+        return None
+    for key in body:
+        if key not in SAME_AS_LAST_FIELDS:
+            # the answers are the ones on record: one given here would be silently ignored
+            raise InvalidInput("miniapp.same_as_last_alone", field=key[:MAX_FIELD_NAME])
+    return SameAsLastForm(_person_id(body))
 
 
 def declaration_form(body: dict[str, Any], today: date, region: Region) -> DeclarationForm:

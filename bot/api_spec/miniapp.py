@@ -129,8 +129,29 @@ DECLARATION: Schema = {
             "enum": ["spouse", "parent", "child", None],
             "description": "adds a new family member with this relation to the account's person",
         },
+        "same_as_last": {
+            "enum": [False, None],
+            "description": "false or absent: a full declaration (see `SameAsLast` for true)",
+        },
     },
 }  # fmt: skip
+SAME_AS_LAST: Schema = {
+    "type": "object",
+    "required": ["same_as_last"],
+    "additionalProperties": False,
+    "description": (
+        "Declaring again when nothing changed (the chat's `申领` option 1): the identity and "
+        "address on record, no fever or cough today, no contact with a case, and no trip, "
+        "except a return the last declaration gave that is still within the 14 days, which "
+        "stays declared. Filed like any declaration: the rules decide the colour, and an "
+        "`Idempotency-Key` names it as it does a full one. A person who never declared is "
+        "refused with 409 `declare.no_earlier`."
+    ),
+    "properties": {
+        "same_as_last": {"const": True},
+        "person_id": OPTIONAL_PERSON_ID,
+    },
+}
 CODE: Schema = {
     "type": "object",
     "required": [
@@ -331,6 +352,7 @@ SCHEMAS: dict[str, Schema] = {
     "Member": MEMBER,
     "Me": ME,
     "Declaration": DECLARATION,
+    "SameAsLast": SAME_AS_LAST,
     "Code": CODE,
     "Appeal": APPEAL,
     "AppealFiled": APPEAL_FILED,
@@ -380,11 +402,12 @@ PATHS = {
     "/api/miniapp/declarations": {
         "post": {
             "tags": ["mini-program"],
-            "summary": "File a declaration for oneself or a family member; answers the code",
+            "summary": "File a declaration for oneself or a family member, or declare again with "
+            "nothing changed (`same_as_last`); answers the code",
             "operationId": "miniappDeclare",
             "security": SESSION,
             "parameters": [idempotency_key("files nothing twice")],
-            "requestBody": body(ref("Declaration")),
+            "requestBody": body({"oneOf": [ref("Declaration"), ref("SameAsLast")]}),
             "responses": {
                 "200": answer(
                     "Filed already under this Idempotency-Key: that person's code.", ref("Code")

@@ -26,15 +26,28 @@ def keyed_request(
     """The request under ``key``; its digest is keyed (the lookup key's HMAC), so the column
     says nothing of the personal data it was made from."""
     who = answers.who
-    request = {
-        "who": [who.name, who.doc_type.value, who.doc_number, who.phone],
-        "district": answers.district_adcode,
-        "trip": [answers.left_city, answers.from_city, str(answers.return_date)],
-        "symptoms": sorted(answers.symptoms),
-        "contact": answers.contact,
-        "person_id": person_id,
-        "relation": relation,
-    }
+    return _keyed(
+        rt,
+        key,
+        {
+            "who": [who.name, who.doc_type.value, who.doc_number, who.phone],
+            "district": answers.district_adcode,
+            "trip": [answers.left_city, answers.from_city, str(answers.return_date)],
+            "symptoms": sorted(answers.symptoms),
+            "contact": answers.contact,
+            "person_id": person_id,
+            "relation": relation,
+        },
+    )
+
+
+def same_as_last_request(rt: Runtime, key: str, person_id: str | None) -> KeyedRequest:
+    """``{"same_as_last": true, "person_id"?}`` under ``key``: a request of its own, so the key
+    of a full declaration cannot name it, nor the other way round."""
+    return _keyed(rt, key, {"same_as_last": True, "person_id": person_id})
+
+
+def _keyed(rt: Runtime, key: str, request: dict) -> KeyedRequest:
     digest = rt.sealer.lookup_key("declaration request:" + json.dumps(request, sort_keys=True))
     return KeyedRequest(key, digest)
 

@@ -3,6 +3,7 @@ files, the other shows (docs/architecture.md, FAQ 13)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from tortoise.exceptions import IntegrityError
@@ -11,8 +12,13 @@ from bot.health.errors import InvalidInput
 from bot.health.identity import mask_phone
 from bot.services.accounts import current
 from bot.services.codes import CodeView, LiveToken, code_view, live_token, token_for, view_of
-from bot.services.declaration_requests import earlier_declaration, keyed_request
+from bot.services.declaration_requests import (
+    earlier_declaration,
+    keyed_request,
+    same_as_last_request,
+)
 from bot.services.declare import DeclarationInput, Declared, declare_for_self
+from bot.services.declare_again import declare_again
 from bot.services.errors import NotFound
 from bot.services.family import (
     Member,
@@ -97,16 +103,43 @@ async def declare(
     family member (``relation``): the chat's three flows behind one endpoint. Once per
     ``request_key`` (``bot.services.declaration_requests``): a repeat answers the code the first
     request filed."""
+
+    async def file(request: KeyedRequest | None) -> Shown:
+        keyed = replace(answers, request=request) if request else answers
+        return await _declare(rt, account_id, keyed, person_id, relation)
+
     if request_key is None:
-        return await _declare(rt, account_id, answers, person_id, relation)
-    request = keyed_request(rt, request_key, answers, person_id, relation)
+        return await file(None)
+    return await _once(
+        rt, account_id, keyed_request(rt, request_key, answers, person_id, relation), file
+    )
+
+
+async def declare_same_as_last(
+    rt: Runtime, account_id: int, person_id: str | None = None, *, request_key: str | None = None
+) -> Shown:
+    """``{"same_as_last": true}``: declare again with the identity and address on record and
+    nothing changed (``bot.services.declare_again``), once per ``request_key`` as above."""
+
+    async def file(request: KeyedRequest | None) -> Shown:
+        return await _shown(rt, await declare_again(rt, account_id, person_id, request=request))
+
+    if request_key is None:
+        return await file(None)
+    return await _once(rt, account_id, same_as_last_request(rt, request_key, person_id), file)
+
+
+async def _once(
+    rt: Runtime,
+    account_id: int,
+    request: KeyedRequest,
+    file: Callable[[KeyedRequest | None], Awaitable[Shown]],
+) -> Shown:
     earlier = await _earlier(rt, account_id, request)
     if earlier is not None:
         return earlier
     try:
-        return await _declare(
-            rt, account_id, replace(answers, request=request), person_id, relation
-        )
+        return await file(request)
     except (IntegrityError, InvalidInput):
         # a repeat that ran beside the first one: it waited on the account's lock, then found
         # the key taken (or, for a family member, the member added by the first)

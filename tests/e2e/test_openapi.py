@@ -27,6 +27,7 @@ from schemathesis.specs.openapi.definitions import OPENAPI_31
 
 from bot.api_spec import catalogue
 from bot.services.staff import add_staff
+from handlers.miniapp_forms import DECLARATION_FIELDS, SAME_AS_LAST_FIELDS
 from handlers.openapi import mounted_routes
 from tests.e2e.test_family import CHILD
 from tests.e2e.test_miniapp import MiniappUser, declaration, member
@@ -118,6 +119,25 @@ def _references(node: Any) -> list[str]:
     return []
 
 
+async def test_a_declaration_is_a_full_one_or_same_as_last_with_the_forms_fields(
+    client: TestClient,
+) -> None:
+    document = await fetch_document(client)
+    operation = document["paths"]["/api/miniapp/declarations"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {
+        "oneOf": [
+            {"$ref": "#/components/schemas/Declaration"},
+            {"$ref": "#/components/schemas/SameAsLast"},
+        ]
+    }
+    schemas = document["components"]["schemas"]
+    assert set(schemas["Declaration"]["properties"]) == DECLARATION_FIELDS
+    assert set(schemas["SameAsLast"]["properties"]) == SAME_AS_LAST_FIELDS
+    assert schemas["SameAsLast"]["required"] == ["same_as_last"]
+    assert "declare.no_earlier" in schemas["SameAsLast"]["description"]
+
+
 # --- schemathesis --------------------------------------------------------------------------
 
 
@@ -145,6 +165,8 @@ async def test_schemathesis_finds_no_server_error_and_no_answer_off_its_schema(
         ("POST", "/api/miniapp/declarations"): [
             {"body": declaration(symptoms=["cough"])},
             {"body": member("张小宝", CHILD, person_id=child["person_id"])},
+            {"body": {"same_as_last": True}},
+            {"body": {"same_as_last": True, "person_id": child["person_id"]}},
         ],
         ("GET", "/api/miniapp/code"): [{"query": {"person_id": child["person_id"]}}],
         ("POST", "/api/miniapp/appeals"): [{"body": {"text": "体温计坏了"}}],
