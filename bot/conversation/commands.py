@@ -8,6 +8,7 @@ import unicodedata
 APPLY, CODE, FAMILY, SWITCH, APPEAL = "apply", "code", "family", "switch", "appeal"
 UNLINK, ERASE, TRANSFER = "unlink", "erase", "transfer"
 CANCEL, HELP, ENGLISH, CHINESE = "cancel", "help", "english", "chinese"
+BACK = "back"
 
 _WORDS = {
     "申领": APPLY, "apply": APPLY,
@@ -19,6 +20,7 @@ _WORDS = {
     "注销": ERASE, "delete my data": ERASE,
     "交接码": TRANSFER, "handover": TRANSFER, "hand over": TRANSFER, "transfer code": TRANSFER,
     "取消": CANCEL, "cancel": CANCEL,
+    "上一步": BACK, "返回上一步": BACK, "上一题": BACK, "back": BACK, "previous": BACK,
     "帮助": HELP, "help": HELP, "菜单": HELP, "menu": HELP, "?": HELP,
     "english": ENGLISH,
     "中文": CHINESE, "chinese": CHINESE,

@@ -6,7 +6,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.conversation import commands as cmd
-from bot.conversation.engine import advance, current_prompt, explain, open_dialogue_hint, start
+from bot.conversation.engine import (
+    advance,
+    current_prompt,
+    explain,
+    go_back,
+    open_dialogue_hint,
+    start,
+)
 from bot.conversation.flows.appeal import APPEAL, appeal_answers
 from bot.conversation.flows.declare import DECLARE, FAMILY, MEMBER
 from bot.conversation.flows.declare_again import AGAIN, again_answers
@@ -149,6 +156,13 @@ async def _cancel(turn: Turn) -> str:
     return t("dialogue.cancelled", turn.lang)
 
 
+async def _back(turn: Turn) -> str:
+    dialogue = await turn.store.get(turn.account_id, turn.rt.now())
+    if dialogue is None:
+        return t("dialogue.nothing_to_go_back", turn.lang)
+    return await go_back(turn, dialogue)
+
+
 async def _english(turn: Turn) -> str:
     return await _switch_language(turn, "en")
 
@@ -184,6 +198,7 @@ _COMMANDS = {
     cmd.ERASE: _erase,
     cmd.TRANSFER: start_transfer,
     cmd.CANCEL: _cancel,
+    cmd.BACK: _back,
     cmd.ENGLISH: _english,
     cmd.CHINESE: _chinese,
     cmd.HELP: _help_command,

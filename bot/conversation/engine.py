@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.conversation.flow import CANCEL, FINISH, RESTART, Answers, Flow
+from bot.conversation.flow import CANCEL, FINISH, RESTART, Answers, Flow, Step
 from bot.conversation.flows import FLOWS
 from bot.conversation.opening import ask_for, explain, start
 from bot.conversation.questions import answer_within_step
@@ -11,7 +11,7 @@ from bot.conversation.turn import Turn
 from bot.health.errors import InvalidInput
 from bot.texts import t
 
-__all__ = ["advance", "current_prompt", "explain", "open_dialogue_hint", "start"]
+__all__ = ["advance", "current_prompt", "explain", "go_back", "open_dialogue_hint", "start"]
 
 
 def open_dialogue_hint(dialogue: Dialogue | None, lang: str) -> str | None:
@@ -44,6 +44,38 @@ async def advance(turn: Turn, dialogue: Dialogue, text: str) -> str:
         return said + "\n\n" + step.prompt(ask, dialogue.answers)
     answers: Answers = {**dialogue.answers, step.name: value}
     return await _go_to(turn, flow, step.after(answers), answers)
+
+
+async def go_back(turn: Turn, dialogue: Dialogue) -> str:
+    """上一步: the question before this one, every answer kept (the one asked again is
+    replaced when it is answered)."""
+    flow = FLOWS.get(dialogue.flow)
+    step = flow.step(dialogue.step) if flow else None
+    if flow is None or step is None:
+        await turn.store.clear(turn.account_id)
+        return t("dialogue.lost", turn.lang)
+    ask = ask_for(turn)
+    previous = step_before(flow, step.name, dialogue.answers)
+    if previous is None:
+        await turn.store.set(turn.account_id, dialogue, turn.rt.now())
+        return t("dialogue.back_at_first", turn.lang) + "\n\n" + step.prompt(ask, dialogue.answers)
+    back = Dialogue(flow.name, previous.name, dialogue.answers)
+    await turn.store.set(turn.account_id, back, turn.rt.now())
+    return previous.prompt(ask, dialogue.answers)
+
+
+def step_before(flow: Flow, name: str, answers: Answers) -> Step | None:
+    """The step that led to ``name``: the path is walked again from the flow's first step
+    through the answers given (a step's next one may depend on its answer, so the path is
+    the answers' own). None at the first step, or at one no answer leads to (a flow opened
+    part-way, at a step its opener chose)."""
+    path, step = [], flow.first
+    while step is not None and step.name != name and step.name in answers:
+        if step in path:  # answers that loop: no way back through them
+            return None
+        path.append(step)
+        step = flow.step(step.after(answers))
+    return path[-1] if path and step is not None and step.name == name else None
 
 
 async def _go_to(turn: Turn, flow: Flow, target: str, answers: Answers) -> str:
