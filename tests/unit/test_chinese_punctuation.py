@@ -1,8 +1,8 @@
 """Chinese sentences use full-width punctuation: "返回，请…", never "返回,请…".
 
-Every string of the Chinese text catalogue and every Chinese string of the rules files (the
-reasons a resident reads) is scanned for a half-width , ; : ? ! ( or ) between two CJK
-characters (spaces around it allowed).
+Every string of the Chinese text catalogue, and every Chinese string of the rules files (the
+reasons a resident reads) and of the regions' files (the FAQ's answers), is scanned for a
+half-width , ; : ? ! ( or ) between two CJK characters (spaces around it allowed).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 def rules_files() -> list[Path]:
-    """The shipped rulesets, and a region's own rules where a region ships some."""
-    found = set(BOT_ROOT.glob("rules/**/*.toml")) | set(BOT_ROOT.glob("regions/**/rules*.toml"))
+    """The shipped rulesets, and every file a region ships (its rules, its FAQ's answers)."""
+    found = set(BOT_ROOT.glob("rules/**/*.toml")) | set(BOT_ROOT.glob("regions/**/*.toml"))
     return sorted(found)
 
 
