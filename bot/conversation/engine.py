@@ -69,7 +69,8 @@ def step_before(flow: Flow, name: str, answers: Answers) -> Step | None:
     through the answers given (a step's next one may depend on its answer, so the path is
     the answers' own). None at the first step, or at one no answer leads to (a flow opened
     part-way, at a step its opener chose)."""
-    path, step = [], flow.first
+    path: list[Step] = []
+    step: Step | None = flow.first
     while step is not None and step.name != name and step.name in answers:
         if step in path:  # answers that loop: no way back through them
             return None
