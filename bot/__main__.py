@@ -90,7 +90,10 @@ def _positive(raw: str) -> int:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.regions import load_region
     from bot.serving import serve
+
+    load_region(settings)  # a bad region stops the start before anything else is done
 
     if args.workers > 1 and settings.database_url.startswith("sqlite://:memory:"):
         print("configuration error: several workers cannot share an in-memory database")
@@ -108,6 +111,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def _scheduler(settings: Settings, _args: argparse.Namespace) -> int:
     from bot.db import apply_migrations
+    from bot.regions import load_region
+
+    load_region(settings)
     from schedules.process import run
 
     asyncio.run(apply_migrations(settings.database_url))

@@ -54,10 +54,14 @@ class Settings:
     data_key_hex: str | None = None
     signing_key_file: Path | None = None
     rules_file: Path | None = None
-    # the residents' questions and answers (bot/faq/); None: the default region's own file
+    # the residents' questions and answers (bot/faq/); None: the region's own (docs/regions.md)
     faq_file: Path | None = None
+    # the region served (bot/regions/): a bundled one by adcode, or a region file of one's own;
+    # build_runtime puts the loaded region's adcode here
     region_adcode: int = 120000
-    hotline: str = "88908890"
+    region_file: Path | None = None
+    # the hotline residents are told to call; empty: the region's (build_runtime fills it in)
+    hotline: str = ""
     token_lifetime: timedelta = timedelta(seconds=120)
     ticket_lifetime: timedelta = timedelta(days=30)
     dialogue_idle: timedelta = timedelta(minutes=30)
@@ -128,6 +132,8 @@ class Settings:
             signing_key_file=_path(env, "HC_SIGNING_KEY_FILE"),
             rules_file=_path(env, "HC_RULES_FILE"),
             faq_file=_path(env, "HC_FAQ_FILE"),
+            region_adcode=_int(env, "HC_REGION", defaults.region_adcode),
+            region_file=_path(env, "HC_REGION_FILE"),
             hotline=env.get("HC_HOTLINE", defaults.hotline),
             token_lifetime=timedelta(seconds=_int(env, "HC_TOKEN_LIFETIME_SECONDS", 120)),
             messages_per_minute=_at_least(env, "HC_MESSAGES_PER_MINUTE", 30, 0),

@@ -36,13 +36,13 @@ async def _card(request: web.Request, lang: str) -> CodeCard:
     return await card_for_ticket(request.app[RUNTIME], path_value(request, TICKET), lang)
 
 
-def _page_view(ticket: str, card: CodeCard, lang: str) -> CodePageView:
+def _page_view(request: web.Request, card: CodeCard, lang: str) -> CodePageView:
     view = card.view
     district = None
     if view.district and view.district_tier:
         district = f"{view.district} · {t(f'code.tier_{view.district_tier}', lang)}"
     return CodePageView(
-        ticket=ticket,
+        ticket=path_value(request, TICKET),
         color=card.live.color.value,
         name_masked=view.name_masked,
         reasons=view.reasons,
@@ -50,6 +50,7 @@ def _page_view(ticket: str, card: CodeCard, lang: str) -> CodePageView:
         expires_at=card.live.expires_at,
         qr_data_url=_data_url(card.png),
         district=district,
+        region=request.app[RUNTIME].region_info.service_name(lang),
     )
 
 
@@ -65,7 +66,7 @@ async def code_page(request: web.Request) -> web.Response:
         html = render_error_page(exc.code.removeprefix("page."), lang)
         headers = {**_NO_STORE, "Content-Security-Policy": error_page_policy()}
         return web.Response(text=html, status=404, content_type="text/html", headers=headers)
-    view = _page_view(path_value(request, TICKET), card, lang)
+    view = _page_view(request, card, lang)
     # the server's clock decides (docs/architecture.md): the page's running clock starts from it
     html = render_code_page(view, lang, now=request.app[RUNTIME].now())
     headers = {**_NO_STORE, "Content-Security-Policy": code_page_policy()}
@@ -79,7 +80,7 @@ async def code_json(request: web.Request) -> web.Response:
     except NotFound as exc:
         error = {"code": exc.code, "message": t(exc.code, lang)}
         return json_response({"error": error}, status=404, headers=_NO_STORE)
-    view = _page_view(path_value(request, TICKET), card, lang)
+    view = _page_view(request, card, lang)
     return json_response(
         {
             "color": view.color,

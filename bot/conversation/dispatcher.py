@@ -58,7 +58,8 @@ async def respond(turn: Turn, inbound: Inbound) -> str | None:
 
 async def _on_event(turn: Turn, inbound: Inbound) -> str | None:
     if inbound.event == "subscribe":
-        return t("dialogue.welcome", turn.lang, help=_help(turn))
+        region = turn.rt.region_info.service_name(turn.lang)
+        return t("dialogue.welcome", turn.lang, region=region, help=_help(turn))
     if inbound.event == "click":
         command = cmd.command_of_menu_key(inbound.event_key)
         return await run_command(turn, command) if command else None

@@ -73,6 +73,7 @@ class CodePageView:
     expires_at: datetime
     qr_data_url: str  # "data:image/png;base64,..." of the current token's QR
     district: str | None = None  # e.g. "和平区 · 中风险" (already localised)
+    region: str = ""  # the region's short name in the page's language: "天津", "Beijing"
 
 
 def render_code_page(view: CodePageView, lang: str, *, now: datetime | None = None) -> str:
@@ -92,7 +93,7 @@ def render_code_page(view: CodePageView, lang: str, *, now: datetime | None = No
     left = (view.expires_at - now).total_seconds()
     values = {
         "html_lang": HTML_LANG[lang],
-        "title": t("page.title", lang),
+        "title": t("page.title", lang, region=view.region).strip(),
         "theme_color": PALETTE[color][0],
         "color": color.value,
         "icon": ICONS[color],

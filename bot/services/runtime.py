@@ -5,6 +5,7 @@ Built once at start-up (``build_runtime``) and passed explicitly; no module-leve
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,13 +18,13 @@ from bot.faq.entries import FaqError
 from bot.faq.files import faq_matcher
 from bot.faq.matcher import FaqMatcher
 from bot.health.districts import Region
-from bot.health.rules import Ruleset
+from bot.health.rules import Ruleset, RulesetError
 from bot.health.sealing import Sealer
 from bot.health.tokens import Keyring
 from bot.keys import load_data_key, load_keyring
 from bot.production import refuse_unsafe_production
-from bot.region import load_default_region
-from bot.rules import default_ruleset, load_ruleset_file
+from bot.regions import RegionConfig, RegionError, load_region
+from bot.rules import default_ruleset, load_ruleset, load_ruleset_file
 from bot.services.credentials import Credentials
 from bot.services.scan_log import ScanLogWriter
 from bot.settings import Settings, SettingsError
@@ -42,9 +43,11 @@ class Runtime:
     sealer: Sealer
     keyring: Keyring
     ticket_secret: bytes
-    region: Region
+    region: Region  # the region's districts, in menu order
     ruleset: Ruleset
     faq: FaqMatcher  # indexed once per process (bot.faq.files)
+    # the region served: its name, adcode and hotline (bot/regions/)
+    region_info: RegionConfig
     clock: Callable[[], datetime] = field(default=utc_now)
     session_secret: bytes = field(default=b"", repr=False)
     # the Redis client when REDIS_URL is set (bot.shared_state opens and closes it), else None
@@ -64,26 +67,46 @@ class Runtime:
 
 def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Runtime:
     refuse_unsafe_production(settings)
+    region = load_region(settings)
+    # what the rest of the service reads from the settings comes from the region
+    settings = dataclasses.replace(
+        settings, region_adcode=region.adcode, hotline=settings.hotline or region.hotline
+    )
     data_key = load_data_key(settings)
-    ruleset = load_ruleset_file(settings.rules_file) if settings.rules_file else default_ruleset()
     return Runtime(
         settings=settings,
         sealer=Sealer(data_key),
         keyring=load_keyring(settings),
         ticket_secret=_derive_ticket_secret(data_key),
-        region=load_default_region(),
-        ruleset=ruleset,
-        faq=_faq(settings),
+        region=region.districts,
+        ruleset=_ruleset(settings, region),
+        faq=_faq(settings, region),
         clock=clock,
         session_secret=_derive_session_secret(data_key),
+        region_info=region,
     )
 
 
-def _faq(settings: Settings) -> FaqMatcher:
+def _faq(settings: Settings, region: RegionConfig) -> FaqMatcher:
+    """HC_FAQ_FILE, else the region's own FAQ, else the default one (Tianjin's)."""
+    path = settings.faq_file or region.faq_file
     try:
-        return faq_matcher(str(settings.faq_file) if settings.faq_file else None)
+        return faq_matcher(str(path) if path else None)
     except FaqError as error:
-        raise SettingsError(f"HC_FAQ_FILE: {error}") from error
+        where = "HC_FAQ_FILE" if settings.faq_file else f"region {region.adcode}'s FAQ"
+        raise SettingsError(f"{where}: {error}") from error
+
+
+def _ruleset(settings: Settings, region: RegionConfig) -> Ruleset:
+    """HC_RULES_FILE, else the region's own ruleset, else the default one."""
+    if settings.rules_file:
+        return load_ruleset_file(settings.rules_file)
+    if region.rules_file is None:
+        return default_ruleset()
+    try:
+        return load_ruleset(region.rules_file.read_text(encoding="utf-8"))
+    except RulesetError as error:
+        raise RegionError(f"region {region.adcode}: its rules file: {error}") from error
 
 
 def _derive_ticket_secret(data_key: bytes) -> bytes:

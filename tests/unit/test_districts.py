@@ -1,4 +1,4 @@
-"""The region's districts (bot/health/districts.py) and the default region (bot/region.py)."""
+"""The region's districts (bot/health/districts.py) and the default region (bot/regions/)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot.health.districts import District, Region, haversine_km
 from bot.health.errors import InvalidInput
-from bot.region import load_default_region
+from bot.regions import load_default_region
 
 TIANJIN = load_default_region()
 HEADER = "adcode,name,name_en,lat,lng,tier_2020_03_07\n"
