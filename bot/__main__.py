@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
         "--source", default="authority", help="the feed's source (default: %(default)s)"
     )
     feed.add_argument("--lang", default="zh", choices=("zh", "en"), help="language of refusals")
+    from bot.trust_cli import add_trust_parser
+
+    add_trust_parser(sub)
     redecide = sub.add_parser(
         "redecide",
         help="apply the ruleset (HC_RULES_FILE) to every code decided under another version, "
@@ -169,6 +172,12 @@ def _import_feed(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(import_feed_file(settings, args.file, args.source, args.lang))
 
 
+def _trust(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.trust_cli import run_trust
+
+    return asyncio.run(run_trust(settings, args))
+
+
 def _redecide(settings: Settings, args: argparse.Namespace) -> int:
     from bot.officials_cli import redecide_codes
 
@@ -191,6 +200,7 @@ COMMANDS = {
     "import-feed": _import_feed,
     "redecide": _redecide,
     "faq": _faq,
+    "trust": _trust,
 }
 
 if __name__ == "__main__":

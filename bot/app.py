@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -92,6 +94,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> w
     app.cleanup_ctx.append(_scan_log)  # after the database: its last batch written before it closes
     app.cleanup_ctx.append(_background_work)  # after the database: stopped before it closes
     app.cleanup_ctx.append(_wechat_gateway)
+    app.cleanup_ctx.append(_key_watch)
     if settings.run_scheduler:
         app.cleanup_ctx.append(_scheduler)
     return app
@@ -147,6 +150,24 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 async def _scan_log(app: web.Application) -> AsyncIterator[None]:
     yield
     await app[RUNTIME].scan_log.close()
+
+
+async def _key_watch(app: web.Application) -> AsyncIterator[None]:
+    """Look at the signing key file every few seconds: a rotation made by ``keys rotate`` (or
+    a process started after it) is what this process signs with soon after."""
+    rt = app[RUNTIME]
+
+    async def watch() -> None:
+        while True:
+            await asyncio.sleep(rt.settings.key_reload_seconds)
+            if rt.reload_keys():
+                log.info("signing keys reloaded: signing with %s", rt.keyring.current.kid.hex())
+
+    task = asyncio.get_running_loop().create_task(watch(), name="key-watch")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _wechat_gateway(app: web.Application) -> AsyncIterator[None]:

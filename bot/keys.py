@@ -6,12 +6,16 @@ names the variable to set, because a key made up at start-up would orphan every 
 and a key development made (the files under ``data/``) is refused there too.
 
 The signing key file holds one private key per line, in hex, newest first: the first signs,
-the others only verify, so a rotation keeps yesterday's tokens valid until they expire.
+the others only verify, so a rotation keeps yesterday's tokens valid until they expire. After
+the hex, a verify-only line may say when that key stopped signing (``keys rotate`` writes it,
+as an ISO 8601 UTC moment): the published key set leaves a key out once no token it signed can
+still be valid (bot/services/keys.py). A line without it is published for as long as it stays.
 """
 
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.health.tokens import Keyring, SigningKey
@@ -44,19 +48,34 @@ def load_keyring(settings: Settings) -> Keyring:
         if not settings.is_dev:
             raise SettingsError(f"HC_SIGNING_KEY_FILE {path} does not exist")
         _create_secret(path, SigningKey.generate().private_bytes().hex() + "\n")
-    keys = [SigningKey.from_private_bytes(_hex_key(line, str(path))) for line in _lines(path)]
-    if not keys:
+    entries = [_key_line(line, str(path)) for line in _lines(path)]
+    if not entries:
         raise SettingsError(f"the signing key file {path} is empty")
-    return Keyring(keys[0], [key.public_bytes for key in keys[1:]])
+    keys = [key for key, _ in entries]
+    retired = {key.public_bytes: when for key, when in entries[1:] if when is not None}
+    return Keyring(keys[0], [key.public_bytes for key in keys[1:]], retired)
 
 
-def rotate_signing_key(settings: Settings) -> SigningKey:
-    """Put a new signing key first; the old ones stay to verify tokens already issued."""
+def rotate_signing_key(settings: Settings, now: datetime | None = None) -> SigningKey:
+    """Put a new signing key first; the old ones stay to verify tokens already issued, the
+    one that signed until now marked with the moment it stopped."""
     path = signing_key_path(settings)
     new = SigningKey.generate()
     older = _lines(path) if path.exists() else []
+    if older and len(older[0].split()) == 1:
+        moment = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+        older[0] = f"{older[0]} {moment}"
     _replace_secret(path, "\n".join([new.private_bytes().hex(), *older]) + "\n")
     return new
+
+
+def key_file_stamp(settings: Settings) -> tuple[int, ...] | None:
+    """What changes when the signing key file is replaced (a rotation writes a new file)."""
+    try:
+        found = os.stat(signing_key_path(settings))
+    except OSError:
+        return None
+    return (found.st_ino, found.st_mtime_ns, found.st_size)
 
 
 def signing_key_path(settings: Settings) -> Path:
@@ -65,6 +84,20 @@ def signing_key_path(settings: Settings) -> Path:
 
 def _lines(path: Path) -> list[str]:
     return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+
+
+def _key_line(line: str, where: str) -> tuple[SigningKey, datetime | None]:
+    hex_key, _, retired = line.partition(" ")
+    key = SigningKey.from_private_bytes(_hex_key(hex_key, where))
+    if not retired.strip():
+        return key, None
+    try:
+        moment = datetime.fromisoformat(retired.strip())
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise SettingsError(f"{where}: after a key, only the UTC moment it stopped signing")
+    return key, moment
 
 
 def _hex_key(text: str, where: str) -> bytes:

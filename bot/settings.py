@@ -63,6 +63,11 @@ class Settings:
     # the hotline residents are told to call; empty: the region's (build_runtime fills it in)
     hotline: str = ""
     token_lifetime: timedelta = timedelta(seconds=120)
+    # each process reads the trust list again this often: a removed region is refused
+    # everywhere within it (bot/services/trusted_keys.py)
+    trust_cache_seconds: float = 10.0
+    # each process looks at the signing key file this often, and picks up a rotation
+    key_reload_seconds: float = 2.0
     ticket_lifetime: timedelta = timedelta(days=30)
     dialogue_idle: timedelta = timedelta(minutes=30)
     # messages a chat account may send, scans a checkpoint worker may make (0: off)
@@ -136,6 +141,8 @@ class Settings:
             region_file=_path(env, "HC_REGION_FILE"),
             hotline=env.get("HC_HOTLINE", defaults.hotline),
             token_lifetime=timedelta(seconds=_int(env, "HC_TOKEN_LIFETIME_SECONDS", 120)),
+            trust_cache_seconds=_float(env, "HC_TRUST_CACHE_SECONDS", defaults.trust_cache_seconds),
+            key_reload_seconds=_float(env, "HC_KEY_RELOAD_SECONDS", defaults.key_reload_seconds),
             messages_per_minute=_at_least(env, "HC_MESSAGES_PER_MINUTE", 30, 0),
             message_burst=_at_least(env, "HC_MESSAGE_BURST", 10, 1),
             scans_per_minute=_at_least(env, "HC_SCANS_PER_MINUTE", 120, 0),
@@ -169,6 +176,7 @@ class Schedules:
     reminder_after: timedelta = timedelta(days=7)
     retention_days: int = 28
     retention_time: time = time(3, 30)
+    trust_refresh_time: time = time(4, 0)  # the daily re-fetch of trusted regions' keys
     leader_retry_seconds: float = 2.0
     template_reminder: str | None = None
     miniapp_template_reminder: str | None = None
@@ -194,6 +202,7 @@ class Schedules:
             reminder_after=timedelta(days=_int(env, "HC_REMINDER_AFTER_DAYS", 7)),
             retention_days=retention_days,
             retention_time=_clock_time(env, "HC_RETENTION_TIME", d.retention_time),
+            trust_refresh_time=_clock_time(env, "HC_TRUST_REFRESH_TIME", d.trust_refresh_time),
             leader_retry_seconds=_float(env, "HC_LEADER_RETRY_SECONDS", 2.0),
             template_reminder=env.get("WECHAT_TEMPLATE_REMINDER") or None,
             miniapp_template_reminder=env.get("MINIAPP_TEMPLATE_REMINDER") or None,

@@ -38,6 +38,7 @@ async def scan_code(request: web.Request) -> web.Response:
     temperature = parse_temperature(body.get("temperature"))
     result = await scan(request.app[RUNTIME], staff, token[:MAX_TOKEN_LENGTH], temperature, place)
     SCANS.labels(result.verdict).inc()
+    issuer = result.issuer
     return json_response(
         {
             "verdict": result.verdict,
@@ -46,6 +47,9 @@ async def scan_code(request: web.Request) -> web.Response:
             "issued_at": result.issued_at.isoformat() if result.issued_at else None,
             "expires_at": result.expires_at.isoformat() if result.expires_at else None,
             "reasons": list(result.reasons),
+            "reason": result.reason,
+            "issuer": {"adcode": issuer.adcode, "name": issuer.name} if issuer else None,
+            "source": result.source,
         }
     )
 

@@ -13,4 +13,5 @@ MODEL_MODULES = [
     "models.audit",
     "models.transfer",
     "models.faq",
+    "models.trust",
 ]

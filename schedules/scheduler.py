@@ -30,10 +30,12 @@ from schedules.reminders import remind_to_declare
 from schedules.retention import apply_retention
 from schedules.sender import Drained, drain_outbox, limits_for
 from schedules.tier_changes import finish_tier_changes
+from schedules.trust import refresh_trust_lists
 
 log = logging.getLogger(__name__)
 REMINDER_GRACE = timedelta(hours=1)
 RETENTION_GRACE = timedelta(hours=6)
+TRUST_REFRESH_GRACE = timedelta(hours=6)
 
 
 class _ExpectedSkips(logging.Filter):
@@ -116,6 +118,7 @@ def build_scheduler(
     every(finish_tier_changes, s.tier_resume_interval_seconds)
     daily(remind_to_declare, s.reminder_time, REMINDER_GRACE)
     daily(apply_retention, s.retention_time, RETENTION_GRACE)
+    daily(refresh_trust_lists, s.trust_refresh_time, TRUST_REFRESH_GRACE)
     return scheduler
 
 

@@ -22,6 +22,21 @@ PAGE_CODE: Schema = {
         "district": {"type": ["string", "null"]},
     },
 }
+SCAN_REASONS = (
+    "prefix",
+    "base45",
+    "length",
+    "format version",
+    "unknown region",
+    "untrusted issuer",
+    "stale trust list",
+    "unknown key",
+    "bad signature",
+    "bad payload",
+    "unknown code",
+    "expired",
+    "not yet valid",
+)
 JWKS: Schema = {
     "type": "object",
     "required": ["keys"],
@@ -41,7 +56,17 @@ JWKS: Schema = {
                     "alg": {"const": "EdDSA"},
                 },
             },
-        }
+        },
+        "region": {
+            "type": "object",
+            "description": "the region whose tokens these keys sign",
+            "required": ["adcode", "name", "name_en"],
+            "properties": {
+                "adcode": {"type": "integer"},
+                "name": {"type": "string"},
+                "name_en": {"type": "string"},
+            },
+        },
     },
 }
 HEALTH: Schema = {
@@ -67,15 +92,44 @@ SCAN: Schema = {
 }
 SCANNED: Schema = {
     "type": "object",
-    "required": ["verdict", "color", "name", "issued_at", "expires_at", "reasons"],
+    "required": [
+        "verdict",
+        "color",
+        "name",
+        "issued_at",
+        "expires_at",
+        "reasons",
+        "reason",
+        "issuer",
+        "source",
+    ],
     "additionalProperties": False,
     "properties": {
         "verdict": {"enum": ["pass", "deny", "expired", "invalid"]},
         "color": NULLABLE_COLOR,
-        "name": {"type": ["string", "null"], "description": "masked: compare with the person"},
+        "name": {
+            "type": ["string", "null"],
+            "description": "masked: compare with the person; null for another region's code",
+        },
         "issued_at": NULLABLE_MOMENT,
         "expires_at": NULLABLE_MOMENT,
         "reasons": {"type": "array", "items": {"type": "string"}},
+        "reason": {
+            "type": ["string", "null"],
+            "description": "why an expired or invalid token was refused (docs/trust.md)",
+            "enum": [None, *SCAN_REASONS],
+        },
+        "issuer": {
+            "type": ["object", "null"],
+            "description": "the region that signed the token, once verified",
+            "required": ["adcode", "name"],
+            "properties": {"adcode": {"type": "integer"}, "name": {"type": "string"}},
+        },
+        "source": {
+            "description": "live: our own code's colour now; signed: the colour another "
+            "region signed into its token, verified offline",
+            "enum": ["live", "signed", None],
+        },
     },
 }
 

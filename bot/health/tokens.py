@@ -23,7 +23,7 @@ import base64
 import hashlib
 import re
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -74,9 +74,20 @@ class TokenInvalid(TokenError):
 class TokenExpired(TokenError):
     """Genuine, but outside its lifetime (a screenshot, or a clock far ahead)."""
 
-    def __init__(self, token: CodeToken) -> None:
+    def __init__(self, token: CodeToken, *, early: bool = False) -> None:
         super().__init__(f"token valid {token.issued_at:%H:%M:%S}–{token.expires_at:%H:%M:%S}")
         self.token = token
+        self.early = early  # issued further in the future than the skew allows
+
+
+@dataclass(frozen=True, slots=True)
+class SignedToken:
+    """A token decoded but not yet verified: its region and kid say whose keys verify it."""
+
+    region: int
+    kid: bytes
+    payload: bytes
+    signature: bytes
 
 
 @dataclass(frozen=True)
@@ -127,10 +138,17 @@ class Keyring:
     and the keys of other regions we recognise. Several keys may share a kid: all are tried.
     """
 
-    def __init__(self, current: SigningKey, verify_only: Iterable[bytes] = ()) -> None:
+    def __init__(
+        self,
+        current: SigningKey,
+        verify_only: Iterable[bytes] = (),
+        retired_at: Mapping[bytes, datetime] | None = None,
+    ) -> None:
         self.current = current
         self._by_kid: dict[bytes, list[Ed25519PublicKey]] = {}
         self._public: list[bytes] = []
+        # when each verify-only key stopped signing (raw public key → moment), where known
+        self.retired_at: dict[bytes, datetime] = dict(retired_at or {})
         for raw in (current.public_bytes, *verify_only):
             self.trust(raw)
 
@@ -176,17 +194,51 @@ def verify_token(
     keyring: Keyring, token: str, *, now: datetime, skew: timedelta = DEFAULT_SKEW
 ) -> CodeToken:
     """Check prefix, encoding, version, kid, signature, then time; see the two exceptions."""
+    signed = read_token(token)
+    return verify_signed(signed, keyring.keys_for(signed.kid), now=now, skew=skew)
+
+
+def read_token(token: object) -> SignedToken:
+    """Prefix, encoding, length and version: what can be checked before knowing the issuer."""
     raw = _decode(token)
     payload, signature = raw[:-_SIG_BYTES], raw[-_SIG_BYTES:]
-    _check_signature(keyring, payload, signature)
-    decoded = _unpack(payload)
+    region = int.from_bytes(payload[1 + KID_BYTES : 4 + KID_BYTES], "big")
+    return SignedToken(region, payload[1 : 1 + KID_BYTES], payload, signature)
+
+
+def verify_signed(
+    signed: SignedToken,
+    keys: Sequence[Ed25519PublicKey],
+    *,
+    now: datetime,
+    skew: timedelta = DEFAULT_SKEW,
+) -> CodeToken:
+    """Signature by one of ``keys`` (those of the token's kid; none: ``unknown kid``), the
+    payload's fields, then time."""
+    _check_signature(keys, signed.payload, signed.signature)
+    decoded = _unpack(signed.payload)
     _check_time(decoded, now, skew)
     return decoded
 
 
-def jwks(keyring: Keyring) -> dict[str, list[dict[str, str]]]:
-    """Every public key of the ring as a JWK Set (RFC 8037 OKP keys), current key first."""
-    return {"keys": [_jwk(raw) for raw in keyring.public_keys]}
+def jwks(
+    keyring: Keyring, *, now: datetime | None = None, window: timedelta | None = None
+) -> dict[str, list[dict[str, str]]]:
+    """The public keys of the ring as a JWK Set (RFC 8037 OKP keys), current key first.
+
+    With ``now`` and ``window``: a key that stopped signing more than ``window`` ago is left
+    out (no token it signed can still be valid); a key with no known retirement stays.
+    """
+    listed = [
+        raw
+        for raw in keyring.public_keys
+        if now is None
+        or window is None
+        or raw not in keyring.retired_at
+        or keyring.retired_at[raw] + window >= now
+        or raw == keyring.current.public_bytes
+    ]
+    return {"keys": [_jwk(raw) for raw in listed]}
 
 
 def _jwk(public_bytes: bytes) -> dict[str, str]:
@@ -259,8 +311,9 @@ def _decode(token: object) -> bytes:
     return raw
 
 
-def _check_signature(keyring: Keyring, payload: bytes, signature: bytes) -> None:
-    candidates = keyring.keys_for(payload[1 : 1 + KID_BYTES])
+def _check_signature(
+    candidates: Sequence[Ed25519PublicKey], payload: bytes, signature: bytes
+) -> None:
     if not candidates:
         raise TokenInvalid("unknown kid")
     signed = PREFIX.encode() + payload
@@ -292,5 +345,7 @@ def _unpack(payload: bytes) -> CodeToken:
 
 
 def _check_time(token: CodeToken, now: datetime, skew: timedelta) -> None:
-    if now > token.expires_at + skew or now < token.issued_at - skew:
+    if now < token.issued_at - skew:
+        raise TokenExpired(token, early=True)
+    if now > token.expires_at + skew:
         raise TokenExpired(token)

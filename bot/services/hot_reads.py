@@ -52,6 +52,15 @@ class LiveCode:
 
 
 @dataclass(frozen=True, slots=True)
+class TrustedRow:
+    adcode: int
+    name: str
+    name_en: str
+    keys: list[dict[str, str]]
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class StaffRow:
     id: int
     name: str
@@ -108,6 +117,7 @@ JOIN person p ON p.public_id = $1 AND (
     + "WHERE a.id = $2"
 )
 
+_TRUSTED = "SELECT adcode, name, name_en, keys, expires_at FROM trusted_region"
 _STAFF = "SELECT id, name, role, active FROM staff WHERE token_hash = $1"
 _MINIAPP_ACCOUNT = "SELECT id, lang FROM account WHERE id = $1 AND channel = $2"
 
@@ -135,6 +145,16 @@ async def current_live_code(account_id: int) -> LiveCode | None:
 async def reachable_live_code(account_id: int, public_id: str) -> LiveCode | None:
     """The code of ``public_id`` if the account may show it, else None."""
     return _live(await _one(_REACHABLE_OF_ACCOUNT, public_id, account_id))
+
+
+async def trusted_regions() -> list[TrustedRow]:
+    """The whole trust list (a handful of rows), for the per-process cache of its keys."""
+    connection = connections.get("default")
+    rows = await connection.execute_query_dict(_dialect_sql(_TRUSTED, _is_sqlite(connection)))
+    return [
+        TrustedRow(r["adcode"], r["name"], r["name_en"], _json(r["keys"]), _moment(r["expires_at"]))
+        for r in rows
+    ]
 
 
 async def staff_by_token_hash(token_hash: str) -> StaffRow | None:

@@ -6,6 +6,7 @@ Built once at start-up (``build_runtime``) and passed explicitly; no module-leve
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,16 +22,19 @@ from bot.health.districts import Region
 from bot.health.rules import Ruleset, RulesetError
 from bot.health.sealing import Sealer
 from bot.health.tokens import Keyring
-from bot.keys import load_data_key, load_keyring
+from bot.keys import key_file_stamp, load_data_key, load_keyring
 from bot.production import refuse_unsafe_production
 from bot.regions import RegionConfig, RegionError, load_region
 from bot.rules import default_ruleset, load_ruleset, load_ruleset_file
 from bot.services.credentials import Credentials
 from bot.services.scan_log import ScanLogWriter
+from bot.services.trusted_keys import TrustedKeys
 from bot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -56,13 +60,32 @@ class Runtime:
     credentials: Credentials = field(init=False, repr=False)
     # per process: the one writer of scan logs (group commit), closed when the app stops
     scan_log: ScanLogWriter = field(init=False, repr=False)
+    # per process: other regions' keys, read again every trust_cache_seconds
+    trusted: TrustedKeys = field(init=False, repr=False)
+    _key_stamp: tuple[int, ...] | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.credentials = Credentials(clock=lambda: self.clock().timestamp())
         self.scan_log = ScanLogWriter(self.settings.scan_log_linger_ms / 1000)
+        self.trusted = TrustedKeys(self.settings.trust_cache_seconds)
+        self._key_stamp = key_file_stamp(self.settings)
 
     def now(self) -> datetime:
         return self.clock()
+
+    def reload_keys(self) -> bool:
+        """Read the signing key file again if it changed since (``keys rotate`` in another
+        process): sign with its first key from now on, and verify with all of them."""
+        stamp = key_file_stamp(self.settings)
+        if stamp == self._key_stamp:
+            return False
+        try:
+            keyring = load_keyring(self.settings)
+        except SettingsError as error:  # a file edited by hand, half right: keep what works
+            log.error("signing keys not reloaded: %s", error)
+            return False
+        self.keyring, self._key_stamp = keyring, stamp
+        return True
 
 
 def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Runtime:

@@ -1,22 +1,50 @@
-"""A checkpoint scan: verify the token, then read the live colour (docs/architecture.md)."""
+"""A checkpoint scan: verify the token, then read the live colour (docs/architecture.md), or, for
+another region's token, verify it offline with the keys we trust it by (docs/trust.md)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from bot.health.colors import Color
 from bot.health.errors import InvalidInput
 from bot.health.identity import mask_name
-from bot.health.tokens import TokenExpired, TokenInvalid, verify_token
+from bot.health.tokens import (
+    CodeToken,
+    SignedToken,
+    TokenExpired,
+    TokenInvalid,
+    read_token,
+    verify_signed,
+)
 from bot.services.decisions import reasons_in
 from bot.services.hot_reads import scanned_code
 from bot.services.people import NAME
 from bot.services.runtime import Runtime
 from bot.services.scan_log import ScanRow
 from bot.services.staff import StaffView
+from bot.texts import t
 
 FEVER_FROM = 37.3  # ℃, FAQ 5: a temperature of 37.3 or more is refused
+# The token module's reasons, as a scan's answer names them (scan.reason_* in the catalogue).
+_REASONS = {
+    "not text": "prefix",
+    "prefix": "prefix",
+    "encoding": "base45",
+    "length": "length",
+    "version": "format version",
+    "unknown kid": "unknown key",
+    "signature": "bad signature",
+    "payload": "bad payload",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Issuer:
+    adcode: int
+    name: str
 
 
 @dataclass(frozen=True)
@@ -27,6 +55,10 @@ class ScanResult:
     issued_at: datetime | None = None
     expires_at: datetime | None = None
     reasons: tuple[str, ...] = field(default=())
+    # why a token was refused (expired, invalid): one of the scan.reason_* keys' suffixes
+    reason: str | None = None
+    issuer: Issuer | None = None
+    source: str | None = None  # "live": our own code's colour now; "signed": another region's
 
 
 def parse_temperature(raw: object) -> float | None:
@@ -63,23 +95,91 @@ async def _judge(
     rt: Runtime, token: str, temperature: float | None
 ) -> tuple[ScanResult, int | None]:
     try:
-        claims = verify_token(rt.keyring, token, now=rt.now())
+        signed = read_token(token)
+        if signed.region == rt.settings.region_adcode:
+            return await _own(rt, signed, temperature)
+        return await _foreign(rt, signed, temperature), None
     except TokenExpired as exc:
+        reason = "not yet valid" if exc.early else "expired"
         return ScanResult(
-            "expired", issued_at=exc.token.issued_at, expires_at=exc.token.expires_at
+            "expired",
+            issued_at=exc.token.issued_at,
+            expires_at=exc.token.expires_at,
+            reasons=(_sentence(reason),),
+            reason=reason,
         ), None
-    except TokenInvalid:
-        return ScanResult("invalid"), None
+    except TokenInvalid as exc:
+        return _invalid(_REASONS.get(exc.reason, exc.reason)), None
+
+
+async def _own(
+    rt: Runtime, signed: SignedToken, temperature: float | None
+) -> tuple[ScanResult, int | None]:
+    claims = verify_signed(signed, _own_keys(rt, signed.kid), now=rt.now())
     # the code with its person in one statement: this is the rush hour's hottest path
     code = await scanned_code(claims.code_id.hex())
     if code is None:
-        return ScanResult("invalid"), None
+        return _invalid("unknown code"), None
     # The live colour wins over the one signed into the token: it may have changed since.
     color = Color(code.color)
-    feverish = temperature is not None and temperature >= FEVER_FROM
-    verdict = "pass" if color is Color.GREEN and not feverish else "deny"
     reasons = reasons_in(code.reasons, "zh")
     name = mask_name(rt.sealer.open(code.name_sealed, NAME))
+    info = rt.region_info
+    issuer = Issuer(info.adcode, info.name)
+    return _seen(claims, color, temperature, name, reasons, issuer, "live"), code.person_id
+
+
+def _own_keys(rt: Runtime, kid: bytes) -> list[Ed25519PublicKey]:
+    keys = rt.keyring.keys_for(kid)
+    # A kid we do not know may be a key another process of ours has just started signing
+    # with: look at the key file (a stat, and a read only if it changed), so that a rotation
+    # never fails a scan.
+    if not keys and rt.reload_keys():
+        keys = rt.keyring.keys_for(kid)
+    return keys
+
+
+async def _foreign(rt: Runtime, signed: SignedToken, temperature: float | None) -> ScanResult:
+    if not 100000 <= signed.region <= 999999:
+        return _invalid("unknown region")
+    issuer = await rt.trusted.issuer(signed.region)
+    if issuer is None:
+        return _invalid("untrusted issuer")
+    if rt.now() >= issuer.expires_at:
+        return _invalid("stale trust list")
+    keys = issuer.keys.get(signed.kid, ())
+    claims = verify_signed(signed, keys, now=rt.now())
+    # offline: the colour the issuer signed is all we know, and the answer says so
+    named = Issuer(issuer.adcode, issuer.name)
+    return _seen(claims, claims.color, temperature, None, (), named, "signed")
+
+
+def _seen(
+    claims: CodeToken,
+    color: Color,
+    temperature: float | None,
+    name: str | None,
+    reasons: tuple[str, ...],
+    issuer: Issuer,
+    source: str,
+) -> ScanResult:
+    feverish = temperature is not None and temperature >= FEVER_FROM
+    verdict = "pass" if color is Color.GREEN and not feverish else "deny"
     return ScanResult(
-        verdict, color, name, claims.issued_at, claims.expires_at, reasons
-    ), code.person_id
+        verdict,
+        color,
+        name,
+        claims.issued_at,
+        claims.expires_at,
+        reasons,
+        issuer=issuer,
+        source=source,
+    )
+
+
+def _invalid(reason: str) -> ScanResult:
+    return ScanResult("invalid", reasons=(_sentence(reason),), reason=reason)
+
+
+def _sentence(reason: str) -> str:
+    return t("scan.reason_" + reason.replace(" ", "_"))

@@ -19,10 +19,12 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from bot.api_spec.public import SCAN_REASONS
 from bot.health.colors import Color
 from bot.health.tokens import PREFIX, Keyring, SigningKey, issue_token, kid_of
 from bot.services.runtime import Runtime
 from bot.services.staff import add_staff
+from bot.texts import t
 from models.code import HealthCode
 from models.outbox import Notice
 from models.person import Account, Person
@@ -260,8 +262,13 @@ async def test_a_green_code_passes_and_shows_only_the_masked_name(
     response = await post_scan(client, checkpoint, {"token": token})
     assert response.status == 200
     body = await response.json()
-    assert set(body) == {"verdict", "color", "name", "issued_at", "expires_at", "reasons"}
+    assert set(body) == {
+        *("verdict", "color", "name", "issued_at", "expires_at", "reasons"),
+        *("reason", "issuer", "source"),
+    }
     assert body["verdict"] == "pass" and body["color"] == "green"
+    assert body["issuer"] == {"adcode": 120000, "name": "天津市"} and body["source"] == "live"
+    assert body["reason"] is None
     assert body["name"] == MASKED_NAME
     # Read decoded: the raw JSON escapes Chinese as \uXXXX, where a name could hide.
     shown = json.dumps([body["name"], body["reasons"]], ensure_ascii=False)
@@ -358,13 +365,17 @@ async def test_a_token_changed_in_one_character_is_invalid(
 ) -> None:
     token = await scanned_token(client, resident)
     result = await scan_ok(client, checkpoint, token=tampered(token, position))
+    reason = result.pop("reason")
+    assert reason in SCAN_REASONS
     assert result == {
         "verdict": "invalid",
         "color": None,
         "name": None,
         "issued_at": None,
         "expires_at": None,
-        "reasons": [],
+        "reasons": [t("scan.reason_" + reason.replace(" ", "_"))],
+        "issuer": None,
+        "source": None,
     }
 
 

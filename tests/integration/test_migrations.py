@@ -22,6 +22,7 @@ TABLES = {
     "scan_log",
     "notice",
     "unanswered_question",
+    "trusted_region",
 }
 REVISIONS = sorted(
     path.stem

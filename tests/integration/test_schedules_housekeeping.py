@@ -222,6 +222,7 @@ async def test_the_scheduler_has_every_job_with_its_policy(
         "finish_tier_changes",
         "remind_to_declare",
         "apply_retention",
+        "refresh_trust_lists",
     }
     assert all(job.coalesce and job.max_instances == 1 for job in jobs.values())
     grace = {name: job.misfire_grace_time for name, job in jobs.items()}
@@ -232,6 +233,7 @@ async def test_the_scheduler_has_every_job_with_its_policy(
         "finish_tier_changes": 300,
         "remind_to_declare": 3600,
         "apply_retention": 6 * 3600,
+        "refresh_trust_lists": 6 * 3600,
     }
     reminder = jobs["remind_to_declare"].trigger
     assert str(reminder.timezone) == "Asia/Shanghai"

@@ -51,4 +51,4 @@ def test_key_files_are_private_and_leave_no_temporary_files(tmp_path: Path) -> N
     assert sorted(path.name for path in tmp_path.iterdir()) == ["data.key", "signing.key"]
     for path in tmp_path.iterdir():
         assert path.stat().st_mode & 0o077 == 0
-    assert len(signing_key_path(settings).read_text().split()) == 2
+    assert len(signing_key_path(settings).read_text().splitlines()) == 2  # the new key, the old
