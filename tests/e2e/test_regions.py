@@ -1,5 +1,5 @@
 """A server configured as Beijing (HC_REGION=110000) says Beijing: the chat, the code page and
-the tokens it signs; a bad region stops the start with a sentence (DESIGN §16, issue 12)."""
+the tokens it signs; a bad region stops the start with a sentence (docs/regions.md)."""
 
 from __future__ import annotations
 
