@@ -13,7 +13,8 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:  # the parser is built for every command: the service loads only for trust
     from bot.services.runtime import Runtime
-    from bot.services.trust import Refreshed, TrustView
+    from bot.services.trust import TrustView
+    from schedules.trust import Refreshed
 
 
 def add_trust_parser(sub: argparse._SubParsersAction) -> None:
@@ -32,13 +33,18 @@ def add_trust_parser(sub: argparse._SubParsersAction) -> None:
 
 
 async def run_trust(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.health.key_sets import KeySetError
     from bot.services import trust
+    from bot.trust_fetch import fetch_key_set
+    from schedules.trust import refresh_trust_lists
 
     async with _runtime(settings) as rt:
         try:
             if args.trust_action == "add":
+                trust.check_trust_request(rt, args.adcode, args.days)
+                published = await fetch_key_set(args.source)
                 view = await trust.add_trust(
-                    rt, args.adcode, args.source, args.days, args.name, args.name_en
+                    rt, args.adcode, args.source, published, args.days, args.name, args.name_en
                 )
                 print(f"trusted {_line(view)}")
             elif args.trust_action == "list":
@@ -48,8 +54,8 @@ async def run_trust(settings: Settings, args: argparse.Namespace) -> int:
                 view = await trust.remove_trust(rt, args.adcode)
                 print(f"removed {view.adcode} {view.name}")
             else:
-                return _report(await trust.refresh_trust(rt))
-        except trust.TrustError as error:
+                return _report(await refresh_trust_lists(rt))
+        except KeySetError as error:
             print(f"trust {args.trust_action}: {error}", file=sys.stderr)
             return 2
     return 0

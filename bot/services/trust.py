@@ -2,25 +2,22 @@
 
 Each entry holds a region's published public keys and the moment they go stale; a scan of its
 token is then verified offline (bot/services/trusted_keys.py). Every change is one transaction
-with its audit entry.
+with its audit entry. The keys come fetched and checked (bot/trust_fetch.py, by the caller).
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from bot.health.key_sets import PublishedKeys, encode_x
+from bot.health.key_sets import KeySetError, PublishedKeys, encode_x
 from bot.regions import BUNDLED, RegionError, bundled_region
 from bot.services.audit import record
 from bot.services.runtime import Runtime
-from bot.services.trust_fetch import TrustError, fetch_key_set, is_url
 from models.trust import TrustedRegion
 
-log = logging.getLogger(__name__)
 DEFAULT_DAYS = 7
 MAX_DAYS = 90
 
@@ -37,30 +34,32 @@ class TrustView:
     stale: bool
 
 
-@dataclass(frozen=True)
-class Refreshed:
-    adcode: int
-    source: str
-    error: str | None  # None: fetched and renewed
+class TrustError(KeySetError):
+    """A trust list action that cannot be done, as a sentence for the operator."""
+
+
+def check_trust_request(rt: Runtime, adcode: int, days: int) -> None:
+    """What can be refused before fetching anything."""
+    if not 100000 <= adcode <= 999999:
+        raise TrustError(f"ADCODE must be a six-digit region code like 110000, not {adcode}")
+    if adcode == rt.settings.region_adcode:
+        raise TrustError(f"{adcode} is this service's own region: its keys are trusted already")
+    if not 1 <= days <= MAX_DAYS:
+        raise TrustError(f"--days must be 1 to {MAX_DAYS}, not {days}")
 
 
 async def add_trust(
     rt: Runtime,
     adcode: int,
     source: str,
+    published: PublishedKeys,
     days: int = DEFAULT_DAYS,
     name: str | None = None,
     name_en: str | None = None,
 ) -> TrustView:
-    """Fetch ``source`` and trust its keys for ``adcode`` for ``days``; replaces an entry."""
-    _check_adcode(rt, adcode)
-    if not 1 <= days <= MAX_DAYS:
-        raise TrustError(f"--days must be 1 to {MAX_DAYS}, not {days}")
-    published = await fetch_key_set(source)
-    if published.region is not None and published.region != adcode:
-        raise TrustError(
-            f"{source} says it is region {published.region}, not {adcode}: wrong URL or adcode?"
-        )
+    """Trust the keys fetched from ``source`` for ``adcode`` for ``days``; replaces an entry."""
+    check_trust_request(rt, adcode, days)
+    _check_claimed_region(source, published, adcode)
     zh, en = _names(adcode, published, name, name_en)
     now = rt.now()
     async with in_transaction():
@@ -79,22 +78,9 @@ async def list_trust(rt: Runtime) -> list[TrustView]:
     return [_view(row, now) for row in await TrustedRegion.all().order_by("adcode")]
 
 
-async def refresh_trust(rt: Runtime) -> list[Refreshed]:
-    """Fetch every entry's source again; an entry that fails keeps its keys until it goes
-    stale (its checkpoints then refuse its codes with "stale trust list")."""
-    outcomes = []
-    for row in await TrustedRegion.all().order_by("adcode"):
-        try:
-            published = await fetch_key_set(row.source)
-            if published.region is not None and published.region != row.adcode:
-                raise TrustError(f"{row.source} now says it is region {published.region}")
-        except TrustError as error:
-            log.warning("trust refresh: region %s: %s", row.adcode, error)
-            outcomes.append(Refreshed(row.adcode, row.source, str(error)))
-            continue
-        await _renewed(rt, row.adcode, published)
-        outcomes.append(Refreshed(row.adcode, row.source, None))
-    return outcomes
+async def trusted_sources() -> list[tuple[int, str]]:
+    """Each entry's adcode and where its keys came from, for a refresh to fetch again."""
+    return list(await TrustedRegion.all().order_by("adcode").values_list("adcode", "source"))
 
 
 async def remove_trust(rt: Runtime, adcode: int) -> TrustView:
@@ -108,12 +94,16 @@ async def remove_trust(rt: Runtime, adcode: int) -> TrustView:
     return _view(row, now)
 
 
-async def _renewed(rt: Runtime, adcode: int, published: PublishedKeys) -> None:
+async def renew_trust(rt: Runtime, adcode: int, published: PublishedKeys) -> None:
+    """The entry's keys as fetched again, good for its days from now. An entry that is not
+    renewed keeps its keys until it goes stale (its codes are then refused "stale trust
+    list"), never longer."""
     now = rt.now()
     async with in_transaction():
         row = await TrustedRegion.get_or_none(adcode=adcode)
         if row is None:  # removed while we fetched: removing wins
             return
+        _check_claimed_region(row.source, published, adcode)
         before = _audited(row)
         _renew(row, published, now)
         await row.save()
@@ -126,11 +116,11 @@ def _renew(row: TrustedRegion, published: PublishedKeys, now: datetime) -> None:
     row.expires_at = now + timedelta(days=row.days)
 
 
-def _check_adcode(rt: Runtime, adcode: int) -> None:
-    if not 100000 <= adcode <= 999999:
-        raise TrustError(f"ADCODE must be a six-digit region code like 110000, not {adcode}")
-    if adcode == rt.settings.region_adcode:
-        raise TrustError(f"{adcode} is this service's own region: its keys are trusted already")
+def _check_claimed_region(source: str, published: PublishedKeys, adcode: int) -> None:
+    if published.region is not None and published.region != adcode:
+        raise TrustError(
+            f"{source} says it is region {published.region}, not {adcode}: wrong URL or adcode?"
+        )
 
 
 def _names(
@@ -174,6 +164,3 @@ def _view(row: TrustedRegion, now: datetime) -> TrustView:
         expires_at=row.expires_at,
         stale=now >= row.expires_at,
     )
-
-
-__all__ = ["TrustError", "add_trust", "is_url", "list_trust", "refresh_trust", "remove_trust"]

@@ -2,8 +2,9 @@
 # 0001_initial.py).
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from orjson import loads
-from tortoise.fields.data import JSON_DUMPS
+from json import loads
+import functools
+from json import dumps
 from tortoise import fields
 
 class Migration(migrations.Migration):
@@ -19,7 +20,7 @@ class Migration(migrations.Migration):
                 ('name', fields.CharField(max_length=40)),
                 ('name_en', fields.CharField(max_length=40)),
                 ('source', fields.CharField(max_length=512)),
-                ('keys', fields.JSONField(encoder=JSON_DUMPS, decoder=loads)),
+                ('keys', fields.JSONField(encoder=functools.partial(dumps, separators=(",", ":")), decoder=loads)),
                 ('days', fields.IntField()),
                 ('fetched_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),

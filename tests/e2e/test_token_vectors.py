@@ -23,10 +23,10 @@ from bot.health.tokens import Keyring, jwks
 from bot.services.codes import live_code, token_for
 from bot.services.runtime import Runtime
 from bot.services.staff import add_staff
-from bot.services.trust import add_trust
 from bot.settings import Settings
 from models.person import Person
 from tests.conftest import start_app
+from tests.e2e.test_trusted_scans import trust
 from tests.support import fuzz
 from tests.support import token_vectors as tv
 from tests.support.clock import FakeClock
@@ -54,7 +54,7 @@ async def trust_as_the_vectors_say(rt: Runtime, clock: FakeClock, folder: Path) 
         path = folder / f"{adcode}.json"
         path.write_text(json.dumps(jwks(Keyring(key))))
         clock.moment = tv.NOW - (before or tv.NOW - tv.NOW)
-        await add_trust(rt, adcode, str(path), days=tv.TRUSTED_DAYS)
+        await trust(rt, adcode, str(path), days=tv.TRUSTED_DAYS)
     clock.moment = tv.NOW
 
 

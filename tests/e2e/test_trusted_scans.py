@@ -18,15 +18,17 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.health.colors import Color
+from bot.health.key_sets import KeySetError
 from bot.health.tokens import Keyring, SigningKey, issue_token, jwks
 from bot.services.runtime import Runtime
 from bot.services.staff import add_staff
-from bot.services.trust import add_trust, list_trust, refresh_trust, remove_trust
-from bot.services.trust_fetch import MAX_BYTES, TrustError, fetch_key_set
+from bot.services.trust import TrustError, TrustView, add_trust, list_trust, remove_trust
 from bot.settings import Settings
+from bot.trust_fetch import MAX_BYTES, fetch_key_set
 from models.audit import AuditEntry
 from models.staff import ScanLog
 from models.trust import TrustedRegion
+from schedules.trust import refresh_trust_lists
 from tests.conftest import start_app
 from tests.e2e.test_code_page_and_scan import scan_ok
 from tests.support.clock import FakeClock
@@ -54,6 +56,11 @@ def foreign_token(
         now=rt.now() + timedelta(**moved),
         lifetime=timedelta(seconds=120),
     )
+
+
+async def trust(rt: Runtime, adcode: int, source: str, **how: Any) -> TrustView:
+    """What ``healthcode trust add`` does: fetch, then hand the keys to the use case."""
+    return await add_trust(rt, adcode, source, await fetch_key_set(source), **how)
 
 
 def key_set(*keys: SigningKey, region: dict | None = None) -> dict[str, Any]:
@@ -128,7 +135,7 @@ async def scan(app: TestClient, checkpoint: str, token: str, **body: Any) -> dic
 async def test_a_trusted_regions_code_is_verified_offline_with_its_signed_colour(
     app: TestClient, rt: Runtime, checkpoint: str, publisher: Publisher
 ) -> None:
-    await add_trust(rt, BEIJING, publisher.url)
+    await trust(rt, BEIJING, publisher.url)
     fetched = publisher.requests
     green = await scan(app, checkpoint, foreign_token(rt))
     assert green == {
@@ -154,7 +161,7 @@ async def test_a_trusted_regions_code_is_verified_offline_with_its_signed_colour
 async def test_expiry_and_skew_apply_to_another_regions_code(
     app: TestClient, rt: Runtime, checkpoint: str, publisher: Publisher
 ) -> None:
-    await add_trust(rt, BEIJING, publisher.url)
+    await trust(rt, BEIJING, publisher.url)
     assert (await scan(app, checkpoint, foreign_token(rt, seconds=-149)))["verdict"] == "pass"
     old = await scan(app, checkpoint, foreign_token(rt, seconds=-151))
     assert (old["verdict"], old["reason"]) == ("expired", "expired")
@@ -166,7 +173,7 @@ async def test_expiry_and_skew_apply_to_another_regions_code(
 async def test_an_untrusted_region_is_refused(
     app: TestClient, rt: Runtime, checkpoint: str, publisher: Publisher
 ) -> None:
-    await add_trust(rt, BEIJING, publisher.url)
+    await trust(rt, BEIJING, publisher.url)
     refused = await scan(app, checkpoint, foreign_token(rt, HEBEI_KEY, 130000))
     assert (refused["verdict"], refused["reason"]) == ("invalid", "untrusted issuer")
     assert refused["reasons"] == ["不受信任的签发地区：本地未与该地区互认健康码。"]
@@ -176,24 +183,24 @@ async def test_an_untrusted_region_is_refused(
 async def test_a_stale_trust_list_is_refused_until_refreshed(
     app: TestClient, rt: Runtime, checkpoint: str, publisher: Publisher, clock: FakeClock
 ) -> None:
-    await add_trust(rt, BEIJING, publisher.url, days=2)
+    await trust(rt, BEIJING, publisher.url, days=2)
     clock.advance(days=2)
     stale = await scan(app, checkpoint, foreign_token(rt))
     assert (stale["verdict"], stale["reason"]) == ("invalid", "stale trust list")
     assert [view.stale for view in await list_trust(rt)] == [True]
-    assert [outcome.error for outcome in await refresh_trust(rt)] == [None]
+    assert [outcome.error for outcome in await refresh_trust_lists(rt)] == [None]
     assert (await scan(app, checkpoint, foreign_token(rt)))["verdict"] == "pass"
 
 
 async def test_an_unknown_kid_of_a_trusted_region_is_refused_until_its_list_says_it(
     app: TestClient, rt: Runtime, checkpoint: str, publisher: Publisher
 ) -> None:
-    await add_trust(rt, BEIJING, publisher.url)
+    await trust(rt, BEIJING, publisher.url)
     rotated = foreign_token(rt, BEIJING_NEXT)
     refused = await scan(app, checkpoint, rotated)
     assert (refused["verdict"], refused["reason"]) == ("invalid", "unknown key")
     publisher.document = key_set(BEIJING_NEXT, BEIJING_KEY)
-    await refresh_trust(rt)
+    await refresh_trust_lists(rt)
     assert (await scan(app, checkpoint, rotated))["verdict"] == "pass"
     assert (await scan(app, checkpoint, foreign_token(rt)))["verdict"] == "pass"
 
@@ -201,9 +208,9 @@ async def test_an_unknown_kid_of_a_trusted_region_is_refused_until_its_list_says
 async def test_another_regions_key_cannot_sign_for_a_third_region(
     app: TestClient, rt: Runtime, checkpoint: str, publisher: Publisher
 ) -> None:
-    await add_trust(rt, BEIJING, publisher.url)
+    await trust(rt, BEIJING, publisher.url)
     publisher.document = key_set(HEBEI_KEY)
-    await add_trust(rt, 130000, publisher.url)
+    await trust(rt, 130000, publisher.url)
     # Beijing's key, Hebei's name on the token: Hebei's list knows no such kid
     forged = await scan(app, checkpoint, foreign_token(rt, BEIJING_KEY, 130000))
     assert (forged["verdict"], forged["reason"]) == ("invalid", "unknown key")
@@ -222,7 +229,7 @@ async def test_a_removed_region_is_refused_within_the_cache_bound(
 
     rt = app.app[RUNTIME]
     checkpoint = (await add_staff("检查员甲", "checkpoint"))[1]
-    await add_trust(rt, BEIJING, publisher.url)
+    await trust(rt, BEIJING, publisher.url)
     assert (await scan(app, checkpoint, foreign_token(rt)))["verdict"] == "pass"
     await remove_trust(rt, BEIJING)
     # within the bound this process may still accept it; past it, never
@@ -237,11 +244,11 @@ async def test_a_removed_region_is_refused_within_the_cache_bound(
 async def test_every_change_to_the_trust_list_is_audited(
     rt: Runtime, publisher: Publisher, clock: FakeClock
 ) -> None:
-    view = await add_trust(rt, BEIJING, publisher.url, days=3)
+    view = await trust(rt, BEIJING, publisher.url, days=3)
     assert (view.name, view.name_en, view.kids) == ("北京市", "Beijing", (BEIJING_KEY.kid.hex(),))
     assert view.expires_at == clock() + timedelta(days=3) and not view.stale
     clock.advance(hours=1)
-    await refresh_trust(rt)
+    await refresh_trust_lists(rt)
     await remove_trust(rt, BEIJING)
     entries = await AuditEntry.all().order_by("id")
     assert [(e.action, e.target, e.staff_id) for e in entries] == [
@@ -259,14 +266,14 @@ async def test_a_key_set_file_works_and_says_its_region(rt: Runtime, tmp_path: P
     path = tmp_path / "hebei.json"
     region = {"adcode": 130000, "name": "河北省", "name_en": "Hebei"}
     path.write_text(json.dumps(key_set(HEBEI_KEY, region=region)))
-    assert (await add_trust(rt, 130000, str(path))).name == "河北省"
+    assert (await trust(rt, 130000, str(path))).name == "河北省"
     with pytest.raises(TrustError, match="says it is region 130000, not 140000"):
-        await add_trust(rt, 140000, str(path), name="山西省")
+        await trust(rt, 140000, str(path), name="山西省")
     unnamed = tmp_path / "unnamed.json"
     unnamed.write_text(json.dumps(key_set(HEBEI_KEY)))
     with pytest.raises(TrustError, match="give it with --name"):
-        await add_trust(rt, 140000, str(unnamed))
-    assert (await add_trust(rt, 140000, str(unnamed), name="山西省")).name_en == "山西省"
+        await trust(rt, 140000, str(unnamed))
+    assert (await trust(rt, 140000, str(unnamed), name="山西省")).name_en == "山西省"
 
 
 @pytest.mark.parametrize(
@@ -282,16 +289,16 @@ async def test_a_bad_trust_add_is_refused(
     rt: Runtime, publisher: Publisher, adcode: int, days: int, message: str
 ) -> None:
     with pytest.raises(TrustError, match=message):
-        await add_trust(rt, adcode, publisher.url, days=days)
+        await trust(rt, adcode, publisher.url, days=days)
     assert await TrustedRegion.all().count() == 0 and await AuditEntry.all().count() == 0
 
 
 async def test_a_failed_refresh_keeps_the_keys_and_says_why(
     app: TestClient, rt: Runtime, checkpoint: str, publisher: Publisher
 ) -> None:
-    await add_trust(rt, BEIJING, publisher.url)
+    await trust(rt, BEIJING, publisher.url)
     publisher.status = 503
-    (outcome,) = await refresh_trust(rt)
+    (outcome,) = await refresh_trust_lists(rt)
     assert "answered HTTP 503" in outcome.error
     assert (await scan(app, checkpoint, foreign_token(rt)))["verdict"] == "pass"
 
@@ -303,16 +310,16 @@ async def test_fetching_is_bounded_in_size_time_and_redirects(
     publisher: Publisher, tmp_path: Path
 ) -> None:
     publisher.body = b" " * (MAX_BYTES + 1)
-    with pytest.raises(TrustError, match="larger than 64 KiB"):
+    with pytest.raises(KeySetError, match="larger than 64 KiB"):
         await fetch_key_set(publisher.url)
     publisher.body, publisher.delay = None, 1.0
-    with pytest.raises(TrustError, match=r"no answer within 0\.2 s"):
+    with pytest.raises(KeySetError, match=r"no answer within 0\.2 s"):
         await fetch_key_set(publisher.url, timeout=0.2)
-    with pytest.raises(TrustError, match="cannot be fetched"):
+    with pytest.raises(KeySetError, match="cannot be fetched"):
         await fetch_key_set(publisher.url.replace("/.well-known/health-code-keys", "/loop"))
     big = tmp_path / "big.json"
     big.write_bytes(b" " * (MAX_BYTES + 1))
-    with pytest.raises(TrustError, match="larger than 64 KiB"):
+    with pytest.raises(KeySetError, match="larger than 64 KiB"):
         await fetch_key_set(str(big))
 
 
@@ -329,12 +336,12 @@ async def test_a_bad_document_is_refused_with_a_sentence(
     publisher: Publisher, body: bytes, message: str
 ) -> None:
     publisher.body = body
-    with pytest.raises(TrustError, match=message):
+    with pytest.raises(KeySetError, match=message):
         await fetch_key_set(publisher.url)
 
 
 async def test_a_missing_file_or_closed_port_says_so(tmp_path: Path) -> None:
-    with pytest.raises(TrustError, match="cannot be read"):
+    with pytest.raises(KeySetError, match="cannot be read"):
         await fetch_key_set(str(tmp_path / "none.json"))
-    with pytest.raises(TrustError, match="cannot be fetched"):
+    with pytest.raises(KeySetError, match="cannot be fetched"):
         await fetch_key_set("http://127.0.0.1:9/.well-known/health-code-keys")

@@ -35,6 +35,7 @@ CALLERS = (
     "bot.appkeys",
     "bot.__main__",
     "bot.officials_cli",
+    "bot.trust_cli",
     "bot.chat",
     "bot.serving",
 )

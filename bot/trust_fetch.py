@@ -1,8 +1,11 @@
 """Fetching another region's published keys: an http(s) URL, or a file an operator was given.
+The adapter between the trust list's use cases (bot/services/trust.py) and the network: its
+callers (the ``trust`` command, the daily job) fetch, then hand the checked keys to a service.
 
 Bounded in time and size, and never on the event loop's thread for long: the URL is read with
 aiohttp (asynchronous), the file on a worker thread. Either way the bytes are parsed as a JWK
-Set and checked (bot/health/key_sets.py) before anything is stored.
+Set and checked (bot/health/key_sets.py) before anything is stored. Every failure is a
+``KeySetError`` with a sentence for the operator.
 """
 
 from __future__ import annotations
@@ -20,10 +23,6 @@ TIMEOUT_SECONDS = 10.0
 MAX_REDIRECTS = 3
 
 
-class TrustError(Exception):
-    """What went wrong with a trust list action, as a sentence for the operator."""
-
-
 def is_url(source: str) -> bool:
     return source.startswith(("http://", "https://"))
 
@@ -33,11 +32,11 @@ async def fetch_key_set(source: str, timeout: float = TIMEOUT_SECONDS) -> Publis
     try:
         document = json.loads(body)
     except (UnicodeDecodeError, ValueError):
-        raise TrustError(f"{source}: not JSON") from None
+        raise KeySetError(f"{source}: not JSON") from None
     try:
         return parse_key_set(document)
     except KeySetError as error:
-        raise TrustError(f"{source}: {error}") from None
+        raise KeySetError(f"{source}: {error}") from None
 
 
 async def _get(url: str, timeout: float) -> bytes:
@@ -48,12 +47,12 @@ async def _get(url: str, timeout: float) -> bytes:
             session.get(url, max_redirects=MAX_REDIRECTS) as response,
         ):
             if response.status != 200:
-                raise TrustError(f"{url}: answered HTTP {response.status}, not 200")
+                raise KeySetError(f"{url}: answered HTTP {response.status}, not 200")
             return await _bounded(response, url)
     except TimeoutError:
-        raise TrustError(f"{url}: no answer within {timeout:g} s") from None
+        raise KeySetError(f"{url}: no answer within {timeout:g} s") from None
     except aiohttp.ClientError as error:
-        raise TrustError(f"{url}: cannot be fetched ({type(error).__name__}: {error})") from None
+        raise KeySetError(f"{url}: cannot be fetched ({type(error).__name__}: {error})") from None
 
 
 async def _bounded(response: aiohttp.ClientResponse, url: str) -> bytes:
@@ -61,7 +60,7 @@ async def _bounded(response: aiohttp.ClientResponse, url: str) -> bytes:
     async for chunk in response.content.iter_chunked(16 * 1024):
         body += chunk
         if len(body) > MAX_BYTES:
-            raise TrustError(f"{url}: larger than {MAX_BYTES // 1024} KiB, not a key set")
+            raise KeySetError(f"{url}: larger than {MAX_BYTES // 1024} KiB, not a key set")
     return bytes(body)
 
 
@@ -70,10 +69,10 @@ async def _read(path: Path) -> bytes:
         with path.open("rb") as fh:
             body = fh.read(MAX_BYTES + 1)
         if len(body) > MAX_BYTES:
-            raise TrustError(f"{path}: larger than {MAX_BYTES // 1024} KiB, not a key set")
+            raise KeySetError(f"{path}: larger than {MAX_BYTES // 1024} KiB, not a key set")
         return body
 
     try:
         return await asyncio.to_thread(read)
     except OSError as error:
-        raise TrustError(f"{path}: cannot be read ({error.strerror or error})") from None
+        raise KeySetError(f"{path}: cannot be read ({error.strerror or error})") from None
