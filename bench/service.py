@@ -7,12 +7,14 @@ with one worker and with two).
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,6 +23,8 @@ import aiohttp
 from bench import processes, wechat_stub
 from bench.seed import code_token, declare, miniapp_session, say, staff_token, text_message
 from bench.wrk import Prepared, WrkResult
+from bot.health.colors import Color
+from bot.health.tokens import Keyring, SigningKey, issue_token, jwks
 from bot.settings import Settings
 from bot.wechat import CallbackCodec
 
@@ -31,6 +35,8 @@ WECHAT_ACCOUNTS = 64
 WECHAT_WRONG_CHOICE = "9"
 WECHAT_REASK = "【2/9】"
 WECHAT_MESSAGES = 60_000  # one-time signed messages prepared per run (a MsgId is handled once)
+# another region the service trusts (docs/trust.md): its codes are verified offline
+TRUSTED_REGION = 110000
 
 
 @dataclass
@@ -152,6 +158,8 @@ class Seeded:
     staff_headers: dict[str, str]
     miniapp_headers: dict[str, str]
     wechat_openids: list[str]
+    # the signing key of a region the service trusts (seeded with `healthcode trust add`)
+    trusted_key: SigningKey
 
 
 async def seed(running: Running) -> Seeded:
@@ -173,7 +181,21 @@ async def seed(running: Running) -> Seeded:
         reask = await say(session, running.url, codec, openids[0], WECHAT_WRONG_CHOICE)
         if WECHAT_REASK not in reask:
             raise RuntimeError(f"the document-type step did not re-ask: {reask!r}")
-    return Seeded(codec, ticket, {"Authorization": f"Bearer {token}"}, miniapp_headers, openids)
+    trusted_key = _trust_another_region(running)
+    staff = {"Authorization": f"Bearer {token}"}
+    return Seeded(codec, ticket, staff, miniapp_headers, openids, trusted_key)
+
+
+def _trust_another_region(running: Running) -> SigningKey:
+    key = SigningKey.generate()
+    path = Path(running.env["HC_DATA_DIR"]) / f"trusted-{TRUSTED_REGION}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(jwks(Keyring(key))))
+    processes.run_command(
+        ["-m", "bot", "trust", "add", str(TRUSTED_REGION), str(path), "--name", "北京市"],
+        running.env,
+    )
+    return key
 
 
 @dataclass(frozen=True)
@@ -213,6 +235,20 @@ def loads(url: str, seeded: Seeded) -> list[tuple[str, Load]]:
         headers = {**seeded.staff_headers, "Content-Type": "application/json"}
         return [Prepared.of("POST", f"{url}/api/checkpoint/scan", headers=headers, body=body)]
 
+    async def trusted_scan() -> list[Prepared]:
+        token = issue_token(
+            Keyring(seeded.trusted_key),
+            code_id=secrets.token_bytes(16),
+            color=Color.GREEN,
+            region=TRUSTED_REGION,
+            rules_version="r1",
+            now=datetime.now(UTC),
+            lifetime=timedelta(minutes=10),  # outlives the warm-up and the run
+        )
+        body = f'{{"token": "{token}", "place": "bench gate"}}'.encode()
+        headers = {**seeded.staff_headers, "Content-Type": "application/json"}
+        return [Prepared.of("POST", f"{url}/api/checkpoint/scan", headers=headers, body=body)]
+
     return [
         ("POST /wechat (dialogue step)", Load(wechat, WECHAT_REASK)),
         (
@@ -225,6 +261,7 @@ def loads(url: str, seeded: Seeded) -> list[tuple[str, Load]]:
         ),
         ("GET /c/{ticket}/qr.png", Load(_get(f"{url}/c/{seeded.ticket}/qr.png"), "PNG")),
         ("POST /api/checkpoint/scan", Load(scan, '"pass"')),
+        ("POST /api/checkpoint/scan (a trusted region's code)", Load(trusted_scan, '"signed"')),
         ("GET /healthz", Load(_get(f"{url}/healthz"), '"ok"')),
     ]
 
