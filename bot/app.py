@@ -140,7 +140,13 @@ async def _background_work(app: web.Application) -> AsyncIterator[None]:
 async def _database(app: web.Application) -> AsyncIterator[None]:
     rt = app[RUNTIME]
     await open_database(rt.settings.database_url)
-    added = await ensure_districts(rt)
+    try:
+        added = await ensure_districts(rt)
+    except BaseException:
+        # a database of another region stops the start: close it, or its connection's
+        # thread (aiosqlite's) keeps the process alive after the error is printed
+        await close_database()
+        raise
     if added:
         log.info("loaded %d districts", added)
     yield

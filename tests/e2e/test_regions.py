@@ -23,9 +23,15 @@ from tests.e2e.test_code_page_and_scan import LINK, qr_token
 from tests.e2e.test_declaration_dialogue import GREEN_ANSWERS, declare
 from tests.support.cli import run_bot
 from tests.support.clock import FakeClock
+from tests.support.processes import free_port
 from tests.support.wechat_user import WeChatUser
 
-HAIDIAN = "6"  # the sixth of Beijing's districts in adcode order
+HAIDIAN = "6"
+
+
+def free() -> str:
+    """A free port: a start that should have been refused must not take anyone's."""
+    return str(free_port())  # the sixth of Beijing's districts in adcode order
 
 
 @pytest.fixture
@@ -72,6 +78,13 @@ async def test_a_database_of_another_region_stops_the_start(db: str, tmp_path: P
     beijing = build_runtime(Settings(data_dir=tmp_path, database_url=db, region_adcode=110000))
     with pytest.raises(RegionError, match=r"districts of another region \(120101, 120102"):
         await ensure_districts(beijing)
+    # and the server says so and exits (its database closed: nothing keeps it running)
+    done = run_bot(
+        "serve", data_dir=tmp_path / "data", database_url=db, HC_REGION="110000", PORT=free()
+    )
+    assert done.returncode == 2, done.stderr
+    assert "configuration error: the database holds districts of another region" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize(
@@ -86,7 +99,11 @@ def test_a_bad_region_stops_serve_with_a_sentence(
     tmp_path: Path, env: dict[str, str], message: str
 ) -> None:
     done = run_bot(
-        "serve", data_dir=tmp_path / "data", database_url=f"sqlite://{tmp_path}/x.db", **env
+        "serve",
+        data_dir=tmp_path / "data",
+        database_url=f"sqlite://{tmp_path}/x.db",
+        PORT=free(),
+        **env,
     )
     assert done.returncode == 2, done.stderr
     assert re.search(f"configuration error: {re.escape(message)}", done.stderr), done.stderr
