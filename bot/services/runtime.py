@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from bot.faq.entries import FaqError
+from bot.faq.entries import Faq, FaqError, Texts
 from bot.faq.files import faq_matcher
 from bot.faq.matcher import FaqMatcher
 from bot.health.districts import Region
@@ -111,10 +111,14 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
 
 
 def _faq(settings: Settings, region: RegionConfig) -> FaqMatcher:
-    """HC_FAQ_FILE, else the region's own FAQ, else the default one (Tianjin's)."""
+    """HC_FAQ_FILE, else the region's own FAQ. A region without one answers no question from
+    a FAQ (every question gets the hotline): another region's answers would be wrong there."""
     path = settings.faq_file or region.faq_file
+    if path is None:
+        title = Texts(f"{region.short_name}健康码答疑", f"{region.short_name_en} health code FAQ")
+        return FaqMatcher(Faq(title, ()))
     try:
-        return faq_matcher(str(path) if path else None)
+        return faq_matcher(str(path))
     except FaqError as error:
         where = "HC_FAQ_FILE" if settings.faq_file else f"region {region.adcode}'s FAQ"
         raise SettingsError(f"{where}: {error}") from error

@@ -64,6 +64,15 @@ async def test_a_beijing_server_says_beijing_everywhere(beijing: TestClient) -> 
     assert await District.filter(adcode__startswith="1201").count() == 0
 
 
+async def test_a_region_without_a_faq_answers_no_question_from_another_regions(
+    beijing: TestClient,
+) -> None:
+    user = WeChatUser(beijing, beijing.app[CODEC], "o-beijing-faq")
+    reply = await user.say("截图的绿码能用吗")  # Tianjin's FAQ answers this one
+    assert "暂时回答不了" in reply and "12345" in reply
+    assert "天津" not in reply and "答疑" not in reply
+
+
 async def test_a_tianjin_server_still_says_tianjin(
     client: TestClient, resident: WeChatUser
 ) -> None:
@@ -71,6 +80,7 @@ async def test_a_tianjin_server_still_says_tianjin(
     ticket = LINK.search(await declare(resident, GREEN_ANSWERS))[1]
     assert "<title>天津健康码</title>" in await (await client.get(f"/c/{ticket}")).text()
     assert region_of(await qr_token(client, ticket)) == 120000
+    assert "天津健康码答疑" in await resident.say("截图的绿码能用吗")  # its FAQ, as before
 
 
 async def test_a_database_of_another_region_stops_the_start(db: str, tmp_path: Path) -> None:

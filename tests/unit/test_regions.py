@@ -46,6 +46,8 @@ def test_tianjin_is_the_default_and_unchanged() -> None:
     assert tianjin.hotline == "88908890"
     assert len(tianjin.districts) == 16 and numbered(120000)[0] == (120101, "和平区")
     assert tianjin.rules_file is None  # the default ruleset, as before
+    assert tianjin.faq_file is not None and tianjin.faq_file.name == "faq.toml"
+    assert bundled_region(110000).faq_file is None
 
 
 def test_beijing_has_its_sixteen_districts_in_adcode_order() -> None:
