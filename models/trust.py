@@ -12,7 +12,7 @@ class TrustedRegion(Model):
     # where the key set came from: an http(s) URL (refreshed daily) or a file path
     source = fields.CharField(max_length=512)
     # the raw Ed25519 public keys, base64url as in the JWKS, each with its kid in hex
-    keys = fields.JSONField()
+    keys: fields.JSONField[list[dict[str, str]]] = fields.JSONField()
     days = fields.IntField()  # how long a fetch stays good: expires_at = fetched_at + days
     fetched_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()

@@ -151,10 +151,13 @@ async def trusted_regions() -> list[TrustedRow]:
     """The whole trust list (a handful of rows), for the per-process cache of its keys."""
     connection = connections.get("default")
     rows = await connection.execute_query_dict(_dialect_sql(_TRUSTED, _is_sqlite(connection)))
-    return [
-        TrustedRow(r["adcode"], r["name"], r["name_en"], _json(r["keys"]), _moment(r["expires_at"]))
-        for r in rows
-    ]
+    return [_trusted(row) for row in rows]
+
+
+def _trusted(row: dict[str, Any]) -> TrustedRow:
+    expires_at = _moment(row["expires_at"])
+    assert expires_at is not None  # NOT NULL
+    return TrustedRow(row["adcode"], row["name"], row["name_en"], _json(row["keys"]), expires_at)
 
 
 async def staff_by_token_hash(token_hash: str) -> StaffRow | None:
