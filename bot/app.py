@@ -42,6 +42,7 @@ from handlers import (
     openapi,
     ops,
     pages,
+    paper,
     sandbox,
     wechat,
 )
@@ -74,6 +75,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> w
     for module in (
         wechat,
         pages,
+        paper,
         checkpoint,
         keys,
         ops,

@@ -20,6 +20,7 @@ from bot.services.appeals import file_appeal
 from bot.services.erasure import erase_account
 from bot.services.errors import ServiceError, TooFast, Unauthorised
 from bot.services.faq import answer_question
+from bot.services.paper_codes import print_code
 from bot.services.request_keys import HEADER, parse_request_key
 from bot.services.sessions import SessionAccount, open_session, session_account
 from bot.services.transfers import issue_transfer_code, redeem_transfer_code
@@ -33,6 +34,7 @@ from handlers.miniapp_forms import (
     declaration_form,
     login_form,
     person_id_or_none,
+    printed_code_form,
     same_as_last_form,
     transfer_code_form,
     transfer_form,
@@ -44,6 +46,7 @@ from handlers.miniapp_views import (
     code_json,
     issued_json,
     me_json,
+    printed_json,
 )
 from handlers.responses import json_response
 
@@ -189,6 +192,13 @@ async def redeem_code(request: web.Request, account: SessionAccount) -> web.Resp
     return json_response(accepted_json(accepted), status=201)
 
 
+async def printed_code(request: web.Request, account: SessionAccount) -> web.Response:
+    """A paper code (docs/paper-code.md): printing again revokes the one printed before."""
+    person_id = printed_code_form(await json_body(request))
+    printed = await print_code(request.app[RUNTIME], account.id, person_id, account.lang)
+    return json_response(printed_json(printed), status=201, headers={"Cache-Control": "no-store"})
+
+
 async def appeal(request: web.Request, account: SessionAccount) -> web.Response:
     form = appeal_form(await json_body(request))
     view = await file_appeal(request.app[RUNTIME], account.id, form.person_id, form.text)
@@ -221,6 +231,7 @@ def routes() -> list[web.RouteDef]:
         web.post(f"{PREFIX}/appeals", signed_in(appeal)),
         web.post(f"{PREFIX}/transfer-codes", signed_in(issue_code)),
         web.post(f"{PREFIX}/transfers", signed_in(redeem_code)),
+        web.post(f"{PREFIX}/printed-code", signed_in(printed_code)),
         web.get(f"{PREFIX}/appeals", signed_in(appeals)),
         web.get(f"{PREFIX}/faq", signed_in(faq)),
     ]

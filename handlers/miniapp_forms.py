@@ -101,6 +101,12 @@ def transfer_code_form(body: dict[str, Any]) -> TransferCodeForm:
     return TransferCodeForm(_person_id(body), purpose)
 
 
+def printed_code_form(body: dict[str, Any]) -> str | None:
+    """The person a paper code is printed for; None: the account's current person."""
+    _only(body, {"person_id"})
+    return _person_id(body)
+
+
 def transfer_form(body: dict[str, Any]) -> TransferForm:
     _only(body, {"code", "relation"})
     code = _field("code", parse_transfer_code, _required(body, "code", str))

@@ -8,6 +8,7 @@ from bot.services.appeal_history import AppealRecord
 from bot.services.appeals import AppealView
 from bot.services.family import Member
 from bot.services.miniapp import Me, OwnPerson, Shown
+from bot.services.paper_codes import Printed
 from bot.services.transfers import Accepted, Issued
 
 
@@ -63,6 +64,17 @@ def issued_json(issued: Issued) -> dict[str, Any]:
         "person_id": issued.person_id,
         "name": issued.name_masked,
         "expires_at": issued.expires_at.isoformat(),
+    }
+
+
+def printed_json(printed: Printed) -> dict[str, Any]:
+    return {
+        "person_id": printed.person_id,
+        "name": printed.name_masked,
+        "issued_at": printed.issued_at.isoformat(),
+        "page_url": printed.page_url,
+        "qr_url": printed.qr_url,
+        "revoked_earlier": printed.revoked,
     }
 
 

@@ -4,6 +4,7 @@ the QR image. A bad or expired link gets a friendly page, never a stack trace.""
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 
 from aiohttp import web
 
@@ -16,8 +17,10 @@ from bot.pages import (
     render_code_page,
     render_error_page,
 )
+from bot.pages.code_page import TIMEZONE
 from bot.services.cards import CodeCard, card_for_ticket, qr_for_ticket
 from bot.services.errors import NotFound
+from bot.services.paper_codes import paper_printed_at
 from bot.texts import LANGUAGES, t
 from handlers.path_params import TICKET, path_value
 from handlers.responses import json_response
@@ -25,7 +28,8 @@ from handlers.responses import json_response
 _NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
-def _lang(request: web.Request) -> str:
+def page_language(request: web.Request) -> str:
+    """The page's language: ``?lang=``, else the browser's Accept-Language, else Chinese."""
     lang = request.query.get("lang", "")
     if lang in LANGUAGES:
         return lang
@@ -36,7 +40,9 @@ async def _card(request: web.Request, lang: str) -> CodeCard:
     return await card_for_ticket(request.app[RUNTIME], path_value(request, TICKET), lang)
 
 
-def _page_view(request: web.Request, card: CodeCard, lang: str) -> CodePageView:
+def _page_view(
+    request: web.Request, card: CodeCard, lang: str, paper_at: datetime | None = None
+) -> CodePageView:
     view = card.view
     district = None
     if view.district and view.district_tier:
@@ -51,7 +57,13 @@ def _page_view(request: web.Request, card: CodeCard, lang: str) -> CodePageView:
         qr_data_url=_data_url(card.png),
         district=district,
         region=request.app[RUNTIME].region_info.service_name(lang),
+        paper=_paper_line(paper_at, lang) if paper_at else None,
     )
+
+
+def _paper_line(printed_at: datetime, lang: str) -> str:
+    date = printed_at.astimezone(TIMEZONE).strftime("%Y-%m-%d")
+    return t("paper.on_code_page", lang, date=date)
 
 
 def _data_url(png: bytes) -> str:
@@ -59,14 +71,15 @@ def _data_url(png: bytes) -> str:
 
 
 async def code_page(request: web.Request) -> web.Response:
-    lang = _lang(request)
+    lang = page_language(request)
     try:
         card = await _card(request, lang)
     except NotFound as exc:
         html = render_error_page(exc.code.removeprefix("page."), lang)
         headers = {**_NO_STORE, "Content-Security-Policy": error_page_policy()}
         return web.Response(text=html, status=404, content_type="text/html", headers=headers)
-    view = _page_view(request, card, lang)
+    paper_at = await paper_printed_at(card.view.person_id)
+    view = _page_view(request, card, lang, paper_at)
     # the server's clock decides (docs/architecture.md): the page's running clock starts from it
     html = render_code_page(view, lang, now=request.app[RUNTIME].now())
     headers = {**_NO_STORE, "Content-Security-Policy": code_page_policy()}
@@ -74,7 +87,7 @@ async def code_page(request: web.Request) -> web.Response:
 
 
 async def code_json(request: web.Request) -> web.Response:
-    lang = _lang(request)
+    lang = page_language(request)
     try:
         card = await _card(request, lang)
     except NotFound as exc:
@@ -100,7 +113,7 @@ async def qr_png(request: web.Request) -> web.Response:
     try:
         live, png = await qr_for_ticket(request.app[RUNTIME], path_value(request, TICKET))
     except NotFound as exc:
-        raise web.HTTPNotFound(text=t(exc.code, _lang(request))) from exc
+        raise web.HTTPNotFound(text=t(exc.code, page_language(request))) from exc
     headers = {
         **_NO_STORE,
         "X-Issued-At": live.issued_at.isoformat(),

@@ -14,4 +14,5 @@ MODEL_MODULES = [
     "models.transfer",
     "models.faq",
     "models.trust",
+    "models.paper",
 ]

@@ -344,8 +344,35 @@ FAQ_ANSWER: Schema = {
         "hotline": {"type": "string"},
     },
 }
+PRINTED_CODE_REQUEST: Schema = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"person_id": OPTIONAL_PERSON_ID},
+}
+PRINTED_CODE: Schema = {
+    "type": "object",
+    "required": ["person_id", "name", "issued_at", "page_url", "qr_url", "revoked_earlier"],
+    "additionalProperties": False,
+    "properties": {
+        "person_id": PERSON_ID,
+        "name": {"type": "string", "description": "masked"},
+        "issued_at": {**MOMENT, "description": "when it was printed (the sheet shows the day)"},
+        "page_url": {
+            "type": "string",
+            "description": "`/p/{ticket}`: the sheet laid out for A6 paper, to print",
+        },
+        "qr_url": {"type": "string", "description": "`/p/{ticket}/qr.png`: its QR alone"},
+        "revoked_earlier": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "paper codes of this person printed before, revoked by this one",
+        },
+    },
+}
 
 SCHEMAS: dict[str, Schema] = {
+    "PrintedCodeRequest": PRINTED_CODE_REQUEST,
+    "PrintedCode": PRINTED_CODE,
     "MiniappLogin": LOGIN,
     "MiniappSession": SESSION_TOKEN,
     "OwnPerson": OWN_PERSON,
@@ -442,6 +469,20 @@ PATHS = {
             "responses": {
                 "201": answer("Done.", ref("Transferred")),
                 **refusals(400, 401, 409, 413, 422, 429),
+            },
+        }
+    },
+    "/api/miniapp/printed-code": {
+        "post": {
+            "tags": ["mini-program"],
+            "summary": "A paper code (FAQ 18) for someone without a phone: its QR holds a "
+            "reference token whose scan reads the live colour; printing again revokes the last",
+            "operationId": "miniappPrintCode",
+            "security": SESSION,
+            "requestBody": body(ref("PrintedCodeRequest")),
+            "responses": {
+                "201": answer("Printed; the sheet's link.", ref("PrintedCode")),
+                **refusals(400, 401, 404, 413, 422),
             },
         }
     },

@@ -36,6 +36,8 @@ SCAN_REASONS = (
     "unknown code",
     "expired",
     "not yet valid",
+    "revoked",  # a paper code printed again, or its account or family link gone
+    "reference token",  # another region's paper code: only its issuer can read it
 )
 JWKS: Schema = {
     "type": "object",

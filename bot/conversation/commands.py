@@ -7,6 +7,7 @@ import unicodedata
 
 APPLY, CODE, FAMILY, SWITCH, APPEAL = "apply", "code", "family", "switch", "appeal"
 UNLINK, ERASE, TRANSFER = "unlink", "erase", "transfer"
+PRINT = "print"  # a paper code (docs/paper-code.md)
 CANCEL, HELP, ENGLISH, CHINESE = "cancel", "help", "english", "chinese"
 BACK = "back"
 
@@ -18,6 +19,7 @@ _WORDS = {
     "解除代办": UNLINK, "remove": UNLINK,
     "申诉": APPEAL, "appeal": APPEAL,
     "注销": ERASE, "delete my data": ERASE,
+    "打印码": PRINT, "print code": PRINT,
     "交接码": TRANSFER, "handover": TRANSFER, "hand over": TRANSFER, "transfer code": TRANSFER,
     "取消": CANCEL, "cancel": CANCEL,
     "上一步": BACK, "返回上一步": BACK, "上一题": BACK, "back": BACK, "previous": BACK,

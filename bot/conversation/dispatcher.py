@@ -21,6 +21,7 @@ from bot.conversation.flows.erase import ERASE, erase_answers
 from bot.conversation.flows.family_menus import SWITCH, UNLINK, menu_entries, who
 from bot.conversation.flows.transfer import enter_code, start_transfer
 from bot.conversation.inbound import Inbound
+from bot.conversation.paper import print_code
 from bot.conversation.questions import answer_free_text
 from bot.conversation.replies import code_reply
 from bot.conversation.turn import Turn
@@ -198,6 +199,7 @@ _COMMANDS = {
     cmd.APPEAL: _appeal,
     cmd.ERASE: _erase,
     cmd.TRANSFER: start_transfer,
+    cmd.PRINT: print_code,
     cmd.CANCEL: _cancel,
     cmd.BACK: _back,
     cmd.ENGLISH: _english,

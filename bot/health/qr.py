@@ -17,6 +17,8 @@ from bot.health.qr_matrix import token_matrix
 
 # Dark enough on white for phone scanners; every one is decoded by zxing in the tests.
 INK: dict[Color, str] = {Color.GREEN: "#1a9e4b", Color.ORANGE: "#f08c00", Color.RED: "#d62b2b"}
+# A paper code carries no colour (its scan reads the live one): printed black, as toner is.
+PAPER_INK = "#000000"
 QUIET_ZONE = 4  # modules of white around the code, as ISO/IEC 18004 asks
 
 # Alphanumeric characters a version 1..10 symbol holds at error correction Q (ISO/IEC 18004
@@ -48,8 +50,9 @@ def modules(token: str) -> list[list[bool]]:
     return token_matrix(token, version_for(len(token)), MASK_PATTERN)
 
 
-def render_png(token: str, color: Color, *, scale: int = 8) -> bytes:
-    """A PNG of the token's QR code: ``color`` ink on white, ``scale`` pixels a module."""
+def render_png(token: str, color: Color | None, *, scale: int = 8) -> bytes:
+    """A PNG of the token's QR code: ``color`` ink on white (None: a paper code's black),
+    ``scale`` pixels a module."""
     if scale < 1:
         raise ValueError("scale must be at least 1 pixel a module")
     matrix = _with_quiet_zone(modules(token))
@@ -60,7 +63,7 @@ def render_png(token: str, color: Color, *, scale: int = 8) -> bytes:
         (
             _PNG_SIGNATURE,
             _chunk(b"IHDR", header),
-            _chunk(b"PLTE", _WHITE + bytes.fromhex(INK[color][1:])),
+            _chunk(b"PLTE", _WHITE + bytes.fromhex((INK[color] if color else PAPER_INK)[1:])),
             _chunk(b"IDAT", zlib.compress(scanlines, _ZLIB_LEVEL)),
             _chunk(b"IEND", b""),
         )

@@ -15,6 +15,19 @@ Wire format, after the text prefix ``HC1:``, base45 of (big-endian)::
 Every byte counts: a QR of version 8 at error correction Q holds 157 alphanumeric characters,
 which this layout reaches with a rules version of up to 3 characters; 16 characters give 177
 characters (version 9), still within the 200 of the design.
+
+A **reference token** (a paper code, docs/paper-code.md) is the second kind, format version 2::
+
+    version  u8       2
+    kid      8 bytes  as above
+    region   u24      the issuer's adcode
+    printed  16 bytes opaque, names one printed code server-side
+    issued   u32      unix seconds: when it was printed
+    sig      64 bytes Ed25519 over b"HC1:" + everything above
+
+It carries no colour and no expiry: only its issuer can answer for it, reading the printed
+code's row (revoked or not) and the person's live colour. ``verify_token`` refuses one with
+``ReferenceNotAllowed``: wherever a live token is expected, a paper code is not one.
 """
 
 from __future__ import annotations
@@ -41,6 +54,8 @@ from bot.health.colors import Color
 
 PREFIX = "HC1:"
 FORMAT_VERSION = 1
+REFERENCE_VERSION = 2
+PRINTED_ID_BYTES = 16
 KID_BYTES = 8
 CODE_ID_BYTES = 16
 MAX_RULES_VERSION = 16
@@ -52,6 +67,8 @@ _MIN_RAW = _FIELDS.size + 1 + _SIG_BYTES
 _MAX_RAW = _FIELDS.size + MAX_RULES_VERSION + _SIG_BYTES
 # Checked before decoding so that a huge input costs nothing.
 _MAX_CHARS = len(PREFIX) + (_MAX_RAW // 2) * 3 + 2
+_REFERENCE_FIELDS = struct.Struct(">B8s3s16sI")
+_REFERENCE_RAW = _REFERENCE_FIELDS.size + _SIG_BYTES
 _BASE45_TEXT = re.compile(r"[0-9A-Z $%*+\-./:]*")
 _RULES_TEXT = re.compile(rb"[\x21-\x7e]{1,16}")
 _COLOR_BYTE: dict[Color, int] = {Color.GREEN: 1, Color.ORANGE: 2, Color.RED: 3}
@@ -64,11 +81,19 @@ class TokenError(Exception):
 
 class TokenInvalid(TokenError):
     """Not a token we can trust. ``reason`` is one of: ``not text``, ``prefix``, ``encoding``,
-    ``length``, ``version``, ``unknown kid``, ``signature``, ``payload``."""
+    ``length``, ``version``, ``unknown kid``, ``signature``, ``payload``; for a paper code's
+    token also ``reference token`` (``ReferenceNotAllowed``) and ``issued in the future``."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class ReferenceNotAllowed(TokenInvalid):
+    """A reference token (a paper code) where only a live token will do."""
+
+    def __init__(self) -> None:
+        super().__init__("reference token")
 
 
 class TokenExpired(TokenError):
@@ -100,6 +125,17 @@ class CodeToken:
     issued_at: datetime
     expires_at: datetime
     rules_version: str
+
+
+@dataclass(frozen=True)
+class ReferenceToken:
+    """A paper code's token: which printed code, by whom, since when; never a colour."""
+
+    version: int
+    kid: bytes
+    region: int
+    printed_id: bytes
+    issued_at: datetime
 
 
 def kid_of(public_bytes: bytes) -> bytes:
@@ -221,6 +257,38 @@ def verify_signed(
     return decoded
 
 
+def issue_reference_token(
+    keyring: Keyring, *, printed_id: bytes, region: int, now: datetime
+) -> str:
+    """Sign a paper code's token naming ``printed_id``; ``ValueError`` for a bad field."""
+    if len(printed_id) != PRINTED_ID_BYTES:
+        raise ValueError(f"printed_id must be {PRINTED_ID_BYTES} bytes")
+    if not 0 <= region < 1 << 24:
+        raise ValueError("region must be an adcode (fits in 3 bytes)")
+    signer = keyring.current
+    issued = _unix_seconds(now)
+    payload = _REFERENCE_FIELDS.pack(
+        REFERENCE_VERSION, signer.kid, region.to_bytes(3, "big"), printed_id, issued
+    )
+    signature = signer.sign(PREFIX.encode() + payload)
+    return PREFIX + base45.b45encode(payload + signature).decode("ascii")
+
+
+def verify_reference_token(
+    keyring: Keyring, token: str, *, now: datetime, skew: timedelta = DEFAULT_SKEW
+) -> ReferenceToken:
+    """Prefix, encoding, version 2, kid, signature, and a printing time not in the future.
+    Whether the printed code still holds is the database's to say."""
+    raw = _decode(token, REFERENCE_VERSION, (_REFERENCE_RAW, _REFERENCE_RAW))
+    payload, signature = raw[:-_SIG_BYTES], raw[-_SIG_BYTES:]
+    _check_signature(keyring.keys_for(payload[1 : 1 + KID_BYTES]), payload, signature)
+    version, kid, region, printed_id, issued = _REFERENCE_FIELDS.unpack(payload)
+    issued_at = datetime.fromtimestamp(issued, UTC)
+    if issued_at > now + skew:
+        raise TokenInvalid("issued in the future")
+    return ReferenceToken(version, kid, int.from_bytes(region, "big"), printed_id, issued_at)
+
+
 def jwks(
     keyring: Keyring, *, now: datetime | None = None, window: timedelta | None = None
 ) -> dict[str, list[dict[str, str]]]:
@@ -287,7 +355,9 @@ def _unix_seconds(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
-def _decode(token: object) -> bytes:
+def _decode(
+    token: object, version: int = FORMAT_VERSION, sizes: tuple[int, int] = (_MIN_RAW, _MAX_RAW)
+) -> bytes:
     if not isinstance(token, str):
         raise TokenInvalid("not text")
     if not token.startswith(PREFIX):
@@ -304,9 +374,11 @@ def _decode(token: object) -> bytes:
         raise TokenInvalid("encoding") from None
     if not raw:
         raise TokenInvalid("length")
-    if raw[0] != FORMAT_VERSION:
+    if raw[0] != version:
+        if raw[0] == REFERENCE_VERSION:
+            raise ReferenceNotAllowed()
         raise TokenInvalid("version")
-    if not _MIN_RAW <= len(raw) <= _MAX_RAW:
+    if not sizes[0] <= len(raw) <= sizes[1]:
         raise TokenInvalid("length")
     return raw
 

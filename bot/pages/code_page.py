@@ -74,6 +74,7 @@ class CodePageView:
     qr_data_url: str  # "data:image/png;base64,..." of the current token's QR
     district: str | None = None  # e.g. "和平区 · 中风险" (already localised)
     region: str = ""  # the region's short name in the page's language: "天津", "Beijing"
+    paper: str | None = None  # e.g. "已打印纸质码（2026-12-01 打印）" (docs/paper-code.md)
 
 
 def render_code_page(view: CodePageView, lang: str, *, now: datetime | None = None) -> str:
@@ -119,11 +120,13 @@ def render_code_page(view: CodePageView, lang: str, *, now: datetime | None = No
         "district_label": t("page.district", lang),
         "district": view.district or "",
         "reasons_label": t("page.reasons", lang),
+        "paper": view.paper or "",
     }
     html = {key: escape(value) for key, value in values.items()}
     html |= {
         "reasons_items": "".join(f"<li>{escape(reason)}</li>" for reason in view.reasons),
         "district_hidden": "" if view.district else " hidden",
+        "paper_hidden": "" if view.paper else " hidden",
         "reasons_hidden": "" if view.reasons else " hidden",
         "details_hidden": "" if view.district or view.reasons else " hidden",
         "state": embed_json(_state(view, color, lang, now)),
@@ -259,6 +262,11 @@ def _compile(source: str, static: Mapping[str, str]) -> _Template:
         ),
         csp,
     )
+
+
+def compile_page(source: str, static: Mapping[str, str]) -> _Template:
+    """Another page of the same kind (the paper code's sheet): its inline style pinned too."""
+    return _compile(source, static)
 
 
 def _palette_css() -> str:

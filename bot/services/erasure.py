@@ -17,6 +17,8 @@ link reaches, and no re-decision touches; the retention job deletes it with its 
 A person with nothing the law keeps is deleted outright. The health authorities' records that
 named them are theirs: they stay, unmatched, and apply again if the person registers anew.
 
+Paper codes go too (docs/paper-code.md): the people's own, and those they printed for others.
+
 Everything is one unit of work with its audit entry: an erasure is whole or not at all.
 """
 
@@ -30,6 +32,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Max
 
 from bot.services import audit, outbox
+from bot.services.paper_revocation import ERASURE, revoke_for_people, revoke_printed_for_others
 from bot.services.runtime import Runtime
 from bot.services.sessions import forget_account
 from bot.services.uow import UnitOfWork
@@ -105,6 +108,7 @@ async def _hand_back(rt: Runtime, person_id: int, account_id: int) -> str:
     """The record stays with the guardians: the links the person made go, the person's other
     accounts let go of it, and the guardians are told it is in their hands again."""
     await Guardianship.filter(actor_id=person_id).delete()
+    await revoke_printed_for_others(rt, person_id, ERASURE)
     await Account.filter(person_id=person_id).update(person_id=None, current_person_id=None)
     await outbox.queue_family_change(rt, person_id, outbox.HANDED_BACK, event=f"erase:{account_id}")
     return (await Person.get(id=person_id)).public_id
@@ -143,6 +147,7 @@ async def _public_ids(people: list[int]) -> list[str]:
 async def erase_people(rt: Runtime, people: list[int]) -> date | None:
     if not people:
         return None
+    await revoke_for_people(rt, people, ERASURE)
     await CodeOverride.filter(person_id__in=people).delete()
     await TransferCode.filter(person_id__in=people).delete()
     await Appeal.filter(person_id__in=people).delete()

@@ -15,6 +15,7 @@ from bot.services.claims import count_claim
 from bot.services.declare import DeclarationInput, Declared, file_declaration
 from bot.services.erasure import erase_people
 from bot.services.errors import NotFound, ServiceError
+from bot.services.paper_revocation import UNLINK, revoke_printed_by
 from bot.services.people import (
     create_person,
     lookup_key,
@@ -201,6 +202,8 @@ async def unlink(rt: Runtime, account_id: int, member_id: str) -> bool:
         member = await reachable_member(account_id, member_id)
         actor_id = (await Account.get(id=account_id)).person_id
         await Guardianship.filter(actor_id=actor_id, member_id=member.id).delete()
+        # a sheet this family printed for the member must not outlive the right to show it
+        await revoke_printed_by(rt, actor_id, member.id, UNLINK)
         # every account of the actor that was showing this member goes back to its own person
         await Account.filter(person_id=actor_id, current_person_id=member.id).update(
             current_person_id=actor_id

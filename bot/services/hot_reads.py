@@ -33,6 +33,14 @@ class ScannedCode:
 
 
 @dataclass(frozen=True, slots=True)
+class ScannedPaper:
+    """A paper code's row, and the live code of its person unless it was revoked."""
+
+    revoked: bool
+    code: ScannedCode | None
+
+
+@dataclass(frozen=True, slots=True)
 class LiveCode:
     """A person's code with what its view needs: the person, the district, the decision."""
 
@@ -72,6 +80,14 @@ _SCAN = """
 SELECT p.id AS person_id, p.name_sealed, c.color, c.reasons
 FROM health_code c JOIN person p ON p.id = c.person_id
 WHERE c.code_id = $1
+"""
+
+# a paper code (docs/paper-code.md): its row and its person's live colour in one statement
+_PAPER = """
+SELECT pc.person_id, pc.revoked_at, p.name_sealed, c.color, c.reasons
+FROM printed_code pc JOIN person p ON p.id = pc.person_id
+LEFT JOIN health_code c ON c.person_id = p.id
+WHERE pc.ref = $1
 """
 
 _LIVE_COLUMNS = """
@@ -127,6 +143,16 @@ async def scanned_code(code_id: str) -> ScannedCode | None:
     if row is None:
         return None
     return ScannedCode(row["person_id"], row["name_sealed"], row["color"], _json(row["reasons"]))
+
+
+async def scanned_paper(ref: str) -> ScannedPaper | None:
+    row = await _one(_PAPER, ref)
+    if row is None:
+        return None
+    if row["revoked_at"] is not None or row["color"] is None:
+        return ScannedPaper(row["revoked_at"] is not None, None)
+    code = ScannedCode(row["person_id"], row["name_sealed"], row["color"], _json(row["reasons"]))
+    return ScannedPaper(False, code)
 
 
 async def live_code_of_person(person_id: int) -> LiveCode | None:

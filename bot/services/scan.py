@@ -1,5 +1,6 @@
 """A checkpoint scan: verify the token, then read the live colour (docs/architecture.md), or, for
-another region's token, verify it offline with the keys we trust it by (docs/trust.md)."""
+another region's token, verify it offline with the keys we trust it by (docs/trust.md). A
+paper code's reference token has a branch of its own (docs/paper-code.md)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from bot.health.errors import InvalidInput
 from bot.health.identity import mask_name
 from bot.health.tokens import (
     CodeToken,
+    ReferenceNotAllowed,
     SignedToken,
     TokenExpired,
     TokenInvalid,
@@ -20,7 +22,8 @@ from bot.health.tokens import (
     verify_signed,
 )
 from bot.services.decisions import reasons_in
-from bot.services.hot_reads import scanned_code
+from bot.services.hot_reads import ScannedCode, scanned_code
+from bot.services.paper_scan import read_paper
 from bot.services.people import NAME
 from bot.services.runtime import Runtime
 from bot.services.scan_log import ScanRow
@@ -38,6 +41,7 @@ _REASONS = {
     "unknown kid": "unknown key",
     "signature": "bad signature",
     "payload": "bad payload",
+    "issued in the future": "not yet valid",  # a paper code's printing time
 }
 
 
@@ -99,6 +103,8 @@ async def _judge(
         if signed.region == rt.settings.region_adcode:
             return await _own(rt, signed, temperature)
         return await _foreign(rt, signed, temperature), None
+    except ReferenceNotAllowed:
+        return await _paper(rt, token, temperature)
     except TokenExpired as exc:
         reason = "not yet valid" if exc.early else "expired"
         return ScanResult(
@@ -127,6 +133,36 @@ async def _own(
     info = rt.region_info
     issuer = Issuer(info.adcode, info.name)
     return _seen(claims, color, temperature, name, reasons, issuer, "live"), code.person_id
+
+
+async def _paper(
+    rt: Runtime, token: str, temperature: float | None
+) -> tuple[ScanResult, int | None]:
+    """A paper code: no colour of its own and no expiry; the live colour is all it shows."""
+    paper = await read_paper(rt, token)
+    if paper.code is None:
+        refusal = paper.refusal or "bad payload"
+        return _invalid(_REASONS.get(refusal, refusal)), None
+    return live_result(rt, paper.code, temperature, paper.printed_at), paper.code.person_id
+
+
+def live_result(
+    rt: Runtime, code: ScannedCode, temperature: float | None, issued_at: datetime | None = None
+) -> ScanResult:
+    """What a checkpoint is shown of one of our own codes read without a live token: by a
+    paper code, or by ID card (``bot.services.lookups``)."""
+    color = Color(code.color)
+    info = rt.region_info
+    return ScanResult(
+        _verdict(color, temperature),
+        color,
+        mask_name(rt.sealer.open(code.name_sealed, NAME)),
+        issued_at,
+        None,
+        reasons_in(code.reasons, "zh"),
+        issuer=Issuer(info.adcode, info.name),
+        source="live",
+    )
 
 
 def _own_keys(rt: Runtime, kid: bytes) -> list[Ed25519PublicKey]:
@@ -163,10 +199,8 @@ def _seen(
     issuer: Issuer,
     source: str,
 ) -> ScanResult:
-    feverish = temperature is not None and temperature >= FEVER_FROM
-    verdict = "pass" if color is Color.GREEN and not feverish else "deny"
     return ScanResult(
-        verdict,
+        _verdict(color, temperature),
         color,
         name,
         claims.issued_at,
@@ -175,6 +209,11 @@ def _seen(
         issuer=issuer,
         source=source,
     )
+
+
+def _verdict(color: Color, temperature: float | None) -> str:
+    feverish = temperature is not None and temperature >= FEVER_FROM
+    return "pass" if color is Color.GREEN and not feverish else "deny"
 
 
 def _invalid(reason: str) -> ScanResult:

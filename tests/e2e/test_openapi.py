@@ -40,6 +40,8 @@ NOT_JSON = {
     ("POST", "/wechat"),
     ("GET", "/c/{ticket}"),
     ("GET", "/c/{ticket}/qr.png"),
+    ("GET", "/p/{ticket}"),
+    ("GET", "/p/{ticket}/qr.png"),
     ("GET", "/metrics"),
 }
 NOT_JSON_PREFIXES = ("/console",)

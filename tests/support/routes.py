@@ -38,6 +38,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/c/{ticket}"): Route(Caller.PUBLIC),
     ("GET", "/c/{ticket}/code.json"): Route(Caller.PUBLIC),
     ("GET", "/c/{ticket}/qr.png"): Route(Caller.PUBLIC),
+    # a paper code's printable sheet: the same kind of capability, for one printed code
+    ("GET", "/p/{ticket}"): Route(Caller.PUBLIC),
+    ("GET", "/p/{ticket}/qr.png"): Route(Caller.PUBLIC),
     # what anyone may read
     ("GET", "/.well-known/health-code-keys"): Route(Caller.PUBLIC),
     ("GET", "/api/openapi.json"): Route(Caller.PUBLIC),
@@ -56,6 +59,7 @@ ROUTES: dict[tuple[str, str], Route] = {
         Caller.SESSION, "body", body={"purpose": "add_guardian"}
     ),
     ("POST", "/api/miniapp/transfers"): Route(Caller.SESSION, body={"code": "K7Q2-M9XD"}),
+    ("POST", "/api/miniapp/printed-code"): Route(Caller.SESSION, "body", body={}),
     # checkpoint staff
     ("POST", "/api/checkpoint/scan"): Route(Caller.CHECKPOINT, body={"token": "HC1:x"}),
     # officials, by API

@@ -235,7 +235,7 @@ def test_malformed_tokens_are_invalid_with_a_reason(token: object, reason: str) 
 
 def test_unsupported_version_is_invalid() -> None:
     raw = bytearray(base45.b45decode(TOKEN[4:]))
-    raw[0] = 2
+    raw[0] = 3  # 2 is a paper code's reference token (tests/unit/test_reference_tokens.py)
     assert reason_of(signed_raw(bytes(raw[:-64]))) == "version"
 
 
