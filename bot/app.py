@@ -131,6 +131,7 @@ def _request_limits(rt: Runtime) -> RequestLimits:
         seconds,
         messages=(s.messages_per_minute, s.message_burst),
         scans=(s.scans_per_minute, s.scan_burst),
+        lookups=(s.lookups_per_minute, s.lookup_burst),
     )
 
 

@@ -14,6 +14,9 @@ RATE_LIMITED = Counter(
     ["limit"],
 )
 SCANS = Counter("healthcode_scans_total", "Checkpoint scans by verdict", ["verdict"])
+LOOKUPS = Counter(
+    "healthcode_lookups_total", "ID-card lookups at checkpoints by outcome", ["outcome"]
+)
 OUTBOX = Gauge(
     "healthcode_outbox_notices",
     "Notices in the outbox by status, counted when /metrics is read",

@@ -1,4 +1,5 @@
-"""The rate limits (docs/architecture.md): messages per chat account, scans per checkpoint worker;
+"""The rate limits (docs/architecture.md): messages per chat account, scans and ID-card
+lookups per checkpoint worker (docs/lookup.md);
 with ``REDIS_URL`` set they are kept in Redis, on the process's one client
 (``bot.shared_state``), so N workers (or N machines) enforce one limit. Without it, every limit
 is kept in the process's memory as before (``bot.health.throttle``): N processes then let
@@ -118,10 +119,12 @@ def _hashed(key: Hashable) -> str:
 
 @dataclass(frozen=True)
 class RequestLimits:
-    """The limits: messages per chat account, scans per checkpoint worker (docs/architecture.md)."""
+    """The limits: messages per chat account, scans and ID-card lookups per checkpoint worker
+    (docs/architecture.md, docs/lookup.md)."""
 
     messages: RateLimit
     scans: RateLimit
+    lookups: RateLimit
 
 
 def request_limits(
@@ -131,14 +134,17 @@ def request_limits(
     *,
     messages: tuple[float, int],
     scans: tuple[float, int],
+    lookups: tuple[float, int],
 ) -> RequestLimits:
     """Limits in Redis when a URL is configured, else in this process (per minute, burst)."""
     if redis_url:
         return RequestLimits(
             messages=RedisRateLimit(redis, "messages", *messages, clock=clock),
             scans=RedisRateLimit(redis, "scans", *scans, clock=clock),
+            lookups=RedisRateLimit(redis, "lookups", *lookups, clock=clock),
         )
     return RequestLimits(
         messages=LocalRateLimit(KeyedRateLimit(*messages, clock=clock)),
         scans=LocalRateLimit(KeyedRateLimit(*scans, clock=clock)),
+        lookups=LocalRateLimit(KeyedRateLimit(*lookups, clock=clock)),
     )

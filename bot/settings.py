@@ -75,6 +75,9 @@ class Settings:
     message_burst: int = 10
     scans_per_minute: int = 120
     scan_burst: int = 30
+    # ID-card lookups a checkpoint worker may make (docs/lookup.md): tighter, they leak more
+    lookups_per_minute: int = 20
+    lookup_burst: int = 10
     # scan logs are written by group commit: a batch waits this long for more scans to join
     scan_log_linger_ms: float = 1.0
     # a tier change touching more people than this is re-decided in the background (202)
@@ -147,6 +150,8 @@ class Settings:
             message_burst=_at_least(env, "HC_MESSAGE_BURST", 10, 1),
             scans_per_minute=_at_least(env, "HC_SCANS_PER_MINUTE", 120, 0),
             scan_burst=_at_least(env, "HC_SCAN_BURST", 30, 1),
+            lookups_per_minute=_at_least(env, "HC_LOOKUPS_PER_MINUTE", 20, 0),
+            lookup_burst=_at_least(env, "HC_LOOKUP_BURST", 10, 1),
             scan_log_linger_ms=_float(env, "HC_SCAN_LOG_LINGER_MS", defaults.scan_log_linger_ms),
             tier_wait_people=_at_least(env, "HC_TIER_WAIT_PEOPLE", 20_000, 0),
             claims_per_hour=_at_least(env, "HC_CLAIMS_PER_HOUR", 10, 1),

@@ -40,6 +40,7 @@ from bot.services.appeal_list import list_appeals
 from bot.services.appeals import OPEN
 from bot.services.errors import ServiceError
 from bot.services.faq_questions import count_unanswered, most_asked
+from bot.services.lookup_stats import lookups_today
 from bot.services.staff import StaffView, authenticate
 from bot.services.stats import recent_feed_imports, stats
 from bot.services.tiers import parse_note, parse_tier
@@ -211,6 +212,7 @@ async def _dashboard(
         error=error,
         questions=tuple(await most_asked(rt, QUESTIONS_SHOWN)),
         questions_kept=await count_unanswered(),
+        lookups=await lookups_today(rt),
     )
     return _page(render_dashboard(view), status)
 

@@ -15,4 +15,5 @@ MODEL_MODULES = [
     "models.faq",
     "models.trust",
     "models.paper",
+    "models.lookup",
 ]

@@ -1,4 +1,4 @@
-"""Job: delete declarations and scans older than the retention days."""
+"""Job: delete declarations, scans and ID-card lookups older than the retention days."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ log = logging.getLogger(__name__)
 async def apply_retention(rt: Runtime) -> Deleted:
     done = await delete_expired_records(rt)
     log.info(
-        "retention (%d days): %d declarations and %d scans deleted, %d erased people gone,"
-        " %d unanswered questions",
+        "retention (%d days): %d declarations, %d scans and %d lookups deleted, %d erased people"
+        " gone, %d unanswered questions",
         rt.settings.schedules.retention_days,
         done.declarations,
         done.scans,
+        done.lookups,
         done.erased_people,
         done.questions,
     )

@@ -81,6 +81,7 @@ def settings(tmp_path: Path, database_url: str, fake_wechat: FakeWeChat) -> Sett
         # their own tests (test_rate_limits.py), which turn them on
         messages_per_minute=0,
         scans_per_minute=0,
+        lookups_per_minute=0,
     )
 
 

@@ -135,7 +135,44 @@ SCANNED: Schema = {
     },
 }
 
+LOOKUP: Schema = {
+    "type": "object",
+    "required": ["doc_type", "doc_number"],
+    "description": "A person with no code to show, looked up by document: answered like a scan. "
+    "Every lookup is logged with the keyed hash of the number (never the number); each worker "
+    "may make `HC_LOOKUPS_PER_MINUTE` (20) a minute, in bursts of `HC_LOOKUP_BURST` (10).",
+    "properties": {
+        "doc_type": {
+            "enum": [
+                "resident_id", "hk_macau_permit", "taiwan_permit", "passport",
+                "foreign_permanent_resident",
+            ]
+        },
+        "doc_number": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 64,
+            "description": "checked as a declaration checks it (a wrong checksum: 400)",
+        },
+        "temperature": {"type": ["number", "null"], "minimum": 34, "maximum": 43},
+        "place": {"type": ["string", "null"]},
+    },
+}  # fmt: skip
+LOOKED_UP: Schema = {
+    "type": "object",
+    "required": ["verdict", "color", "name", "reasons"],
+    "additionalProperties": False,
+    "properties": {
+        "verdict": {"enum": ["pass", "deny"]},
+        "color": COLOR,
+        "name": {"type": "string", "description": "masked: compare with the person"},
+        "reasons": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
 SCHEMAS: dict[str, Schema] = {
+    "Lookup": LOOKUP,
+    "LookedUp": LOOKED_UP,
     "PageCode": PAGE_CODE,
     "Jwks": JWKS,
     "Health": HEALTH,
@@ -175,6 +212,19 @@ PATHS = {
             "responses": {
                 "200": answer("What the checkpoint shows.", ref("Scanned")),
                 **refusals(400, 401, 403, 413, 422, 429),
+            },
+        }
+    },
+    "/api/checkpoint/lookup": {
+        "post": {
+            "tags": ["checkpoint"],
+            "summary": "The ID-card lane: a person's live code by document number",
+            "operationId": "checkpointLookup",
+            "security": [{"checkpointToken": []}],
+            "requestBody": body(ref("Lookup")),
+            "responses": {
+                "200": answer("What the checkpoint shows.", ref("LookedUp")),
+                **refusals(400, 401, 403, 404, 413, 422, 429),
             },
         }
     },

@@ -3,12 +3,13 @@ colour chart, open appeals to answer, recent feed imports). Every value is escap
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from html import escape
 
 from bot.console.chart import colour_chart
 from bot.console.layout import document
+from bot.console.lookups import lookups_section
 from bot.console.questions import unanswered_section
 from bot.health.colors import Color
 from bot.health.risk_tiers import TIERS
@@ -16,6 +17,7 @@ from bot.pages.code_page import ICONS, TIMEZONE
 from bot.services.appeal_answers import MAX_REPLY_LENGTH
 from bot.services.appeal_list import AppealSummary
 from bot.services.faq_questions import AskedCount
+from bot.services.lookup_stats import WorkerLookups
 from bot.services.stats import DistrictCodes, FeedImportView, Stats
 from bot.texts import t
 
@@ -92,6 +94,7 @@ class DashboardView:
     # residents' questions the FAQ did not answer: the most asked, and how many kept in all
     questions: tuple[AskedCount, ...] = ()
     questions_kept: int = 0
+    lookups: list[WorkerLookups] = field(default_factory=list)  # ID-card lookups today
 
 
 def render_dashboard(view: DashboardView) -> str:
@@ -107,6 +110,7 @@ def render_dashboard(view: DashboardView) -> str:
             _districts(view),
             _imports(view.imports, lang),
             unanswered_section(list(view.questions), view.questions_kept, lang),
+            lookups_section(view.lookups, view.stats.day.isoformat(), lang),
             "</main>",
         ]
     )

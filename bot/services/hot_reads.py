@@ -90,6 +90,14 @@ LEFT JOIN health_code c ON c.person_id = p.id
 WHERE pc.ref = $1
 """
 
+# the ID-card lane (docs/lookup.md): a person by the keyed hash of their document, with the
+# live colour; an erased person's hash was replaced, so they are found by nobody
+_BY_DOCUMENT = """
+SELECT p.id AS person_id, p.name_sealed, c.color, c.reasons
+FROM person p JOIN health_code c ON c.person_id = p.id
+WHERE p.doc_lookup = $1 AND p.erased_at IS NULL
+"""
+
 _LIVE_COLUMNS = """
 SELECT p.id AS person_id, p.public_id, p.name_sealed, p.district_id,
        c.code_id, c.color, c.reasons, c.rules_version, c.decided_at, c.valid_until,
@@ -140,6 +148,13 @@ _MINIAPP_ACCOUNT = "SELECT id, lang FROM account WHERE id = $1 AND channel = $2"
 
 async def scanned_code(code_id: str) -> ScannedCode | None:
     row = await _one(_SCAN, code_id)
+    if row is None:
+        return None
+    return ScannedCode(row["person_id"], row["name_sealed"], row["color"], _json(row["reasons"]))
+
+
+async def code_by_document(doc_lookup: str) -> ScannedCode | None:
+    row = await _one(_BY_DOCUMENT, doc_lookup)
     if row is None:
         return None
     return ScannedCode(row["person_id"], row["name_sealed"], row["color"], _json(row["reasons"]))

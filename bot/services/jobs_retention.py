@@ -1,7 +1,8 @@
-"""Retention (docs/architecture.md): declarations and checkpoint scans older than the configured
-days are deleted. A person's latest declaration stays whatever its age: it is what their code is
-decided from (declared answers hold until the next declaration, FAQ 9), and deleting it would
-change the colour behind their back. Deleting runs in batches, one short transaction each.
+"""Retention (docs/architecture.md): declarations, checkpoint scans and ID-card lookups older
+than the configured days are deleted. A person's latest declaration stays whatever its age: it
+is what their code is decided from (declared answers hold until the next declaration, FAQ 9),
+and deleting it would change the colour behind their back. Deleting runs in batches, one short
+transaction each.
 
 A person erased by 注销 has no code to keep a declaration for: all their records go when old
 enough, and then the person's row itself (``bot.services.erasure``).
@@ -19,6 +20,7 @@ from bot.services.faq_questions import delete_old_questions
 from bot.services.runtime import Runtime
 from bot.services.uow import UnitOfWork
 from models.declaration import Declaration
+from models.lookup import LookupLog
 from models.person import Person
 from models.staff import ScanLog
 
@@ -31,14 +33,17 @@ class Deleted:
     scans: int
     erased_people: int = 0
     questions: int = 0  # residents' questions the FAQ did not answer (bot.services.faq_questions)
+    lookups: int = 0
 
 
 async def delete_expired_records(rt: Runtime, batch: int = BATCH) -> Deleted:
     cutoff = rt.now() - timedelta(days=rt.settings.schedules.retention_days)
     declarations = await _old_declarations(cutoff, batch)
-    scans = await _old_scans(cutoff, batch)
+    scans = await _old_rows(ScanLog, cutoff, batch)
+    lookups = await _old_rows(LookupLog, cutoff, batch)
     erased = await _erased_people_left_bare(batch)
-    return Deleted(declarations, scans, erased, await delete_old_questions(cutoff, batch))
+    questions = await delete_old_questions(cutoff, batch)
+    return Deleted(declarations, scans, erased, questions, lookups)
 
 
 async def _old_declarations(cutoff: datetime, batch: int) -> int:
@@ -76,12 +81,12 @@ async def _latest_of(person_ids: set[int]) -> set[int]:
     return set(latest.values())
 
 
-async def _old_scans(cutoff: datetime, batch: int) -> int:
+async def _old_rows(model: type[ScanLog] | type[LookupLog], cutoff: datetime, batch: int) -> int:
     deleted = 0
     while True:
-        ids = await ScanLog.filter(created_at__lt=cutoff).limit(batch).values_list("id", flat=True)
+        ids = await model.filter(created_at__lt=cutoff).limit(batch).values_list("id", flat=True)
         if ids:
-            deleted += await ScanLog.filter(id__in=ids).delete()
+            deleted += await model.filter(id__in=ids).delete()
         if len(ids) < batch:
             return deleted
 

@@ -16,6 +16,7 @@ from bot.wechat import WeChatGateway
 from models.code import HealthCode
 from models.declaration import Declaration
 from models.dialogue import DialogueState, ProcessedMessage
+from models.lookup import LookupLog
 from models.outbox import Notice
 from models.person import Account, Guardianship, Person
 from models.staff import ScanLog, Staff
@@ -328,17 +329,22 @@ async def test_retention_deletes_old_declarations_and_scans_but_keeps_the_latest
             color="green",
             created_at=clock() - timedelta(days=age),
         )
+    for age in (days + 2, days + 1, days - 1):  # ID-card lookups go with the scans
+        await LookupLog.create(
+            staff_id=staff.id, outcome="unknown", created_at=clock() - timedelta(days=age)
+        )
     caplog.set_level("INFO", logger="schedules.retention")
 
     done = await apply_retention(rt)
 
-    assert (done.declarations, done.scans) == (2, 1)
+    assert (done.declarations, done.scans, done.lookups) == (2, 1, 2)
+    assert await LookupLog.all().count() == 1
     assert not await Declaration.filter(id__in=[d.id for d in old_of_active]).exists()
     assert await Declaration.filter(person_id=active.id).count() == 1
     assert await Declaration.filter(person_id=dormant.id).count() == 1  # their code's basis
     assert await ScanLog.all().count() == 1
     assert (await HealthCode.get(person_id=dormant.id)).color == code_before.color
-    assert f"retention ({days} days): 2 declarations and 1 scans deleted" in caplog.text
+    assert f"retention ({days} days): 2 declarations, 1 scans and 2 lookups deleted" in caplog.text
 
 
 async def test_retention_works_through_many_rows_in_batches(

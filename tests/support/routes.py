@@ -62,6 +62,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/miniapp/printed-code"): Route(Caller.SESSION, "body", body={}),
     # checkpoint staff
     ("POST", "/api/checkpoint/scan"): Route(Caller.CHECKPOINT, body={"token": "HC1:x"}),
+    ("POST", "/api/checkpoint/lookup"): Route(
+        Caller.CHECKPOINT, body={"doc_type": "resident_id", "doc_number": "11010519491231002X"}
+    ),
     # officials, by API
     ("PUT", "/api/admin/districts/{adcode}/tier"): Route(
         Caller.OFFICIAL, body={"tier": "medium", "note": "x"}
