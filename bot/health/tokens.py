@@ -274,6 +274,13 @@ def issue_reference_token(
     return PREFIX + base45.b45encode(payload + signature).decode("ascii")
 
 
+def reference_region(token: object) -> int:
+    """The region a reference token names, read before its signature is checked: only that
+    region can answer for it, so elsewhere there is nothing to verify it for."""
+    raw = _decode(token, REFERENCE_VERSION, (_REFERENCE_RAW, _REFERENCE_RAW))
+    return int.from_bytes(raw[1 + KID_BYTES : 4 + KID_BYTES], "big")
+
+
 def verify_reference_token(
     keyring: Keyring, token: str, *, now: datetime, skew: timedelta = DEFAULT_SKEW
 ) -> ReferenceToken:

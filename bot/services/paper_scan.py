@@ -7,7 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.health.tokens import ReferenceToken, TokenInvalid, verify_reference_token
+from bot.health.tokens import (
+    ReferenceToken,
+    TokenInvalid,
+    reference_region,
+    verify_reference_token,
+)
 from bot.services.hot_reads import ScannedCode, scanned_paper
 from bot.services.runtime import Runtime
 
@@ -23,12 +28,12 @@ class PaperRead:
 
 async def read_paper(rt: Runtime, token: str) -> PaperRead:
     try:
+        if reference_region(token) != rt.settings.region_adcode:
+            # it carries no colour: only its issuer's database can say what it shows
+            return PaperRead(None, refusal=NOT_OURS)
         claims = _verified(rt, token)
     except TokenInvalid as exc:
         return PaperRead(None, refusal=exc.reason)
-    if claims.region != rt.settings.region_adcode:
-        # it carries no colour: only its issuer's database can say what it shows
-        return PaperRead(None, refusal=NOT_OURS)
     paper = await scanned_paper(claims.printed_id.hex())
     if paper is None or paper.revoked or paper.code is None:
         # no row: its person was erased, and the row with them

@@ -9,6 +9,7 @@ import dataclasses
 import json
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,11 @@ from bot.appkeys import RUNTIME
 from bot.health.colors import Color
 from bot.health.tokens import Keyring, jwks
 from bot.services.codes import live_code, token_for
+from bot.services.paper_codes import reference_token
 from bot.services.runtime import Runtime
 from bot.services.staff import add_staff
 from bot.settings import Settings
+from models.paper import PrintedCode
 from models.person import Person
 from tests.conftest import start_app
 from tests.e2e.test_trusted_scans import trust
@@ -38,10 +41,28 @@ STAGES = {
     "prefix", "base45", "length", "format version", "unknown region", "untrusted region",
     "unknown kid", "bad signature", "altered colour", "altered expiry",
     "issued in the future beyond the skew", "expired", "stale trust list",
+    "revoked reference", "reference token not allowed",
 }  # fmt: skip
+
+
 # What a vector may need beyond the trust list set up here: a stage that needs rows (a printed
 # code revoked, say) registers its setup under the vector's "needs".
-SETUPS: dict[str, Callable[[Runtime], Awaitable[None]]] = {}
+async def revoked_printed_code(rt: Runtime) -> None:
+    """A person whose paper code (the vectors' REVOKED_PRINTED) was printed again since."""
+    person = await make_person(rt)
+    printed = tv.NOW - timedelta(days=30)
+    await PrintedCode.create(
+        ref=tv.REVOKED_PRINTED.hex(),
+        person_id=person.id,
+        issued_at=printed,
+        revoked_at=printed + timedelta(days=1),
+        revoked_cause="reprint",
+    )
+
+
+SETUPS: dict[str, Callable[[Runtime], Awaitable[None]]] = {
+    "revoked printed code": revoked_printed_code,
+}
 ACCEPTED = {"pass", "deny"}  # a verdict on a colour: the token was taken as genuine
 
 
@@ -163,9 +184,14 @@ async def test_mutations_of_a_valid_token_are_never_accepted(
     client, staff, _clock = scanner
     rt = client.app[RUNTIME]
     await make_person(rt)
+    person = await Person.get()
+    sheet = await PrintedCode.create(
+        ref=bytes(range(16)).hex(), person_id=person.id, issued_at=tv.NOW - timedelta(days=3)
+    )
     valid = {
-        "ours": token_for(rt, await live_code(await Person.get())).token,
+        "ours": token_for(rt, await live_code(person)).token,
         "Beijing's": tv.token(tv.BEIJING, tv.BEIJING_CODE, Color.RED),
+        "our paper code's": reference_token(rt, sheet),
     }
     live = fuzz.LiveApp(client, asyncio.get_running_loop())
     headers = {"Authorization": f"Bearer {staff}"}

@@ -25,12 +25,14 @@ from pathlib import Path
 import base45
 
 from bot.health.colors import Color
-from bot.health.tokens import PREFIX, Keyring, SigningKey, issue_token
+from bot.health.tokens import PREFIX, Keyring, SigningKey, issue_reference_token, issue_token
 
 FILE = Path(__file__).resolve().parents[1] / "data" / "token_vectors.json"
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 LIFETIME = timedelta(seconds=120)
 CODE_ID = bytes.fromhex("00112233445566778899aabbccddeeff")  # no such code in any database
+# the printed code (a paper code, docs/paper-code.md) the "revoked printed code" setup revokes
+REVOKED_PRINTED = bytes.fromhex("ffeeddccbbaa99887766554433221100")
 
 # Test keys: fixed seeds, never used outside the tests.
 OURS = SigningKey.from_private_bytes(bytes.fromhex("a0" * 32))  # Tianjin, 120000
@@ -55,6 +57,7 @@ class Vector:
     token: str
     verdict: str  # invalid | expired
     reason: str
+    needs: str | None = None  # rows the scan needs first (tests/e2e/test_token_vectors.py SETUPS)
 
 
 def token(
@@ -141,7 +144,7 @@ def _format_version() -> list[Vector]:
     return [
         Vector(f"format version {v}", "format version", signed(bytes([v]) + payload[1:], OURS),
                "invalid", "format version")
-        for v in (0, 2, 255)
+        for v in (0, 3, 255)  # 2 is a paper code's reference token (_reference below)
     ]  # fmt: skip
 
 
@@ -282,6 +285,29 @@ def _unknown_code() -> list[Vector]:
     ]  # fmt: skip
 
 
+def paper(key: SigningKey, region: int, printed_id: bytes = REVOKED_PRINTED) -> str:
+    """A paper code's reference token, printed a month before NOW."""
+    printed = NOW - timedelta(days=30)
+    return issue_reference_token(Keyring(key), printed_id=printed_id, region=region, now=printed)
+
+
+def _reference() -> list[Vector]:
+    """Paper codes (docs/paper-code.md): revoked ones, and another region's where only its
+    issuer can read the live colour."""
+    return [
+        Vector("ours, a paper code printed again since", "revoked reference",
+               paper(OURS, TIANJIN_CODE), "invalid", "revoked", needs="revoked printed code"),
+        Vector("ours, a paper code whose person was erased", "revoked reference",
+               paper(OURS, TIANJIN_CODE, CODE_ID), "invalid", "revoked"),
+        Vector("Beijing's paper code at our checkpoint", "reference token not allowed",
+               paper(BEIJING, BEIJING_CODE), "invalid", "reference token"),
+        Vector("Hebei's paper code at our checkpoint", "reference token not allowed",
+               paper(HEBEI, HEBEI_CODE), "invalid", "reference token"),
+        Vector("a paper code of a region nobody trusts", "reference token not allowed",
+               paper(SHANXI, SHANXI_CODE), "invalid", "reference token"),
+    ]  # fmt: skip
+
+
 GENERATORS: list[Callable[[], list[Vector]]] = [
     _prefix,
     _base45,
@@ -298,11 +324,16 @@ GENERATORS: list[Callable[[], list[Vector]]] = [
     _stale_trust_list,
     _payload,
     _unknown_code,
+    _reference,
 ]
 
 
 def document() -> dict:
-    vectors = [asdict(vector) for generate in GENERATORS for vector in generate()]
+    vectors = [
+        {key: value for key, value in asdict(vector).items() if value is not None}
+        for generate in GENERATORS
+        for vector in generate()
+    ]
     return {
         "about": "Bad health-code tokens, each named by the scan stage that must refuse it. "
         "Made by tests/support/token_vectors.py from fixed test keys; run by "

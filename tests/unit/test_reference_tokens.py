@@ -22,6 +22,7 @@ from bot.health.tokens import (
     TokenInvalid,
     issue_reference_token,
     issue_token,
+    reference_region,
     verify_reference_token,
     verify_token,
 )
@@ -79,6 +80,14 @@ def test_another_key_or_an_altered_byte_is_refused() -> None:
     raw[20] ^= 1  # a byte of the printed id
     altered = PREFIX + base45.b45encode(bytes(raw)).decode()
     assert reason_of(verify_reference_token, altered) == "signature"
+
+
+def test_its_region_is_read_before_any_signature_check() -> None:
+    stranger = Keyring(SigningKey.generate())
+    beijing = issue_reference_token(stranger, printed_id=PRINTED, region=110000, now=NOW)
+    assert reference_region(beijing) == 110000 and reference_region(PAPER) == 120000
+    with pytest.raises(TokenInvalid):
+        reference_region("HC1:" + "A" * 144)
 
 
 def test_a_printing_time_beyond_the_skew_is_refused() -> None:
