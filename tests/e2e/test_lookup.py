@@ -61,7 +61,7 @@ async def test_a_lookup_answers_like_a_scan_with_the_live_colour(
     seen = await looked_up(client, worker, place="南门")
     assert set(seen) == {"verdict", "color", "name", "reasons"}
     assert (seen["verdict"], seen["color"], seen["name"]) == ("pass", "green", MASKED_NAME)
-    assert seen["reasons"] == ["未发现风险,请做好自我健康监测,体温正常方可出行"]
+    assert seen["reasons"] == ["未发现风险，请做好自我健康监测，体温正常方可出行"]
     # typed as people type it: lower-case x, spaces
     spaced = f"{VALID_ID[:6]} {VALID_ID[6:14]} {VALID_ID[14:].lower()}"
     assert (await looked_up(client, worker, spaced))["verdict"] == "pass"
