@@ -1,5 +1,10 @@
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.staff import Staff
 
 
 class LookupLog(Model):
@@ -8,7 +13,10 @@ class LookupLog(Model):
     so even a number nobody has is on record."""
 
     id = fields.IntField(primary_key=True)
-    staff = fields.ForeignKeyField("models.Staff", related_name="lookups")
+    staff: fields.ForeignKeyRelation["Staff"] = fields.ForeignKeyField(
+        "models.Staff", related_name="lookups"
+    )
+    staff_id: int
     # the HMAC the person table is searched by (people.lookup_key); None for a malformed number
     doc_hash = fields.CharField(max_length=64, null=True)
     outcome = fields.CharField(max_length=10)  # pass | deny | unknown | malformed

@@ -1,5 +1,10 @@
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.person import Person
 
 
 class PrintedCode(Model):
@@ -11,13 +16,15 @@ class PrintedCode(Model):
     id = fields.IntField(primary_key=True)
     # hex of the 16 random bytes the reference token names: opaque, never the person's id
     ref = fields.CharField(max_length=32, unique=True)
-    person = fields.ForeignKeyField(
+    person: fields.ForeignKeyRelation["Person"] = fields.ForeignKeyField(
         "models.Person", related_name="printed_codes", on_delete=fields.CASCADE
     )
+    person_id: int
     # whose account printed it: the person, or a guardian acting for them
-    printed_by = fields.ForeignKeyField(
+    printed_by: fields.ForeignKeyNullableRelation["Person"] = fields.ForeignKeyField(
         "models.Person", related_name="printed_for_others", null=True, on_delete=fields.SET_NULL
     )
+    printed_by_id: int | None
     issued_at = fields.DatetimeField()
     revoked_at = fields.DatetimeField(null=True)
     revoked_cause = fields.CharField(max_length=16, null=True)  # reprint | erasure | unlink

@@ -271,7 +271,8 @@ def issue_reference_token(
         REFERENCE_VERSION, signer.kid, region.to_bytes(3, "big"), printed_id, issued
     )
     signature = signer.sign(PREFIX.encode() + payload)
-    return PREFIX + base45.b45encode(payload + signature).decode("ascii")
+    encoded: bytes = base45.b45encode(payload + signature)  # base45 has no type information
+    return PREFIX + encoded.decode("ascii")
 
 
 def reference_region(token: object) -> int:

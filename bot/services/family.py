@@ -203,7 +203,8 @@ async def unlink(rt: Runtime, account_id: int, member_id: str) -> bool:
         actor_id = (await Account.get(id=account_id)).person_id
         await Guardianship.filter(actor_id=actor_id, member_id=member.id).delete()
         # a sheet this family printed for the member must not outlive the right to show it
-        await revoke_printed_by(rt, actor_id, member.id, UNLINK)
+        if actor_id is not None:  # reachable_member found the link, so there is an actor
+            await revoke_printed_by(rt, actor_id, member.id, UNLINK)
         # every account of the actor that was showing this member goes back to its own person
         await Account.filter(person_id=actor_id, current_person_id=member.id).update(
             current_person_id=actor_id

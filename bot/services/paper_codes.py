@@ -14,6 +14,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from bot.health.qr import render_png
 from bot.health.tickets import TicketExpired, TicketInvalid, make_ticket, read_ticket
@@ -90,7 +91,8 @@ async def paper_printed_at(public_id: str) -> datetime | None:
     found = await PrintedCode.filter(
         person__public_id=public_id, revoked_at__isnull=True
     ).values_list("issued_at", flat=True)
-    return max(found) if found else None
+    # Tortoise types a flat values_list as tuples
+    return max(cast(list[datetime], found)) if found else None
 
 
 def sheet_url(rt: Runtime, row: PrintedCode, lang: str = "zh") -> str:
