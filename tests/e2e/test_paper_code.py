@@ -13,7 +13,6 @@ from aiohttp.test_utils import TestClient
 from bot.appkeys import CODEC, RUNTIME
 from bot.health.tokens import ReferenceNotAllowed, issue_reference_token, verify_token
 from bot.services.runtime import Runtime
-from bot.services.staff import add_staff
 from models.audit import AuditEntry
 from models.paper import PrintedCode
 from models.person import Person
@@ -36,12 +35,6 @@ SHEET = re.compile(r"/p/([A-Za-z0-9_-]+)")
 REVOKED = (
     "纸质码已作废（已重新打印、已注销或代办关系已解除），请持码人使用新打印的纸质码或出示健康码。"
 )
-
-
-@pytest.fixture
-async def checkpoint(client: TestClient) -> str:
-    _staff, token = await add_staff("检查员丙", "checkpoint")
-    return token
 
 
 async def print_in_chat(user: WeChatUser, word: str = "打印码") -> tuple[str, str]:
