@@ -35,6 +35,9 @@ async def ensure_districts(rt: Runtime) -> int:
                 tier=d.tier_2020,
             )
             for d in missing
-        ]
+        ],
+        # processes starting together (serve --workers N on an empty database) each find the
+        # same districts missing: the first insert wins, the others' rows are no-ops
+        ignore_conflicts=True,
     )
     return len(missing)
