@@ -109,18 +109,6 @@ def tampered(token: str, position: int) -> str:
     return token[:position] + new + token[position + 1 :]
 
 
-@pytest.fixture
-async def checkpoint(client: TestClient) -> str:
-    _staff, token = await add_staff("检查员甲", "checkpoint")
-    return token
-
-
-@pytest.fixture
-async def official(client: TestClient) -> str:
-    _staff, token = await add_staff("官员乙", "official")
-    return token
-
-
 # --- the code page ---------------------------------------------------------------------------
 
 
