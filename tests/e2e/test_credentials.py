@@ -12,7 +12,6 @@ from bot.services.credentials import CREDENTIAL_TTL, MISSING, TtlCache
 from bot.services.staff import add_staff
 from models.person import Account
 from models.staff import Staff
-from tests.e2e import test_code_page_and_scan as scanning
 from tests.e2e import test_miniapp as miniapp
 from tests.e2e.test_code_page_and_scan import assert_error, post_scan, scanned_token
 from tests.e2e.test_miniapp import MiniappUser
@@ -20,7 +19,6 @@ from tests.support.clock import FakeClock
 from tests.support.wechat_user import WeChatUser
 
 JUST_INSIDE = CREDENTIAL_TTL - 0.5
-checkpoint, official = scanning.checkpoint, scanning.official  # fixtures
 app_user, registered = miniapp.app_user, miniapp.registered
 
 
