@@ -26,8 +26,8 @@ from bench.results import write_result
 from bench.seed_residents import analyze, open_bench_database, resident_id, seed
 from bench.tier_change import reset_postgres
 from bot.db import close_database, is_postgres
-from bot.services.feed_files import read_feed
-from bot.services.feeds import import_feed
+from bot.services.feeds.files import read_feed
+from bot.services.feeds.imports import import_feed
 from models.code import HealthCode
 
 DISTRICT = 120116

@@ -46,9 +46,9 @@ from bench.results import write_result
 from bench.seed_residents import analyze, open_bench_database, resident_id, seed
 from bench.tier_change import reset_postgres
 from bot.db import close_database, is_postgres
-from bot.services.feeds import import_feed
+from bot.services.feeds.imports import import_feed
+from bot.services.redecide.tiers import set_tier
 from bot.services.runtime import Runtime
-from bot.services.tiers import set_tier
 from bot.wechat import WeChatGateway
 from models.outbox import Notice
 from schedules.ratelimit import ApiLimits

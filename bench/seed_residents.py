@@ -27,9 +27,9 @@ from tortoise import connections
 
 from bot.db import apply_migrations, close_database, open_database
 from bot.health.identity import DocType
-from bot.services.decisions import reasons_to_json
-from bot.services.districts import ensure_districts
-from bot.services.people import DOCUMENT, NAME, PHONE, lookup_key
+from bot.services.codes.decisions import reasons_to_json
+from bot.services.district_table import ensure_districts
+from bot.services.residents.people import DOCUMENT, NAME, PHONE, lookup_key
 from bot.services.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from models.code import HealthCode

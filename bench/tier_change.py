@@ -27,8 +27,8 @@ import asyncpg
 from bench.results import write_result
 from bench.seed_residents import analyze, open_bench_database, seed
 from bot.db import close_database, is_postgres
-from bot.services.redecide import BATCH
-from bot.services.tiers import set_tier
+from bot.services.redecide.batches import BATCH
+from bot.services.redecide.tiers import set_tier
 from bot.settings import Settings
 from models.code import HealthCode
 from models.outbox import Notice

@@ -134,7 +134,7 @@ def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
 
 def _add_staff(settings: Settings, args: argparse.Namespace) -> int:
     from bot.db import apply_migrations, close_database, open_database
-    from bot.services.staff import add_staff
+    from bot.services.access.staff import add_staff
 
     async def run() -> str:
         await apply_migrations(settings.database_url)
@@ -154,7 +154,7 @@ def _add_staff(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _keys(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.keys import load_keyring, rotate_signing_key
+    from bot.key_files import load_keyring, rotate_signing_key
 
     if args.action == "rotate":
         new = rotate_signing_key(settings)

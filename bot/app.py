@@ -11,12 +11,12 @@ from datetime import datetime
 from aiohttp import web
 
 from bot.access_log import quiet_client_errors
-from bot.appkeys import BACKGROUND, CODEC, DIALOGUES, GATEWAY, LIMITS, RUNTIME
+from bot.app_state import BACKGROUND, CODEC, DIALOGUES, GATEWAY, LIMITS, RUNTIME
 from bot.background import BackgroundWork
 from bot.conversation.store import TortoiseDialogueStore
 from bot.db import close_database, open_database
 from bot.rate_limits import RequestLimits, request_limits
-from bot.services.districts import ensure_districts
+from bot.services.district_table import ensure_districts
 from bot.services.runtime import Runtime, build_runtime, utc_now
 from bot.settings import Settings
 from bot.shared_state import shared_state
@@ -36,13 +36,13 @@ from handlers import (
     admin_stats,
     admin_tiers,
     checkpoint,
+    code_page,
     console,
-    keys,
     miniapp,
     openapi,
     ops,
-    pages,
     paper,
+    published_keys,
     sandbox,
     wechat,
 )
@@ -74,10 +74,10 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> w
     app.on_response_prepare.append(set_security_headers)
     for module in (
         wechat,
-        pages,
+        code_page,
         paper,
         checkpoint,
-        keys,
+        published_keys,
         ops,
         admin_tiers,
         admin_feeds,

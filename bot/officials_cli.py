@@ -56,8 +56,8 @@ async def _database(settings: Settings) -> AsyncIterator[None]:
 
 
 async def import_feed_file(settings: Settings, file: str, source: str, lang: str) -> int:
-    from bot.services.feed_files import FeedFileError, count_records, read_feed
-    from bot.services.feeds import import_feed
+    from bot.services.feeds.files import FeedFileError, count_records, read_feed
+    from bot.services.feeds.imports import import_feed
     from bot.services.runtime import build_runtime
 
     path = Path(file)
@@ -95,7 +95,7 @@ async def import_feed_file(settings: Settings, file: str, source: str, lang: str
 
 
 async def redecide_codes(settings: Settings, every: bool, batch: int) -> int:
-    from bot.services.rulesets import apply_ruleset
+    from bot.services.redecide.new_ruleset import apply_ruleset
     from bot.services.runtime import build_runtime
 
     rt = build_runtime(settings)

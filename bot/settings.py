@@ -64,7 +64,7 @@ class Settings:
     hotline: str = ""
     token_lifetime: timedelta = timedelta(seconds=120)
     # each process reads the trust list again this often: a removed region is refused
-    # everywhere within it (bot/services/trusted_keys.py)
+    # everywhere within it (bot/services/trust/trusted_keys.py)
     trust_cache_seconds: float = 10.0
     # each process looks at the signing key file this often, and picks up a rotation
     key_reload_seconds: float = 2.0
@@ -83,7 +83,7 @@ class Settings:
     # a tier change touching more people than this is re-decided in the background (202)
     tier_wait_people: int = 20_000
     # attempts one WeChat user may make in an hour to claim or add a record they do not manage,
-    # or to redeem a 交接码 (bot/services/claims.py)
+    # or to redeem a 交接码 (bot/services/family/claims.py)
     claims_per_hour: int = 10
     # re-decisions over many people (tiers, feeds, rulesets): batches run this many at once,
     # each on a pooled connection of its own (PostgreSQL; SQLite runs one at a time)

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from redis.asyncio import Redis
 
-from bot.appkeys import RUNTIME
+from bot.app_state import RUNTIME
 
 
 def open_redis(url: str) -> Redis:

@@ -13,8 +13,8 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:  # the parser is built for every command: the service loads only for trust
     from bot.services.runtime import Runtime
-    from bot.services.trust import TrustView
-    from schedules.trust import Refreshed
+    from bot.services.trust.refresh import Refreshed
+    from bot.services.trust.trust_list import TrustView
 
 
 def add_trust_parser(sub: argparse._SubParsersAction) -> None:
@@ -34,9 +34,9 @@ def add_trust_parser(sub: argparse._SubParsersAction) -> None:
 
 async def run_trust(settings: Settings, args: argparse.Namespace) -> int:
     from bot.health.key_sets import KeySetError
-    from bot.services import trust
+    from bot.services.trust import trust_list as trust
+    from bot.services.trust.refresh import refresh_trust_lists
     from bot.trust_fetch import fetch_key_set
-    from schedules.trust import refresh_trust_lists
 
     async with _runtime(settings) as rt:
         try:
@@ -54,7 +54,7 @@ async def run_trust(settings: Settings, args: argparse.Namespace) -> int:
                 view = await trust.remove_trust(rt, args.adcode)
                 print(f"removed {view.adcode} {view.name}")
             else:
-                return _report(await refresh_trust_lists(rt))
+                return _report(await refresh_trust_lists(rt, fetch_key_set))
         except KeySetError as error:
             print(f"trust {args.trust_action}: {error}", file=sys.stderr)
             return 2

@@ -1,6 +1,8 @@
 """Fetching another region's published keys: an http(s) URL, or a file an operator was given.
-The adapter between the trust list's use cases (bot/services/trust.py) and the network: its
-callers (the ``trust`` command, the daily job) fetch, then hand the checked keys to a service.
+The adapter between the trust list's use cases (bot/services/trust/trust_list.py) and the
+network: its callers (the ``trust`` command, the daily job) fetch, then hand the checked keys to a
+service.
+
 
 Bounded in time and size, and never on the event loop's thread for long: the URL is read with
 aiohttp (asynchronous), the file on a worker thread. Either way the bytes are parsed as a JWK

@@ -7,10 +7,10 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.appkeys import RUNTIME
-from bot.services.appeal_answers import parse_resolution, resolve_appeal
-from bot.services.appeal_list import AppealSummary, list_appeals, parse_limit, parse_status
-from bot.services.staff import authenticate
+from bot.app_state import RUNTIME
+from bot.services.access.staff import authenticate
+from bot.services.appeals.answers import parse_resolution, resolve_appeal
+from bot.services.appeals.queue import AppealSummary, list_appeals, parse_limit, parse_status
 from handlers.auth import bearer_token
 from handlers.errors import json_body
 from handlers.path_params import APPEAL_ID, path_value

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.appkeys import RUNTIME
-from bot.services.broadcasts import broadcast, parse_districts, parse_text
+from bot.app_state import RUNTIME
+from bot.services.access.staff import authenticate
+from bot.services.officials.broadcasts import broadcast, parse_districts, parse_text
 from bot.services.request_keys import HEADER, parse_request_key
-from bot.services.staff import authenticate
 from handlers.auth import bearer_token
 from handlers.errors import json_body
 from handlers.responses import json_response

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.appkeys import RUNTIME
+from bot.app_state import RUNTIME
 from bot.health.errors import InvalidInput
-from bot.services.feed_records import parse_source
-from bot.services.feeds import import_feed
-from bot.services.staff import authenticate
+from bot.services.access.staff import authenticate
+from bot.services.feeds.imports import import_feed
+from bot.services.feeds.records import parse_source
 from handlers.auth import bearer_token
 from handlers.json_input import read_json_object
 from handlers.responses import json_response

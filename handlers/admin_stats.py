@@ -7,9 +7,9 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.appkeys import RUNTIME
-from bot.services.staff import authenticate
-from bot.services.stats import Stats, stats
+from bot.app_state import RUNTIME
+from bot.services.access.staff import authenticate
+from bot.services.officials.stats import Stats, stats
 from handlers.auth import bearer_token
 from handlers.responses import json_response
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.appkeys import BACKGROUND, RUNTIME
-from bot.services.redecide import Tally
-from bot.services.staff import StaffView, authenticate
-from bot.services.tiers import (
+from bot.app_state import BACKGROUND, RUNTIME
+from bot.services.access.staff import StaffView, authenticate
+from bot.services.redecide.batches import Tally
+from bot.services.redecide.tiers import (
     Published,
     parse_note,
     parse_tier,

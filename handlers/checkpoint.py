@@ -7,14 +7,14 @@ import re
 
 from aiohttp import web
 
-from bot.appkeys import LIMITS, RUNTIME
+from bot.app_state import LIMITS, RUNTIME
 from bot.health.errors import InvalidInput
 from bot.health.identity import DocType
 from bot.metrics import LOOKUPS, RATE_LIMITED, SCANS
+from bot.services.access.staff import StaffView, authenticate
+from bot.services.checkpoint.lookups import MalformedDocument, lookup
+from bot.services.checkpoint.scan import parse_temperature, scan
 from bot.services.errors import NotFound, TooFast
-from bot.services.lookups import MalformedDocument, lookup
-from bot.services.scan import parse_temperature, scan
-from bot.services.staff import StaffView, authenticate
 from bot.texts import t
 from handlers.auth import bearer_token
 from handlers.errors import error_response, json_body

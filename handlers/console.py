@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.appkeys import RUNTIME
+from bot.app_state import RUNTIME
 from bot.console import (
     HEADERS,
     DashboardView,
@@ -35,15 +35,15 @@ from bot.console import (
 from bot.console.session import LIFETIME
 from bot.health.errors import InvalidInput
 from bot.services import audit
-from bot.services.appeal_answers import MAX_OVERRIDE_DAYS, parse_resolution, resolve_appeal
-from bot.services.appeal_list import list_appeals
-from bot.services.appeals import OPEN
+from bot.services.access.staff import StaffView, authenticate
+from bot.services.appeals.answers import MAX_OVERRIDE_DAYS, parse_resolution, resolve_appeal
+from bot.services.appeals.filing import OPEN
+from bot.services.appeals.queue import list_appeals
+from bot.services.checkpoint.lookup_stats import lookups_today
 from bot.services.errors import ServiceError
-from bot.services.faq_questions import count_unanswered, most_asked
-from bot.services.lookup_stats import lookups_today
-from bot.services.staff import StaffView, authenticate
-from bot.services.stats import recent_feed_imports, stats
-from bot.services.tiers import parse_note, parse_tier
+from bot.services.faq.questions import count_unanswered, most_asked
+from bot.services.officials.stats import recent_feed_imports, stats
+from bot.services.redecide.tiers import parse_note, parse_tier
 from bot.texts import LANGUAGES, t
 from handlers.admin_tiers import publish_and_redecide
 from handlers.path_params import ADCODE, APPEAL_ID, path_value

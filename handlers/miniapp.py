@@ -12,18 +12,18 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.appkeys import GATEWAY, RUNTIME
+from bot.app_state import GATEWAY, RUNTIME
 from bot.health.errors import InvalidInput
-from bot.services import miniapp
-from bot.services.appeal_history import appeal_history
-from bot.services.appeals import file_appeal
-from bot.services.erasure import erase_account
+from bot.services.access.sessions import SessionAccount, open_session, session_account
+from bot.services.appeals.filing import file_appeal
+from bot.services.appeals.history import appeal_history
+from bot.services.codes.paper import print_code
 from bot.services.errors import ServiceError, TooFast, Unauthorised
-from bot.services.faq import answer_question
-from bot.services.paper_codes import print_code
+from bot.services.family.transfers import issue_transfer_code, redeem_transfer_code
+from bot.services.faq.answers import answer_question
 from bot.services.request_keys import HEADER, parse_request_key
-from bot.services.sessions import SessionAccount, open_session, session_account
-from bot.services.transfers import issue_transfer_code, redeem_transfer_code
+from bot.services.residents import miniapp
+from bot.services.residents.erasure import erase_account
 from bot.texts import catalogue, t
 from bot.wechat import WeChatPermanentError, WeChatTransientError
 from handlers.auth import bearer_token

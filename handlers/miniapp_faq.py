@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.faq.entries import FaqEntry
 from bot.health.errors import InvalidInput
-from bot.services.faq import Answered, answer_text, source_text
+from bot.services.faq.answers import Answered, answer_text, source_text
 from bot.services.runtime import Runtime
 
 MIN_QUERY, MAX_QUERY = 1, 200

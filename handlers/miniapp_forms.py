@@ -17,10 +17,10 @@ from bot.health.districts import Region
 from bot.health.errors import InvalidInput
 from bot.health.identity import DocType, parse_document, parse_name, parse_phone
 from bot.health.transfer_codes import Purpose, parse_transfer_code
-from bot.services.declare import DeclarationInput
+from bot.services.declarations.declare import DeclarationInput
 from bot.services.errors import NotFound
-from bot.services.family import RELATIONS
-from bot.services.people import Identity
+from bot.services.family.members import RELATIONS
+from bot.services.residents.people import Identity
 from bot.texts import LANGUAGES
 
 T = TypeVar("T")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.services.appeal_history import AppealRecord
-from bot.services.appeals import AppealView
-from bot.services.family import Member
-from bot.services.miniapp import Me, OwnPerson, Shown
-from bot.services.paper_codes import Printed
-from bot.services.transfers import Accepted, Issued
+from bot.services.appeals.filing import AppealView
+from bot.services.appeals.history import AppealRecord
+from bot.services.codes.paper import Printed
+from bot.services.family.members import Member
+from bot.services.family.transfers import Accepted, Issued
+from bot.services.residents.miniapp import Me, OwnPerson, Shown
 
 
 def me_json(me: Me) -> dict[str, Any]:

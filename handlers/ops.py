@@ -6,9 +6,9 @@ import os
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from bot.appkeys import RUNTIME
+from bot.app_state import RUNTIME
 from bot.metrics import OUTBOX, OUTBOX_OLDEST_DUE
-from bot.services.health import database_ok, outbox_backlog
+from bot.services.readiness import database_ok, outbox_backlog
 from handlers.responses import json_response
 
 log = logging.getLogger(__name__)

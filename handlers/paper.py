@@ -7,13 +7,13 @@ import base64
 
 from aiohttp import web
 
-from bot.appkeys import RUNTIME
-from bot.pages import error_page_policy, render_error_page
-from bot.pages.paper_page import PaperPageView, paper_page_policy, render_paper_page
+from bot.app_state import RUNTIME
+from bot.resident_pages import error_page_policy, render_error_page
+from bot.resident_pages.paper_page import PaperPageView, paper_page_policy, render_paper_page
+from bot.services.codes.paper import sheet_for_ticket
 from bot.services.errors import NotFound
-from bot.services.paper_codes import sheet_for_ticket
 from bot.texts import t
-from handlers.pages import page_language
+from handlers.code_page import page_language
 from handlers.path_params import TICKET, path_value
 
 _NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}

@@ -9,12 +9,12 @@ import time
 
 from aiohttp import web
 
-from bot.appkeys import CODEC, DIALOGUES, LIMITS, RUNTIME
+from bot.app_state import CODEC, DIALOGUES, LIMITS, RUNTIME
 from bot.conversation.inbound import Inbound
 from bot.conversation.inbox import handle
 from bot.metrics import RATE_LIMITED
-from bot.services.accounts import OFFICIAL_ACCOUNT, language_of
-from bot.services.replay import NoncesUnavailable, Replayed, bind_nonce, nonce_key
+from bot.services.callbacks.replay import NoncesUnavailable, Replayed, bind_nonce, nonce_key
+from bot.services.residents.accounts import OFFICIAL_ACCOUNT, language_of
 from bot.texts import t
 from bot.wechat import MAX_BODY_BYTES, BadCallback, Incoming, check_signature
 
@@ -94,7 +94,8 @@ def _parse(request: web.Request, body: bytes) -> Incoming:
 
 
 async def _answer_once(request: web.Request, incoming: Incoming) -> str | None:
-    """The reply, once the request's nonce is bound to this message (bot.services.replay)."""
+    """The reply, once the request's nonce is bound to this message
+    (bot.services.callbacks.replay)."""
     q = request.query
     message_key = f"{OFFICIAL_ACCOUNT}:{incoming.dedup_key}"
     signed_nonce = nonce_key(q["timestamp"], q.get("nonce", ""))

@@ -29,7 +29,8 @@ class ProcessedMessage(Model):
     three times, and a retry must get the same answer without being processed again."""
 
     key = fields.CharField(max_length=128, primary_key=True)
-    # the signed request's "timestamp:nonce" (bot.services.replay), when Redis does not hold it
+    # the signed request's "timestamp:nonce" (bot.services.callbacks.replay), when Redis does not
+    # hold it
     nonce = fields.CharField(max_length=64, null=True)
     reply = fields.TextField(null=True)
     created_at = fields.DatetimeField(db_index=True)

@@ -4,7 +4,7 @@ from tortoise.models import Model
 
 class UnansweredQuestion(Model):
     """A question a resident asked that the FAQ did not answer, kept so officials see what
-    residents ask (bot/services/faq_questions.py). Document and phone numbers are masked
+    residents ask (bot/services/faq/questions.py). Document and phone numbers are masked
     before it is sealed; ``text_key`` (a keyed hash of the masked text) counts the same
     question asked again. Deleted after the retention days, like every other record."""
 

@@ -21,9 +21,10 @@ class Notice(Model):
     kind = fields.CharField(max_length=16)
     payload: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     # whom it is about (a person's public id) where only the newest notice of an account,
-    # kind and subject is worth sending: code changes and reminders (bot/services/coalescing.py)
+    # kind and subject is worth sending: code changes and reminders
+    # (bot/services/notices/coalescing.py)
     subject = fields.CharField(max_length=32, null=True)
-    # claimed lowest first, then by due_at (bot/services/outbox.py names the levels)
+    # claimed lowest first, then by due_at (bot/services/notices/outbox.py names the levels)
     priority = fields.SmallIntField(default=1, db_default=1)
     status = fields.CharField(max_length=8, default="pending")
     attempts = fields.IntField(default=0)

@@ -22,15 +22,16 @@ from typing import Any
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.services.housekeeping.expiry import redecide_expired_codes
+from bot.services.housekeeping.purge import purge_chat_records
+from bot.services.housekeeping.reminders import remind_to_declare
+from bot.services.housekeeping.retention import apply_retention
+from bot.services.redecide.stalled_tiers import finish_tier_changes
 from bot.services.runtime import Runtime
+from bot.services.trust.refresh import refresh_trust_lists
+from bot.trust_fetch import fetch_key_set
 from bot.wechat import WeChatGateway
-from schedules.expiry import redecide_expired_codes
-from schedules.purge import purge_chat_records
-from schedules.reminders import remind_to_declare
-from schedules.retention import apply_retention
 from schedules.sender import Drained, drain_outbox, limits_for
-from schedules.tier_changes import finish_tier_changes
-from schedules.trust import refresh_trust_lists
 
 log = logging.getLogger(__name__)
 REMINDER_GRACE = timedelta(hours=1)
@@ -97,7 +98,7 @@ def build_scheduler(
             misfire_grace_time=max(1, int(seconds)),
         )
 
-    def daily(job: Callable[..., Awaitable[Any]], at: time, grace: timedelta) -> None:
+    def daily(job: Callable[..., Awaitable[Any]], at: time, grace: timedelta, *args: Any) -> None:
         catch_up = _catch_up(datetime.now(tz), at, grace)
         scheduler.add_job(
             running.track(job),
@@ -105,7 +106,7 @@ def build_scheduler(
             hour=at.hour,
             minute=at.minute,
             timezone=tz,
-            args=(rt,),
+            args=(rt, *args),
             id=job.__name__,
             misfire_grace_time=int(grace.total_seconds()),
             **({"next_run_time": catch_up} if catch_up else {}),
@@ -118,7 +119,7 @@ def build_scheduler(
     every(finish_tier_changes, s.tier_resume_interval_seconds)
     daily(remind_to_declare, s.reminder_time, REMINDER_GRACE)
     daily(apply_retention, s.retention_time, RETENTION_GRACE)
-    daily(refresh_trust_lists, s.trust_refresh_time, TRUST_REFRESH_GRACE)
+    daily(refresh_trust_lists, s.trust_refresh_time, TRUST_REFRESH_GRACE, fetch_key_set)
     return scheduler
 
 

@@ -21,11 +21,11 @@ from datetime import datetime, timedelta
 
 from tortoise.exceptions import DoesNotExist
 
-from bot.services import delivery
-from bot.services.delivery import Delivery
 from bot.services.errors import NotFound
-from bot.services.notices import Superseded, Void
-from bot.services.notices_routes import Unroutable, kinds_through, route
+from bot.services.notices import delivery
+from bot.services.notices.code_change import Superseded, Void
+from bot.services.notices.delivery import Delivery
+from bot.services.notices.routes import Unroutable, kinds_through, route
 from bot.services.runtime import Runtime
 from bot.wechat import (
     WeChatGateway,

@@ -3,22 +3,12 @@ rate limit. The gateway runs wechatpy in its own threads and raises our errors o
 
 from __future__ import annotations
 
-from bot.services.cards import qr_for_person
-from bot.services.delivery import Delivery
-from bot.services.notices import Message, code_change_message
-from bot.services.notices_appeal import appeal_reply_message
-from bot.services.notices_family import family_change_message
-from bot.services.notices_reminder import reminder_message
-from bot.services.notices_routes import (
-    CUSTOM,
-    MASS,
-    SUBSCRIBE,
-    TEMPLATE,
-    UPLOAD,
-    Route,
-    Unroutable,
-)
-from bot.services.outbox import (
+from bot.services.codes.cards import qr_for_person
+from bot.services.notices.appeal_answer import appeal_reply_message
+from bot.services.notices.code_change import Message, code_change_message
+from bot.services.notices.delivery import Delivery
+from bot.services.notices.family_change import family_change_message
+from bot.services.notices.outbox import (
     APPEAL_REPLY,
     CODE_CHANGED,
     CODE_IMAGE,
@@ -26,6 +16,16 @@ from bot.services.outbox import (
     MASS_TEXT,
     REMINDER,
     TEXT,
+)
+from bot.services.notices.reminder import reminder_message
+from bot.services.notices.routes import (
+    CUSTOM,
+    MASS,
+    SUBSCRIBE,
+    TEMPLATE,
+    UPLOAD,
+    Route,
+    Unroutable,
 )
 from bot.services.runtime import Runtime
 from bot.wechat import WeChatGateway

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import settings as hypothesis_settings
 
 from bot.app import create_app
-from bot.appkeys import CODEC, GATEWAY, RUNTIME
+from bot.app_state import CODEC, GATEWAY, RUNTIME
 from bot.db import close_database, open_database
 from bot.services.runtime import Runtime
 from bot.settings import Settings

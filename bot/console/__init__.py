@@ -2,8 +2,8 @@
 no script (docs/architecture.md; the JSON API under ``/api/admin`` does the same work for
 programs)."""
 
+from bot.console.dashboard import DashboardView, render_dashboard, render_login, url
 from bot.console.layout import HEADERS
-from bot.console.pages import DashboardView, render_dashboard, render_login, url
 from bot.console.session import (
     Session,
     cookie_value,

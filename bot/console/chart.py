@@ -10,8 +10,8 @@ from __future__ import annotations
 from html import escape
 
 from bot.health.colors import Color
-from bot.pages.code_page import ICONS, PALETTE
-from bot.services.stats import DistrictCodes
+from bot.resident_pages.code_page import ICONS, PALETTE
+from bot.services.officials.stats import DistrictCodes
 from bot.texts import t
 
 ROW, BAR, TOP = 26, 16, 34

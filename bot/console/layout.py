@@ -11,7 +11,7 @@ import base64
 import hashlib
 from html import escape
 
-from bot.pages.code_page import HTML_LANG, PALETTE
+from bot.resident_pages.code_page import HTML_LANG, PALETTE
 
 _STYLE = (
     "\n".join(

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.pages.code_page import TIMEZONE
-from bot.services.lookup_stats import WorkerLookups
+from bot.resident_pages.code_page import TIMEZONE
+from bot.services.checkpoint.lookup_stats import WorkerLookups
 from bot.texts import t
 
 

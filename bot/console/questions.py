@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.pages.code_page import TIMEZONE
-from bot.services.faq_questions import AskedCount
+from bot.resident_pages.code_page import TIMEZONE
+from bot.services.faq.questions import AskedCount
 from bot.texts import t
 
 

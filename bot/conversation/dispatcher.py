@@ -25,9 +25,11 @@ from bot.conversation.paper import print_code
 from bot.conversation.questions import answer_free_text
 from bot.conversation.replies import code_reply
 from bot.conversation.turn import Turn
-from bot.services import accounts, claims, family
-from bot.services.declare_again import kept_for
+from bot.services.declarations.declare_again import kept_for
 from bot.services.errors import NotFound, ServiceError
+from bot.services.family import claims
+from bot.services.family import members as family
+from bot.services.residents import accounts
 from bot.texts import t
 
 _MEDIA = {"image", "voice", "video", "shortvideo", "link", "unknown"}

@@ -16,5 +16,5 @@ class Inbound:
     event_key: str | None = None
     latitude: float | None = None
     longitude: float | None = None
-    # the signed request's nonce, when the dedup record must bind it (bot.services.replay)
+    # the signed request's nonce, when the dedup record must bind it (bot.services.callbacks.replay)
     nonce: str | None = None

@@ -1,8 +1,8 @@
 """One incoming message, handled once: the dedup check, the dialogue step, the service it
 calls and the record of the reply are one unit of work, so a retry of the same message gets
 the same reply and changes nothing, and a crash half-way leaves nothing half-written. A
-replayed nonce (``bot.services.replay``) raises ``Replayed`` before anything is done, or, when
-it races its original, when the record is written, which undoes the whole unit."""
+replayed nonce (``bot.services.callbacks.replay``) raises ``Replayed`` before anything is done,
+or, when it races its original, when the record is written, which undoes the whole unit."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from bot.conversation.dispatcher import respond
 from bot.conversation.inbound import Inbound
 from bot.conversation.store import DialogueStore
 from bot.conversation.turn import Turn
-from bot.services import accounts, dedup
+from bot.services.callbacks import dedup
+from bot.services.residents import accounts
 from bot.services.runtime import Runtime
 from bot.services.uow import UnitOfWork
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from bot.conversation.turn import Turn
-from bot.services import paper_codes
+from bot.services.codes import paper as paper_codes
 from bot.texts import t
 
 

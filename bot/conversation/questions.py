@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.conversation.turn import Turn
 from bot.faq.questions import reads_as_question
-from bot.services import faq
+from bot.services.faq import answers as faq
 
 CHANNEL = "wechat"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.services.codes import CodeView
+from bot.services.codes.display import CodeView
 from bot.texts import t
 
 LOCAL = ZoneInfo("Asia/Shanghai")

@@ -22,13 +22,13 @@ from bot.health.districts import Region
 from bot.health.rules import Ruleset, RulesetError
 from bot.health.sealing import Sealer
 from bot.health.tokens import Keyring
-from bot.keys import key_file_stamp, load_data_key, load_keyring
+from bot.key_files import key_file_stamp, load_data_key, load_keyring
 from bot.production import refuse_unsafe_production
 from bot.regions import RegionConfig, RegionError, load_region
-from bot.rules import default_ruleset, load_ruleset, load_ruleset_file
-from bot.services.credentials import Credentials
-from bot.services.scan_log import ScanLogWriter
-from bot.services.trusted_keys import TrustedKeys
+from bot.ruleset_files import default_ruleset, load_ruleset, load_ruleset_file
+from bot.services.access.credentials import Credentials
+from bot.services.checkpoint.scan_log import ScanLogWriter
+from bot.services.trust.trusted_keys import TrustedKeys
 from bot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:

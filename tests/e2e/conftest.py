@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.services.staff import add_staff
+from bot.services.access.staff import add_staff
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.appkeys import RUNTIME
-from bot.services.jobs_expiry import redecide_expired
-from bot.services.staff import add_staff
+from bot.app_state import RUNTIME
+from bot.services.access.staff import add_staff
+from bot.services.housekeeping.expiry import redecide_expired
 from models.audit import AuditEntry
 from models.authority import AuthorityRecord, FeedImport
 from models.code import HealthCode

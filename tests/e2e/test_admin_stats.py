@@ -6,8 +6,8 @@ from datetime import datetime, time, timedelta
 
 from aiohttp.test_utils import TestClient
 
+from bot.services.access.staff import add_staff
 from bot.services.runtime import Runtime
-from bot.services.staff import add_staff
 from models.staff import ScanLog
 from tests.e2e.test_appeals import appeal, orange_resident, red_resident
 from tests.e2e.test_broadcasts import resident

@@ -9,8 +9,8 @@ import dataclasses
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.appkeys import BACKGROUND, CODEC
-from bot.services.staff import add_staff
+from bot.app_state import BACKGROUND, CODEC
+from bot.services.access.staff import add_staff
 from bot.settings import Settings
 from models.audit import AuditEntry
 from models.code import HealthCode

@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.appkeys import CODEC
-from bot.services.appeals import file_appeal
+from bot.app_state import CODEC
+from bot.services.access.staff import add_staff
+from bot.services.appeals.filing import file_appeal
 from bot.services.errors import ServiceError
-from bot.services.notices_appeal import appeal_reply_message
+from bot.services.notices.appeal_answer import appeal_reply_message
 from bot.services.runtime import Runtime
-from bot.services.staff import add_staff
 from models.appeal import Appeal, CodeOverride
 from models.audit import AuditEntry
 from models.code import CodeChange, HealthCode

@@ -8,8 +8,8 @@ import asyncio
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.appkeys import CODEC
-from bot.services.staff import add_staff
+from bot.app_state import CODEC
+from bot.services.access.staff import add_staff
 from models.audit import AuditEntry, Broadcast
 from models.outbox import Notice
 from models.person import Account

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.appkeys import RUNTIME
+from bot.app_state import RUNTIME
+from bot.services.access.staff import add_staff
 from bot.services.runtime import utc_now
-from bot.services.staff import add_staff
 from bot.settings import Settings
 from bot.texts import t
 from tests.conftest import start_app

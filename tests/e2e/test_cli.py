@@ -16,9 +16,9 @@ import pytest
 from bot.db import close_database, open_database
 from bot.health.colors import Color
 from bot.health.tokens import TokenInvalid, issue_token, jwks, verify_token
-from bot.keys import load_keyring, signing_key_path
+from bot.key_files import load_keyring, signing_key_path
+from bot.services.access.staff import authenticate
 from bot.services.runtime import build_runtime
-from bot.services.staff import authenticate
 from bot.settings import Settings
 from tests.support import databases
 from tests.support.cli import run_bot

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.rules import default_ruleset_text
-from bot.services.districts import ensure_districts
-from bot.services.jobs_expiry import redecide_expired
+from bot.ruleset_files import default_ruleset_text
+from bot.services.district_table import ensure_districts
+from bot.services.housekeeping.expiry import redecide_expired
 from bot.services.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from models.audit import AuditEntry

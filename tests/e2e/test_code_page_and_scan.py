@@ -22,8 +22,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from bot.api_spec.public import SCAN_REASONS
 from bot.health.colors import Color
 from bot.health.tokens import PREFIX, Keyring, SigningKey, issue_token, kid_of
+from bot.services.access.staff import add_staff
 from bot.services.runtime import Runtime
-from bot.services.staff import add_staff
 from bot.texts import t
 from models.code import HealthCode
 from models.outbox import Notice

@@ -11,10 +11,10 @@ from datetime import timedelta
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.appkeys import CODEC
-from bot.services.credentials import CREDENTIAL_TTL
+from bot.app_state import CODEC
+from bot.services.access.credentials import CREDENTIAL_TTL
+from bot.services.access.staff import add_staff
 from bot.services.runtime import Runtime
-from bot.services.staff import add_staff
 from bot.settings import Settings
 from models.appeal import Appeal, CodeOverride
 from models.audit import AuditEntry

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient
 
+from bot.services.access.staff import add_staff
 from bot.services.runtime import Runtime
-from bot.services.staff import add_staff
 from models.appeal import Appeal
 from models.code import HealthCode
 from models.district import District

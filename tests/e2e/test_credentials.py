@@ -1,4 +1,4 @@
-"""Bearer credentials come from a per-process cache (bot/services/credentials.py): what the
+"""Bearer credentials come from a per-process cache (bot/services/access/credentials.py): what the
 database said of a token is trusted for CREDENTIAL_TTL seconds and no longer. A deactivated
 worker, a deleted official or an account erased elsewhere is refused once the bound has passed;
 the process that erases an account refuses its session at once."""
@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.services.credentials import CREDENTIAL_TTL, MISSING, TtlCache
-from bot.services.staff import add_staff
+from bot.services.access.credentials import CREDENTIAL_TTL, MISSING, TtlCache
+from bot.services.access.staff import add_staff
 from models.person import Account
 from models.staff import Staff
 from tests.e2e import test_miniapp as miniapp

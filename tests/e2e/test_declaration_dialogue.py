@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.appkeys import CODEC
+from bot.app_state import CODEC
 from models.code import CodeChange, HealthCode
 from models.declaration import Declaration
 from models.person import Person

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from bot.pages.code_page import HTML_LANG
+from bot.resident_pages.code_page import HTML_LANG
 from models.code import HealthCode
 from models.declaration import Declaration
 from tests.e2e.test_declaration_dialogue import GREEN_ANSWERS

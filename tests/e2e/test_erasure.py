@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from aiohttp.test_utils import TestClient
 
-from bot.appkeys import RUNTIME
-from bot.services.jobs_retention import delete_expired_records
-from bot.services.staff import add_staff
+from bot.app_state import RUNTIME
+from bot.services.access.staff import add_staff
+from bot.services.housekeeping.retention import delete_expired_records
 from models.appeal import Appeal
 from models.audit import AuditEntry
 from models.authority import AuthorityRecord

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.appkeys import CODEC
+from bot.app_state import CODEC
 from models.code import HealthCode
 from models.declaration import Declaration
 from models.person import Account, Guardianship, Person

@@ -8,7 +8,7 @@ import dataclasses
 
 from aiohttp.test_utils import TestClient
 
-from bot.appkeys import CODEC
+from bot.app_state import CODEC
 from bot.settings import Settings
 from models.code import HealthCode
 from tests.conftest import start_app

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from aiohttp.test_utils import TestClient
 
-from bot.services.faq_questions import most_asked
-from bot.services.jobs_retention import delete_expired_records
+from bot.services.faq.questions import most_asked
+from bot.services.housekeeping.retention import delete_expired_records
 from bot.services.runtime import Runtime
 from models.faq import UnansweredQuestion
 from tests.e2e.test_console import dashboard, official_token, sign_in  # noqa: F401

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from bot.appkeys import CODEC, RUNTIME
-from bot.services.staff import add_staff
+from bot.app_state import CODEC, RUNTIME
+from bot.services.access.staff import add_staff
 from bot.wechat import BadCallback
 from tests.e2e.test_family import CHILD
 from tests.e2e.test_miniapp import MiniappUser, declaration, member

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.appkeys import RUNTIME
-from bot.services.feeds import import_feed
-from bot.services.staff import add_staff
+from bot.app_state import RUNTIME
+from bot.services.access.staff import add_staff
+from bot.services.feeds.imports import import_feed
 from handlers.json_input import MAX_DEPTH
 from handlers.openapi import mounted_routes
 from models.appeal import Appeal
@@ -178,7 +178,7 @@ async def test_an_import_that_fails_leaves_no_empty_import_row(
 
     rt = client.app[RUNTIME]
     await make_person(rt, doc=resident_id(901))  # so the record's person is re-decided
-    monkeypatch.setattr("bot.services.feeds.redecide_batch", failing)
+    monkeypatch.setattr("bot.services.feeds.imports.redecide_batch", failing)
     record = {
         "record_id": "r1",
         "doc_type": "resident_id",

@@ -12,11 +12,11 @@ from datetime import timedelta
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.appkeys import CODEC, RUNTIME
-from bot.keys import rotate_signing_key
-from bot.services.codes import live_code, token_for
+from bot.app_state import CODEC, RUNTIME
+from bot.key_files import rotate_signing_key
+from bot.services.access.staff import add_staff
+from bot.services.codes.display import live_code, token_for
 from bot.services.runtime import build_runtime
-from bot.services.staff import add_staff
 from bot.settings import Settings
 from models.person import Person
 from tests.conftest import start_app

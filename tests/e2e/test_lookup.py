@@ -12,8 +12,8 @@ import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-from bot.appkeys import CODEC
-from bot.services.staff import add_staff
+from bot.app_state import CODEC
+from bot.services.access.staff import add_staff
 from bot.settings import Settings, SettingsError
 from models.lookup import LookupLog
 from models.person import Person

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.appkeys import RUNTIME
+from bot.app_state import RUNTIME
 from bot.health.tokens import verify_token
-from bot.services.sessions import sign_session
-from bot.services.staff import add_staff
+from bot.services.access.sessions import sign_session
+from bot.services.access.staff import add_staff
 from models.appeal import Appeal
 from models.declaration import Declaration
 from models.outbox import Notice

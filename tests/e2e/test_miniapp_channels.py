@@ -8,10 +8,10 @@ import re
 
 from aiohttp.test_utils import TestClient
 
-from bot.appkeys import CODEC, RUNTIME
+from bot.app_state import CODEC, RUNTIME
 from bot.health.tokens import verify_token
-from bot.services import delivery
-from bot.services.staff import add_staff
+from bot.services.access.staff import add_staff
+from bot.services.notices import delivery
 from models.code import HealthCode
 from models.declaration import Declaration
 from models.outbox import Notice

@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 from schemathesis.specs.openapi.definitions import OPENAPI_31
 
 from bot.api_spec import catalogue
-from bot.services.staff import add_staff
+from bot.services.access.staff import add_staff
 from handlers.miniapp_forms import DECLARATION_FIELDS, SAME_AS_LAST_FIELDS
 from handlers.openapi import mounted_routes
 from tests.e2e.test_family import CHILD

@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from aiohttp.test_utils import TestClient
 
-from bot.appkeys import CODEC
-from bot.services import delivery
+from bot.app_state import CODEC
+from bot.services.access.staff import add_staff
+from bot.services.notices import delivery
 from bot.services.runtime import Runtime
-from bot.services.staff import add_staff
 from bot.wechat import build_event_xml
 from models.declaration import Declaration
 from models.outbox import Notice

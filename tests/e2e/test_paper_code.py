@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.appkeys import CODEC, RUNTIME
+from bot.app_state import CODEC, RUNTIME
 from bot.health.tokens import ReferenceNotAllowed, issue_reference_token, verify_token
 from bot.services.runtime import Runtime
 from models.audit import AuditEntry

@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.appkeys import CODEC, GATEWAY, RUNTIME
-from bot.services.staff import add_staff
+from bot.app_state import CODEC, GATEWAY, RUNTIME
+from bot.services.access.staff import add_staff
 from schedules.sender import drain_outbox
 from tests.e2e.test_console import dashboard, sign_in
 from tests.e2e.test_declaration_dialogue import VALID_ID, declare

@@ -13,9 +13,9 @@ import pytest
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
-from bot.appkeys import CODEC
+from bot.app_state import CODEC
 from bot.rate_limits import RedisRateLimit
-from bot.services.staff import add_staff
+from bot.services.access.staff import add_staff
 from bot.settings import Settings, SettingsError
 from models.declaration import Declaration
 from models.dialogue import ProcessedMessage

@@ -11,10 +11,10 @@ import base45
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.appkeys import CODEC
+from bot.app_state import CODEC
 from bot.health.tokens import PREFIX
 from bot.regions import RegionError
-from bot.services.districts import ensure_districts
+from bot.services.district_table import ensure_districts
 from bot.services.runtime import build_runtime
 from bot.settings import Settings
 from models.district import District

@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.appkeys import RUNTIME
-from bot.services.sessions import sign_session
-from bot.services.staff import add_staff
+from bot.app_state import RUNTIME
+from bot.services.access.sessions import sign_session
+from bot.services.access.staff import add_staff
 from handlers.openapi import mounted_routes
 from models.person import Account
 from models.staff import Staff

@@ -9,7 +9,7 @@ import pytest
 from aiohttp.test_utils import TestClient, make_mocked_request
 
 from bot.app import create_app
-from bot.appkeys import GATEWAY
+from bot.app_state import GATEWAY
 from bot.settings import WECHAT_CREDENTIALS, Settings, SettingsError
 from handlers.sandbox import from_this_machine, this_machine_only
 from tests.fakes.wechat_api import FakeWeChat

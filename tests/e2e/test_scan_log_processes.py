@@ -9,10 +9,10 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.services.codes import live_code, token_for
-from bot.services.districts import ensure_districts
+from bot.services.access.staff import add_staff
+from bot.services.codes.display import live_code, token_for
+from bot.services.district_table import ensure_districts
 from bot.services.runtime import build_runtime
-from bot.services.staff import add_staff
 from bot.settings import Settings
 from models.staff import ScanLog
 from tests.fakes.wechat_api import FakeWeChat

@@ -7,7 +7,7 @@ import asyncio
 import dataclasses
 import time
 
-from bot.appkeys import CODEC
+from bot.app_state import CODEC
 from bot.settings import Settings
 from models.outbox import Notice
 from tests.conftest import start_app

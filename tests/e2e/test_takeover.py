@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.appkeys import CODEC
+from bot.app_state import CODEC
 from bot.settings import Settings
 from models.code import HealthCode
 from models.declaration import Declaration

@@ -18,13 +18,13 @@ from aiohttp.test_utils import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.appkeys import RUNTIME
+from bot.app_state import RUNTIME
 from bot.health.colors import Color
 from bot.health.tokens import Keyring, jwks
-from bot.services.codes import live_code, token_for
-from bot.services.paper_codes import reference_token
+from bot.services.access.staff import add_staff
+from bot.services.codes.display import live_code, token_for
+from bot.services.codes.paper import reference_token
 from bot.services.runtime import Runtime
-from bot.services.staff import add_staff
 from bot.settings import Settings
 from models.paper import PrintedCode
 from models.person import Person

@@ -13,8 +13,8 @@ from datetime import timedelta
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.appkeys import GATEWAY, RUNTIME
-from bot.services.jobs_purge import purge
+from bot.app_state import GATEWAY, RUNTIME
+from bot.services.housekeeping.purge import purge
 from bot.settings import Settings
 from models.audit import AuditEntry
 from models.code import HealthCode

@@ -20,15 +20,15 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.health.colors import Color
 from bot.health.key_sets import KeySetError
 from bot.health.tokens import Keyring, SigningKey, issue_token, jwks
+from bot.services.access.staff import add_staff
 from bot.services.runtime import Runtime
-from bot.services.staff import add_staff
-from bot.services.trust import TrustError, TrustView, add_trust, list_trust, remove_trust
+from bot.services.trust.refresh import refresh_trust_lists
+from bot.services.trust.trust_list import TrustError, TrustView, add_trust, list_trust, remove_trust
 from bot.settings import Settings
 from bot.trust_fetch import MAX_BYTES, fetch_key_set
 from models.audit import AuditEntry
 from models.staff import ScanLog
 from models.trust import TrustedRegion
-from schedules.trust import refresh_trust_lists
 from tests.conftest import start_app
 from tests.e2e.test_code_page_and_scan import scan_ok
 from tests.support.clock import FakeClock
@@ -78,7 +78,7 @@ async def app(aiohttp_client, settings: Settings, clock: FakeClock) -> TestClien
 
 @pytest.fixture
 def rt(app: TestClient) -> Runtime:
-    from bot.appkeys import RUNTIME
+    from bot.app_state import RUNTIME
 
     return app.app[RUNTIME]
 
@@ -188,7 +188,7 @@ async def test_a_stale_trust_list_is_refused_until_refreshed(
     stale = await scan(app, checkpoint, foreign_token(rt))
     assert (stale["verdict"], stale["reason"]) == ("invalid", "stale trust list")
     assert [view.stale for view in await list_trust(rt)] == [True]
-    assert [outcome.error for outcome in await refresh_trust_lists(rt)] == [None]
+    assert [outcome.error for outcome in await refresh_trust_lists(rt, fetch_key_set)] == [None]
     assert (await scan(app, checkpoint, foreign_token(rt)))["verdict"] == "pass"
 
 
@@ -200,7 +200,7 @@ async def test_an_unknown_kid_of_a_trusted_region_is_refused_until_its_list_says
     refused = await scan(app, checkpoint, rotated)
     assert (refused["verdict"], refused["reason"]) == ("invalid", "unknown key")
     publisher.document = key_set(BEIJING_NEXT, BEIJING_KEY)
-    await refresh_trust_lists(rt)
+    await refresh_trust_lists(rt, fetch_key_set)
     assert (await scan(app, checkpoint, rotated))["verdict"] == "pass"
     assert (await scan(app, checkpoint, foreign_token(rt)))["verdict"] == "pass"
 
@@ -225,7 +225,7 @@ async def test_a_removed_region_is_refused_within_the_cache_bound(
     app = await start_app(
         aiohttp_client, dataclasses.replace(settings, trust_cache_seconds=0.5), clock
     )
-    from bot.appkeys import RUNTIME
+    from bot.app_state import RUNTIME
 
     rt = app.app[RUNTIME]
     checkpoint = (await add_staff("检查员甲", "checkpoint"))[1]
@@ -248,7 +248,7 @@ async def test_every_change_to_the_trust_list_is_audited(
     assert (view.name, view.name_en, view.kids) == ("北京市", "Beijing", (BEIJING_KEY.kid.hex(),))
     assert view.expires_at == clock() + timedelta(days=3) and not view.stale
     clock.advance(hours=1)
-    await refresh_trust_lists(rt)
+    await refresh_trust_lists(rt, fetch_key_set)
     await remove_trust(rt, BEIJING)
     entries = await AuditEntry.all().order_by("id")
     assert [(e.action, e.target, e.staff_id) for e in entries] == [
@@ -298,7 +298,7 @@ async def test_a_failed_refresh_keeps_the_keys_and_says_why(
 ) -> None:
     await trust(rt, BEIJING, publisher.url)
     publisher.status = 503
-    (outcome,) = await refresh_trust_lists(rt)
+    (outcome,) = await refresh_trust_lists(rt, fetch_key_set)
     assert "answered HTTP 503" in outcome.error
     assert (await scan(app, checkpoint, foreign_token(rt)))["verdict"] == "pass"
 

@@ -17,7 +17,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from tortoise import connections
 
-from bot.appkeys import CODEC, RUNTIME
+from bot.app_state import CODEC, RUNTIME
 from bot.wechat import (
     MAX_BODY_BYTES,
     CallbackCodec,

@@ -14,7 +14,7 @@ import secrets
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.appkeys import CODEC, RUNTIME
+from bot.app_state import CODEC, RUNTIME
 from bot.settings import Settings
 from bot.wechat import ServerRequest, build_event_xml, build_location_event_xml, build_text_xml
 from models.dialogue import DialogueState, ProcessedMessage

@@ -17,11 +17,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.services.codes import live_code, token_for
-from bot.services.districts import ensure_districts
-from bot.services.people import DOCUMENT
+from bot.services.access.staff import add_staff
+from bot.services.codes.display import live_code, token_for
+from bot.services.district_table import ensure_districts
+from bot.services.residents.people import DOCUMENT
 from bot.services.runtime import Runtime, build_runtime
-from bot.services.staff import add_staff
 from bot.settings import Settings
 from tests.fakes.wechat_api import FakeWeChat
 from tests.support import shared_state

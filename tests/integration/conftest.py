@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.districts import ensure_districts
+from bot.services.district_table import ensure_districts
 from bot.services.runtime import Runtime, build_runtime
 from bot.wechat import WeChatGateway
 from tests.fakes.wechat_api import FakeWeChat

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.services.districts import ensure_districts
+from bot.services.district_table import ensure_districts
 from bot.services.runtime import build_runtime
 from bot.settings import Settings
 from models.district import District

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.health.errors import InvalidInput
-from bot.services.feed_files import FeedFileError, count_records, read_feed
-from bot.services.feeds import import_feed
+from bot.services.feeds.files import FeedFileError, count_records, read_feed
+from bot.services.feeds.imports import import_feed
 from bot.services.runtime import Runtime
 from models.audit import AuditEntry
 from models.authority import AuthorityRecord, FeedImport

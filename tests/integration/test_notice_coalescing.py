@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.services import delivery
-from bot.services.feeds import import_feed
-from bot.services.jobs_expiry import redecide_expired
+from bot.services.feeds.imports import import_feed
+from bot.services.housekeeping.expiry import redecide_expired
+from bot.services.housekeeping.reminders import remind_to_declare
+from bot.services.notices import delivery
+from bot.services.redecide.tiers import set_tier
 from bot.services.runtime import Runtime
-from bot.services.tiers import set_tier
 from bot.wechat import WeChatGateway
 from models.outbox import Notice
 from models.person import Account, Person
-from schedules.reminders import remind_to_declare
 from schedules.sender import SKIPPED, drain_outbox, limits_for, send_due_notices, send_one
 from tests.fakes.wechat_api import TEMPLATE_SEND, FakeWeChat
 from tests.support.clock import FakeClock

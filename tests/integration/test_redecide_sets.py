@@ -20,14 +20,14 @@ import pytest
 from bot.db import close_database, open_database
 from bot.health.colors import Color
 from bot.health.identity import DocType
-from bot.services import redecide as redecide_module
-from bot.services.decisions import redecide
-from bot.services.districts import ensure_districts
-from bot.services.outbox import CODE_CHANGED, priority_of
-from bot.services.people import Identity, create_person, lookup_key
-from bot.services.redecide import redecide_in_batches
+from bot.services.codes.decisions import redecide
+from bot.services.district_table import ensure_districts
+from bot.services.notices.outbox import CODE_CHANGED, priority_of
+from bot.services.redecide import batches as redecide_module
+from bot.services.redecide.batches import redecide_in_batches
+from bot.services.redecide.tiers import finish_unfinished, publish_tier, set_tier, tier_progress
+from bot.services.residents.people import Identity, create_person, lookup_key
 from bot.services.runtime import Runtime, build_runtime
-from bot.services.tiers import finish_unfinished, publish_tier, set_tier, tier_progress
 from bot.services.uow import UnitOfWork
 from bot.settings import Settings
 from models.appeal import CodeOverride
@@ -382,7 +382,7 @@ async def test_a_batch_that_fails_half_way_leaves_no_code_changed_without_its_no
 
 
 def published_batches(rt: Runtime, size: int):
-    from bot.services.redecide_targets import DistrictTargets, presence_cutoff
+    from bot.services.redecide.targets import DistrictTargets, presence_cutoff
 
     district_mark = rt.now()
     return DistrictTargets(

@@ -10,11 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.services import delivery
-from bot.services.appeal_answers import Resolution, resolve_appeal
-from bot.services.appeals import file_appeal
-from bot.services.jobs_expiry import redecide_expired
-from bot.services.notices_routes import (
+from bot.services.access.staff import add_staff
+from bot.services.appeals.answers import Resolution, resolve_appeal
+from bot.services.appeals.filing import file_appeal
+from bot.services.housekeeping.expiry import redecide_expired
+from bot.services.notices import delivery
+from bot.services.notices.outbox import queue_text
+from bot.services.notices.routes import (
     CUSTOM,
     MASS,
     SUBSCRIBE,
@@ -24,9 +26,7 @@ from bot.services.notices_routes import (
     Unroutable,
     route,
 )
-from bot.services.outbox import queue_text
 from bot.services.runtime import Runtime
-from bot.services.staff import add_staff
 from bot.settings import Schedules, Settings
 from bot.wechat import WeChatGateway, WeChatQuotaError
 from bot.wechat.errors import QUOTA_ERRCODES

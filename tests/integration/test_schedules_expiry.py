@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.services.decisions import redecide
-from bot.services.jobs_expiry import CAUSE, redecide_expired
+from bot.services.codes.decisions import redecide
+from bot.services.housekeeping.expiry import CAUSE, redecide_expired, redecide_expired_codes
 from bot.services.runtime import Runtime
 from models.appeal import CodeOverride
 from models.code import CodeChange
@@ -17,7 +17,6 @@ from models.declaration import Declaration
 from models.district import District
 from models.outbox import Notice
 from models.person import Account, Guardianship
-from schedules.expiry import redecide_expired_codes
 from tests.support.clock import FakeClock
 from tests.support.jobs import code_of, local_midnight, quarantine, today
 from tests.support.people import make_person
@@ -160,6 +159,6 @@ async def test_the_job_logs_what_it_did(
     person = await make_person(rt)
     await quarantine(rt, person, today(rt))
     clock.moment = (await code_of(person)).valid_until
-    caplog.set_level("INFO", logger="schedules.expiry")
+    caplog.set_level("INFO", logger="bot.services.housekeeping.expiry")
     await redecide_expired_codes(rt)
     assert "expired codes: 1 re-decided, 1 changed colour, 1 notices queued" in caplog.text

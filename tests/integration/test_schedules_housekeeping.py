@@ -9,7 +9,9 @@ from datetime import datetime, time, timedelta
 import pytest
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 
-from bot.services.jobs_purge import LAPSED_KEPT, PROCESSED_KEPT
+from bot.services.housekeeping.purge import LAPSED_KEPT, PROCESSED_KEPT, purge_chat_records
+from bot.services.housekeeping.reminders import remind_to_declare
+from bot.services.housekeeping.retention import apply_retention
 from bot.services.runtime import Runtime
 from bot.settings import MIN_RETENTION_DAYS, Settings, SettingsError
 from bot.wechat import WeChatGateway
@@ -20,9 +22,6 @@ from models.lookup import LookupLog
 from models.outbox import Notice
 from models.person import Account, Guardianship, Person
 from models.staff import ScanLog, Staff
-from schedules.purge import purge_chat_records
-from schedules.reminders import remind_to_declare
-from schedules.retention import apply_retention
 from schedules.scheduler import _catch_up, build_scheduler
 from schedules.sender import Drained, send_due_notices
 from tests.fakes.wechat_api import CUSTOM_SEND, SUBSCRIBE_SEND, TEMPLATE_SEND, FakeWeChat
@@ -51,7 +50,7 @@ async def test_people_who_have_not_declared_for_a_week_are_reminded_once_a_day(
     stale = await make_person(rt, days_ago=8)
     fresh = await make_person(rt, days_ago=2)
     await Account.create(channel="mp", openid="o-no-person", last_message_at=clock())
-    caplog.set_level("INFO", logger="schedules.reminders")
+    caplog.set_level("INFO", logger="bot.services.housekeeping.reminders")
 
     assert await remind_to_declare(rt) == 1
     assert "daily reminder: 1 reminders queued (last declaration over 7 days ago)" in caplog.text
@@ -285,7 +284,7 @@ async def test_the_purge_forgets_old_message_ids_and_long_lapsed_dialogues(
         await DialogueState.create(
             account_id=account.id, flow="declare", step="name", data="x", expires_at=now - age
         )
-    caplog.set_level("INFO", logger="schedules.purge")
+    caplog.set_level("INFO", logger="bot.services.housekeeping.purge")
 
     done = await purge_chat_records(rt)
 
@@ -333,7 +332,7 @@ async def test_retention_deletes_old_declarations_and_scans_but_keeps_the_latest
         await LookupLog.create(
             staff_id=staff.id, outcome="unknown", created_at=clock() - timedelta(days=age)
         )
-    caplog.set_level("INFO", logger="schedules.retention")
+    caplog.set_level("INFO", logger="bot.services.housekeeping.retention")
 
     done = await apply_retention(rt)
 
@@ -351,7 +350,7 @@ async def test_retention_works_through_many_rows_in_batches(
     rt: Runtime,
     clock: FakeClock,
 ) -> None:
-    from bot.services.jobs_retention import delete_expired_records
+    from bot.services.housekeeping.retention import delete_expired_records
 
     days = rt.settings.schedules.retention_days
     people = [await make_person(rt) for _ in range(3)]

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from bot.health.errors import InvalidInput
-from bot.services.districts import ensure_districts
+from bot.services.district_table import ensure_districts
 from bot.services.errors import NotFound
-from bot.services.redecide import redecide_batch
+from bot.services.redecide.batches import redecide_batch
+from bot.services.redecide.stalled_tiers import finish_tier_changes
+from bot.services.redecide.tiers import finish_unfinished, set_tier
 from bot.services.runtime import Runtime, build_runtime
-from bot.services.tiers import finish_unfinished, set_tier
 from bot.services.uow import UnitOfWork
 from bot.settings import Settings
 from models.audit import AuditEntry
@@ -21,7 +22,6 @@ from models.code import CodeChange, HealthCode
 from models.district import District
 from models.outbox import Notice
 from models.person import Person
-from schedules.tier_changes import finish_tier_changes
 from tests.support.clock import FakeClock
 from tests.support.people import make_person
 
@@ -154,7 +154,7 @@ async def test_the_scheduler_finishes_a_change_whose_run_died_once_it_is_old_eno
     await District.filter(adcode=BINHAI).update(tier="high", tier_changed_at=clock())
     clock.advance(minutes=31)
     await District.filter(adcode=JIZHOU).update(tier="high", tier_changed_at=clock())
-    caplog.set_level("INFO", logger="schedules.tier_changes")
+    caplog.set_level("INFO", logger="bot.services.redecide.stalled_tiers")
 
     done = await finish_tier_changes(rt)  # the default grace: 30 minutes
 

@@ -8,8 +8,8 @@ import secrets
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from bot.services.decisions import redecide
-from bot.services.outbox import queue_text
+from bot.services.codes.decisions import redecide
+from bot.services.notices.outbox import queue_text
 from bot.services.runtime import Runtime
 from bot.settings import Schedules, Settings
 from models.authority import AuthorityRecord

@@ -8,8 +8,8 @@ import secrets
 from datetime import timedelta
 
 from bot.health.identity import DocType
-from bot.services.decisions import redecide
-from bot.services.people import Identity, create_person, lookup_key
+from bot.services.codes.decisions import redecide
+from bot.services.residents.people import Identity, create_person, lookup_key
 from bot.services.runtime import Runtime
 from models.declaration import Declaration
 from models.person import Account, Person

@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 STORES = ["database"] + (["redis"] if REDIS_URL else [])
-# the keys the service writes (bot.services.replay): a test deletes its own, nothing else
+# the keys the service writes (bot.services.callbacks.replay): a test deletes its own, nothing else
 KEY_PATTERNS = ("hc:*",)
 
 

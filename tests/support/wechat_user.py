@@ -8,7 +8,7 @@ import secrets
 
 from aiohttp.test_utils import TestClient
 
-from bot.appkeys import RUNTIME
+from bot.app_state import RUNTIME
 from bot.wechat import (
     CallbackCodec,
     build_event_xml,

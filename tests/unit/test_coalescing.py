@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.services.coalescing import Change, Group, OpenRow, decide, told_colour
+from bot.services.notices.coalescing import Change, Group, OpenRow, decide, told_colour
 
 NOW = datetime(2020, 3, 10, 8, tzinfo=UTC)
 LATER, EARLIER = NOW + timedelta(seconds=30), NOW - timedelta(seconds=30)

@@ -18,8 +18,8 @@ import pytest
 
 from bot.health.colors import Color
 from bot.health.qr import render_png
-from bot.pages import CodePageView, render_code_page, render_error_page
-from bot.pages.code_page import ICONS, PALETTE, POLICY, embed_json
+from bot.resident_pages import CodePageView, render_code_page, render_error_page
+from bot.resident_pages.code_page import ICONS, PALETTE, POLICY, embed_json
 from bot.texts import LANGUAGES, t
 
 TOKEN = "HC1:6BFOXN%TS3DH0YOJ58S S-W5HDC*M0II5XHC9B5G2+$N IOP-IA%NFQGRJPC%OQHIZC4.OI1RM8ZA"

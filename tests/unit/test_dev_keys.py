@@ -11,7 +11,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bot.keys import load_data_key, load_keyring, rotate_signing_key, signing_key_path
+from bot.key_files import load_data_key, load_keyring, rotate_signing_key, signing_key_path
 from bot.settings import Settings
 
 STARTERS = 12

@@ -32,7 +32,7 @@ CALLERS = (
     "bot.conversation",
     "schedules",
     "bot.app",
-    "bot.appkeys",
+    "bot.app_state",
     "bot.__main__",
     "bot.officials_cli",
     "bot.trust_cli",
@@ -42,8 +42,8 @@ CALLERS = (
 
 KNOWN = {
     # WeChat's limits in use cases: they move behind the WeChat adapter (issue 13, the adapter step)
-    ("bot.services.broadcasts", "bot.wechat.payloads"),
-    ("bot.services.replay", "bot.wechat"),
+    ("bot.services.officials.broadcasts", "bot.wechat.payloads"),
+    ("bot.services.callbacks.replay", "bot.wechat"),
     # the dialogue store is the conversation's storage adapter (Tortoise's, beside a memory one)
     ("bot.conversation.store", "models.dialogue"),
     # the race of two deliveries of one message, seen as the unique index's refusal
@@ -133,27 +133,27 @@ def test_the_known_exceptions_still_exist() -> None:
 
 
 def test_each_rule_catches_its_import() -> None:
-    assert breaks("bot.health.tokens", "bot.services.codes")
+    assert breaks("bot.health.tokens", "bot.services.codes.display")
     assert breaks("bot.health.rules.decide", "tortoise")
     assert breaks("bot.health.qr", "aiohttp.web")
-    assert breaks("models.person", "bot.services.people")
-    assert breaks("bot.services.scan", "handlers.errors")
-    assert breaks("bot.services.scan", "aiohttp")
-    assert breaks("bot.services.outbox", "schedules.sender")
+    assert breaks("models.person", "bot.services.residents.people")
+    assert breaks("bot.services.checkpoint.scan", "handlers.errors")
+    assert breaks("bot.services.checkpoint.scan", "aiohttp")
+    assert breaks("bot.services.notices.outbox", "schedules.sender")
     assert breaks("handlers.checkpoint", "models.code")
     assert breaks("schedules.transport", "wechatpy.exceptions")
-    assert not breaks("handlers.checkpoint", "bot.services.scan")
-    assert not breaks("bot.services.scan", "bot.health.tokens")
-    assert not breaks("bot.services.scan", "models.code")
+    assert not breaks("handlers.checkpoint", "bot.services.checkpoint.scan")
+    assert not breaks("bot.services.checkpoint.scan", "bot.health.tokens")
+    assert not breaks("bot.services.checkpoint.scan", "models.code")
     assert not breaks("bot.wechat.api", "wechatpy")
     assert not breaks("bot.health.sealing", "cryptography.hazmat.primitives")
 
 
 def test_imports_are_read_as_modules() -> None:
-    source = "from . import sql\nfrom ..health.tokens import verify\ndef f():\n import wechatpy\n"
-    assert set(imports_of("bot.services.scan", False, source)) == {
-        "bot.services",
-        "bot.services.sql",
+    source = "from . import scan_log\nfrom ...health.tokens import verify\ndef f():\n import wechatpy\n"
+    assert set(imports_of("bot.services.checkpoint.scan", False, source)) == {
+        "bot.services.checkpoint",
+        "bot.services.checkpoint.scan_log",
         "bot.health.tokens",
         "bot.health.tokens.verify",
         "wechatpy",

@@ -10,7 +10,7 @@ import pytest
 
 from bot.__main__ import main
 from bot.health.tokens import SigningKey
-from bot.keys import load_data_key
+from bot.key_files import load_data_key
 from bot.services.runtime import build_runtime
 from bot.settings import Settings, SettingsError
 from tests.conftest import AES_KEY

@@ -134,7 +134,7 @@ def test_a_missing_region_file_says_so(tmp_path: Path) -> None:
 
 
 def test_a_region_ruleset_replaces_the_default_unless_hc_rules_file(tmp_path: Path) -> None:
-    default = Path(str(files("bot.rules") / "default.toml")).read_text(encoding="utf-8")
+    default = Path(str(files("bot.ruleset_files") / "default.toml")).read_text(encoding="utf-8")
     folder = tmp_path / "sh"
     (folder).mkdir()
     (folder / "rules.toml").write_text(default.replace('version = "r1"', 'version = "s1"'))
@@ -144,5 +144,7 @@ def test_a_region_ruleset_replaces_the_default_unless_hc_rules_file(tmp_path: Pa
     (folder / "rules.toml").write_text("version = 1")
     with pytest.raises(RegionError, match="its rules file"):
         build_runtime(settings)
-    other = dataclasses.replace(settings, rules_file=Path(str(files("bot.rules") / "default.toml")))
+    other = dataclasses.replace(
+        settings, rules_file=Path(str(files("bot.ruleset_files") / "default.toml"))
+    )
     assert build_runtime(other).ruleset.version == "r1"

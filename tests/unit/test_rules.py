@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import bot.rules
+import bot.ruleset_files
 from bot.health.colors import Color
 from bot.health.rules import (
     AuthorityRecord,
@@ -29,14 +29,14 @@ from bot.health.rules import (
     load_ruleset,
     match_place,
 )
-from bot.rules import default_ruleset, default_ruleset_text, load_ruleset_file
+from bot.ruleset_files import default_ruleset, default_ruleset_text, load_ruleset_file
 
 RULES = default_ruleset()
 TZ = ZoneInfo("Asia/Shanghai")
 TODAY = date(2020, 3, 15)
 NOW = datetime(2020, 3, 15, 9, 0, tzinfo=TZ)
 MIDNIGHT = datetime(2020, 3, 16, 0, 0, tzinfo=TZ)  # the start of tomorrow, local time
-RULE_FILES = sorted(Path(bot.rules.__file__).parent.glob("*.toml"))
+RULE_FILES = sorted(Path(bot.ruleset_files.__file__).parent.glob("*.toml"))
 
 
 def decision(now: datetime = NOW, **facts: object) -> Decision:

@@ -11,9 +11,14 @@ from bot.conversation.flows.family_menus import who
 from bot.conversation.parsers import parse_choice
 from bot.conversation.replies import color_words, local_time
 from bot.conversation.turn import Turn
-from bot.services.accounts import current
-from bot.services.appeals import MAX_TEXT_LENGTH, check_may_appeal, file_appeal, parse_appeal_text
-from bot.services.codes import code_view
+from bot.services.appeals.filing import (
+    MAX_TEXT_LENGTH,
+    check_may_appeal,
+    file_appeal,
+    parse_appeal_text,
+)
+from bot.services.codes.display import code_view
+from bot.services.residents.accounts import current
 from bot.texts import t
 
 

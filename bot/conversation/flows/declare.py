@@ -24,9 +24,9 @@ from bot.health.identity import (
     parse_name,
     parse_phone,
 )
-from bot.services.declare import DeclarationInput, Declared, declare_for_self
-from bot.services.family import declare_for_family, declare_for_member
-from bot.services.people import Identity
+from bot.services.declarations.declare import DeclarationInput, Declared, declare_for_self
+from bot.services.family.members import declare_for_family, declare_for_member
+from bot.services.residents.people import Identity
 from bot.texts import t
 
 

@@ -6,7 +6,8 @@
     0 取消
 
 for the account's own person, or the family member chosen with 切换 (``member``). Options 1
-and 2 file through ``bot.services.declare_again``, the same use cases as a full declaration.
+and 2 file through ``bot.services.declarations.declare_again``, the same use cases as a full
+declaration.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from bot.conversation.opening import start
 from bot.conversation.parsers import parse_choice
 from bot.conversation.replies import code_reply
 from bot.conversation.turn import Turn
-from bot.services.declare_again import Health, Kept, Trip, declare_again
+from bot.services.declarations.declare_again import Health, Kept, Trip, declare_again
 from bot.texts import t
 
 SAME, CHANGED, EDIT = "same", "changed", "edit"

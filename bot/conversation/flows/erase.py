@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.conversation.flow import CANCEL, FINISH, Answers, Ask, Flow, Step
 from bot.conversation.parsers import parse_choice
 from bot.conversation.turn import Turn
-from bot.services.erasure import erase_account, erasure_plan
+from bot.services.residents.erasure import erase_account, erasure_plan
 from bot.texts import t
 
 

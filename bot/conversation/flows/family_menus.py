@@ -10,7 +10,7 @@ from bot.conversation.flow import CANCEL, FINISH, Answers, Ask, Flow, Step
 from bot.conversation.parsers import parse_choice
 from bot.conversation.replies import color_words
 from bot.conversation.turn import Turn
-from bot.services.family import Member, switch_to, unlink
+from bot.services.family.members import Member, switch_to, unlink
 from bot.texts import t
 
 

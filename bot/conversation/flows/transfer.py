@@ -15,7 +15,7 @@ from bot.conversation.replies import local_time
 from bot.conversation.turn import Turn
 from bot.health.errors import InvalidInput
 from bot.health.transfer_codes import Purpose, parse_transfer_code
-from bot.services import claims, transfers
+from bot.services.family import claims, transfers
 from bot.texts import t
 
 _RELATIONS = {"1": "spouse", "2": "parent", "3": "child", "0": CANCEL}

@@ -1,8 +1,8 @@
 """Deciding a person's colour from their facts under a ruleset (docs/architecture.md).
 
-A ruleset is data (TOML, see ``bot/rules/default.toml``) with a closed vocabulary of conditions;
-nothing in it is ever evaluated as code. ``decide`` is pure: the same facts, clock and ruleset
-always give the same ``Decision``.
+A ruleset is data (TOML, see ``bot/ruleset_files/default.toml``) with a closed vocabulary of
+conditions; nothing in it is ever evaluated as code. ``decide`` is pure: the same facts, clock and
+ruleset always give the same ``Decision``.
 
 How "within N days" is counted is told in ``conditions``; how overrides meet the rules' colour,
 in ``decide``. The modules, each with one job:

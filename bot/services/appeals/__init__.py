@@ -1,0 +1,1 @@
+"""申诉: residents file appeals, officials read and answer them, residents read their answers."""

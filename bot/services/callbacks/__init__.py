@@ -1,0 +1,2 @@
+"""WeChat's callbacks: each signed (timestamp, nonce) pair used once, each message handled
+once."""

@@ -1,0 +1,1 @@
+"""Health declarations: filed once, declared again, each deciding the declarer's code."""

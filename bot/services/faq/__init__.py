@@ -1,0 +1,2 @@
+"""Residents' questions: answered from the region's FAQ, or kept for officials when it has no
+answer."""

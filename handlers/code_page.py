@@ -1,0 +1,130 @@
+"""The code page a resident shows at a checkpoint: ``GET /c/{ticket}``, its refresh JSON and
+the QR image. A bad or expired link gets a friendly page, never a stack trace."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+
+from aiohttp import web
+
+from bot.app_state import RUNTIME
+from bot.conversation.replies import color_words
+from bot.resident_pages import (
+    CodePageView,
+    code_page_policy,
+    error_page_policy,
+    render_code_page,
+    render_error_page,
+)
+from bot.resident_pages.code_page import TIMEZONE
+from bot.services.codes.cards import CodeCard, card_for_ticket, qr_for_ticket
+from bot.services.codes.paper import paper_printed_at
+from bot.services.errors import NotFound
+from bot.texts import LANGUAGES, t
+from handlers.path_params import TICKET, path_value
+from handlers.responses import json_response
+
+_NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def page_language(request: web.Request) -> str:
+    """The page's language: ``?lang=``, else the browser's Accept-Language, else Chinese."""
+    lang = request.query.get("lang", "")
+    if lang in LANGUAGES:
+        return lang
+    return "en" if request.headers.get("Accept-Language", "").startswith("en") else "zh"
+
+
+async def _card(request: web.Request, lang: str) -> CodeCard:
+    return await card_for_ticket(request.app[RUNTIME], path_value(request, TICKET), lang)
+
+
+def _page_view(
+    request: web.Request, card: CodeCard, lang: str, paper_at: datetime | None = None
+) -> CodePageView:
+    view = card.view
+    district = None
+    if view.district and view.district_tier:
+        district = f"{view.district} · {t(f'code.tier_{view.district_tier}', lang)}"
+    return CodePageView(
+        ticket=path_value(request, TICKET),
+        color=card.live.color.value,
+        name_masked=view.name_masked,
+        reasons=view.reasons,
+        issued_at=card.live.issued_at,
+        expires_at=card.live.expires_at,
+        qr_data_url=_data_url(card.png),
+        district=district,
+        region=request.app[RUNTIME].region_info.service_name(lang),
+        paper=_paper_line(paper_at, lang) if paper_at else None,
+    )
+
+
+def _paper_line(printed_at: datetime, lang: str) -> str:
+    date = printed_at.astimezone(TIMEZONE).strftime("%Y-%m-%d")
+    return t("paper.on_code_page", lang, date=date)
+
+
+def _data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+async def code_page(request: web.Request) -> web.Response:
+    lang = page_language(request)
+    try:
+        card = await _card(request, lang)
+    except NotFound as exc:
+        html = render_error_page(exc.code.removeprefix("page."), lang)
+        headers = {**_NO_STORE, "Content-Security-Policy": error_page_policy()}
+        return web.Response(text=html, status=404, content_type="text/html", headers=headers)
+    paper_at = await paper_printed_at(card.view.person_id)
+    view = _page_view(request, card, lang, paper_at)
+    # the server's clock decides (docs/architecture.md): the page's running clock starts from it
+    html = render_code_page(view, lang, now=request.app[RUNTIME].now())
+    headers = {**_NO_STORE, "Content-Security-Policy": code_page_policy()}
+    return web.Response(text=html, content_type="text/html", headers=headers)
+
+
+async def code_json(request: web.Request) -> web.Response:
+    lang = page_language(request)
+    try:
+        card = await _card(request, lang)
+    except NotFound as exc:
+        error = {"code": exc.code, "message": t(exc.code, lang)}
+        return json_response({"error": error}, status=404, headers=_NO_STORE)
+    view = _page_view(request, card, lang)
+    return json_response(
+        {
+            "color": view.color,
+            "color_text": color_words(view.color, lang),
+            "name": view.name_masked,
+            "reasons": list(view.reasons),
+            "issued_at": view.issued_at.isoformat(),
+            "expires_at": view.expires_at.isoformat(),
+            "qr": view.qr_data_url,
+            "district": view.district,
+        },
+        headers=_NO_STORE,
+    )
+
+
+async def qr_png(request: web.Request) -> web.Response:
+    try:
+        live, png = await qr_for_ticket(request.app[RUNTIME], path_value(request, TICKET))
+    except NotFound as exc:
+        raise web.HTTPNotFound(text=t(exc.code, page_language(request))) from exc
+    headers = {
+        **_NO_STORE,
+        "X-Issued-At": live.issued_at.isoformat(),
+        "X-Expires-At": live.expires_at.isoformat(),
+    }
+    return web.Response(body=png, content_type="image/png", headers=headers)
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.get("/c/{ticket}", code_page),
+        web.get("/c/{ticket}/code.json", code_json),
+        web.get("/c/{ticket}/qr.png", qr_png),
+    ]
