@@ -150,7 +150,9 @@ def test_each_rule_catches_its_import() -> None:
 
 
 def test_imports_are_read_as_modules() -> None:
-    source = "from . import scan_log\nfrom ...health.tokens import verify\ndef f():\n import wechatpy\n"
+    source = (
+        "from . import scan_log\nfrom ...health.tokens import verify\ndef f():\n import wechatpy\n"
+    )
     assert set(imports_of("bot.services.checkpoint.scan", False, source)) == {
         "bot.services.checkpoint",
         "bot.services.checkpoint.scan_log",
