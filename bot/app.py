@@ -15,6 +15,7 @@ from bot.app_state import BACKGROUND, CODEC, DIALOGUES, GATEWAY, LIMITS, RUNTIME
 from bot.background import BackgroundWork
 from bot.conversation.store import TortoiseDialogueStore
 from bot.db import close_database, open_database
+from bot.edge import mount_edge
 from bot.rate_limits import RequestLimits, request_limits
 from bot.services.district_table import ensure_districts
 from bot.services.runtime import Runtime, build_runtime, utc_now
@@ -29,26 +30,8 @@ from bot.wechat.sandbox_setup import (
     miniapp_credentials,
     sandbox_notice,
 )
-from handlers import (
-    admin_appeals,
-    admin_broadcasts,
-    admin_feeds,
-    admin_stats,
-    admin_tiers,
-    checkpoint,
-    code_page,
-    console,
-    miniapp,
-    openapi,
-    ops,
-    paper,
-    published_keys,
-    sandbox,
-    wechat,
-)
-from handlers.errors import json_errors
+from handlers import sandbox
 from handlers.json_input import MAX_BODY_BYTES
-from handlers.path_params import typed_paths
 from handlers.security_headers import set_security_headers
 from schedules.leader import leadership_for
 from schedules.runner import SchedulerRunner
@@ -59,7 +42,7 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> web.Application:
     rt = build_runtime(settings, clock)
     quiet_client_errors()
-    app = web.Application(middlewares=[json_errors], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[RUNTIME] = rt
     app[DIALOGUES] = TortoiseDialogueStore(rt.sealer, settings.dialogue_idle)
     app[CODEC] = CallbackCodec(
@@ -72,23 +55,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> w
     app[LIMITS] = _request_limits(rt)
     app[BACKGROUND] = BackgroundWork()
     app.on_response_prepare.append(set_security_headers)
-    for module in (
-        wechat,
-        code_page,
-        paper,
-        checkpoint,
-        published_keys,
-        ops,
-        admin_tiers,
-        admin_feeds,
-        miniapp,
-        openapi,
-        admin_appeals,
-        admin_broadcasts,
-        admin_stats,
-        console,
-    ):
-        app.add_routes(typed_paths(module.routes()))
+    mount_edge(app)
     if settings.wechat_sandbox:
         _mount_sandbox(app, settings)
     app.cleanup_ctx.append(shared_state)

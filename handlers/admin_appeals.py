@@ -8,20 +8,20 @@ from typing import Any
 from aiohttp import web
 
 from bot.app_state import RUNTIME
-from bot.services.access.staff import authenticate
 from bot.services.appeals.answers import parse_resolution, resolve_appeal
 from bot.services.appeals.queue import AppealSummary, list_appeals, parse_limit, parse_status
-from handlers.auth import bearer_token
+from handlers.auth import STAFF, requires
 from handlers.errors import json_body
+from handlers.language import language
 from handlers.path_params import APPEAL_ID, path_value
 from handlers.responses import json_response
 
 
+@requires("official")
 async def get_appeals(request: web.Request) -> web.Response:
-    await authenticate(request.app[RUNTIME], bearer_token(request), "official")
     status = parse_status(request.query.get("status"))
     limit = parse_limit(request.query.get("limit"))
-    lang = "en" if request.headers.get("Accept-Language", "").startswith("en") else "zh"
+    lang = language(request)
     appeals = await list_appeals(request.app[RUNTIME], status, limit, lang)
     return json_response(
         {"appeals": [appeal_json(a) for a in appeals], "count": len(appeals)},
@@ -29,8 +29,9 @@ async def get_appeals(request: web.Request) -> web.Response:
     )
 
 
+@requires("official")
 async def post_resolve(request: web.Request) -> web.Response:
-    staff = await authenticate(request.app[RUNTIME], bearer_token(request), "official")
+    staff = request[STAFF]
     appeal_id = path_value(request, APPEAL_ID)
     rt = request.app[RUNTIME]
     resolution = parse_resolution(await json_body(request), rt.now(), rt.ruleset.tz)

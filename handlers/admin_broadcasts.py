@@ -6,16 +6,16 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.app_state import RUNTIME
-from bot.services.access.staff import authenticate
 from bot.services.officials.broadcasts import broadcast, parse_districts, parse_text
 from bot.services.request_keys import HEADER, parse_request_key
-from handlers.auth import bearer_token
+from handlers.auth import STAFF, requires
 from handlers.errors import json_body
 from handlers.responses import json_response
 
 
+@requires("official")
 async def post_broadcast(request: web.Request) -> web.Response:
-    staff = await authenticate(request.app[RUNTIME], bearer_token(request), "official")
+    staff = request[STAFF]
     key = parse_request_key(request.headers.get(HEADER))
     body = await json_body(request)
     text, districts = parse_text(body.get("text")), parse_districts(body.get("districts"))

@@ -12,19 +12,20 @@ from aiohttp import web
 
 from bot.app_state import RUNTIME
 from bot.health.errors import InvalidInput
-from bot.services.access.staff import authenticate
 from bot.services.feeds.imports import import_feed
 from bot.services.feeds.records import parse_source
-from handlers.auth import bearer_token
+from handlers.auth import STAFF, requires
 from handlers.json_input import read_json_object
+from handlers.language import language
 from handlers.responses import json_response
 
 MAX_BYTES = 4 * 1024 * 1024
 MAX_RECORDS = 20_000
 
 
+@requires("official")
 async def post_feed(request: web.Request) -> web.Response:
-    staff = await authenticate(request.app[RUNTIME], bearer_token(request), "official")
+    staff = request[STAFF]
     body = await read_json_object(request, MAX_BYTES, too_large="feeds.too_large")
     source = parse_source(body.get("source"))
     records = body.get("records")
@@ -34,7 +35,7 @@ async def post_feed(request: web.Request) -> web.Response:
         raise InvalidInput("feeds.too_many", field="records", max=MAX_RECORDS)
     rt = request.app[RUNTIME]
     result = await import_feed(rt, staff.id, source, enumerate(records), position_name="index")
-    lang = "en" if request.headers.get("Accept-Language", "").startswith("en") else "zh"
+    lang = language(request)
     return json_response(
         {
             "import_id": result.import_id,

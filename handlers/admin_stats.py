@@ -8,14 +8,13 @@ from typing import Any
 from aiohttp import web
 
 from bot.app_state import RUNTIME
-from bot.services.access.staff import authenticate
 from bot.services.officials.stats import Stats, stats
-from handlers.auth import bearer_token
+from handlers.auth import requires
 from handlers.responses import json_response
 
 
+@requires("official")
 async def get_stats(request: web.Request) -> web.Response:
-    await authenticate(request.app[RUNTIME], bearer_token(request), "official")
     found = await stats(request.app[RUNTIME])
     return json_response(stats_json(found), headers={"Cache-Control": "no-store"})
 

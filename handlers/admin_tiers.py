@@ -11,7 +11,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.app_state import BACKGROUND, RUNTIME
-from bot.services.access.staff import StaffView, authenticate
+from bot.services.access.staff import StaffView
 from bot.services.redecide.batches import Tally
 from bot.services.redecide.tiers import (
     Published,
@@ -21,7 +21,7 @@ from bot.services.redecide.tiers import (
     redecide_published,
     tier_progress,
 )
-from handlers.auth import bearer_token
+from handlers.auth import STAFF, requires
 from handlers.errors import json_body
 from handlers.path_params import ADCODE, path_value
 from handlers.responses import json_response
@@ -40,8 +40,9 @@ async def publish_and_redecide(
     return published, None
 
 
+@requires("official")
 async def put_tier(request: web.Request) -> web.Response:
-    staff = await authenticate(request.app[RUNTIME], bearer_token(request), "official")
+    staff = request[STAFF]
     adcode = path_value(request, ADCODE)
     body = await json_body(request)
     tier, note = parse_tier(body.get("tier")), parse_note(body.get("note"))
@@ -68,8 +69,8 @@ async def put_tier(request: web.Request) -> web.Response:
     )
 
 
+@requires("official")
 async def get_tier(request: web.Request) -> web.Response:
-    await authenticate(request.app[RUNTIME], bearer_token(request), "official")
     progress = await tier_progress(request.app[RUNTIME], path_value(request, ADCODE))
     changed_at = progress.changed_at.isoformat() if progress.changed_at else None
     return json_response(

@@ -1,5 +1,6 @@
 """The code page a resident shows at a checkpoint: ``GET /c/{ticket}``, its refresh JSON and
-the QR image. A bad or expired link gets a friendly page, never a stack trace."""
+the QR image. A bad or expired link is the sub-app's to answer (``handlers.page_errors``): a
+friendly page, never a stack trace."""
 
 from __future__ import annotations
 
@@ -10,30 +11,15 @@ from aiohttp import web
 
 from bot.app_state import RUNTIME
 from bot.conversation.replies import color_words
-from bot.resident_pages import (
-    CodePageView,
-    code_page_policy,
-    error_page_policy,
-    render_code_page,
-    render_error_page,
-)
+from bot.resident_pages import CodePageView, code_page_policy, render_code_page
 from bot.resident_pages.code_page import TIMEZONE
 from bot.services.codes.cards import CodeCard, card_for_ticket, qr_for_ticket
 from bot.services.codes.paper import paper_printed_at
-from bot.services.errors import NotFound
-from bot.texts import LANGUAGES, t
+from bot.texts import t
+from handlers.language import language
+from handlers.page_errors import NO_STORE, not_found_as
 from handlers.path_params import TICKET, path_value
 from handlers.responses import json_response
-
-_NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-
-
-def page_language(request: web.Request) -> str:
-    """The page's language: ``?lang=``, else the browser's Accept-Language, else Chinese."""
-    lang = request.query.get("lang", "")
-    if lang in LANGUAGES:
-        return lang
-    return "en" if request.headers.get("Accept-Language", "").startswith("en") else "zh"
 
 
 async def _card(request: web.Request, lang: str) -> CodeCard:
@@ -70,29 +56,22 @@ def _data_url(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
+@not_found_as("page")
 async def code_page(request: web.Request) -> web.Response:
-    lang = page_language(request)
-    try:
-        card = await _card(request, lang)
-    except NotFound as exc:
-        html = render_error_page(exc.code.removeprefix("page."), lang)
-        headers = {**_NO_STORE, "Content-Security-Policy": error_page_policy()}
-        return web.Response(text=html, status=404, content_type="text/html", headers=headers)
+    lang = language(request)
+    card = await _card(request, lang)
     paper_at = await paper_printed_at(card.view.person_id)
     view = _page_view(request, card, lang, paper_at)
     # the server's clock decides (docs/architecture.md): the page's running clock starts from it
     html = render_code_page(view, lang, now=request.app[RUNTIME].now())
-    headers = {**_NO_STORE, "Content-Security-Policy": code_page_policy()}
+    headers = {**NO_STORE, "Content-Security-Policy": code_page_policy()}
     return web.Response(text=html, content_type="text/html", headers=headers)
 
 
+@not_found_as("json")
 async def code_json(request: web.Request) -> web.Response:
-    lang = page_language(request)
-    try:
-        card = await _card(request, lang)
-    except NotFound as exc:
-        error = {"code": exc.code, "message": t(exc.code, lang)}
-        return json_response({"error": error}, status=404, headers=_NO_STORE)
+    lang = language(request)
+    card = await _card(request, lang)
     view = _page_view(request, card, lang)
     return json_response(
         {
@@ -105,17 +84,15 @@ async def code_json(request: web.Request) -> web.Response:
             "qr": view.qr_data_url,
             "district": view.district,
         },
-        headers=_NO_STORE,
+        headers=NO_STORE,
     )
 
 
+@not_found_as("image")
 async def qr_png(request: web.Request) -> web.Response:
-    try:
-        live, png = await qr_for_ticket(request.app[RUNTIME], path_value(request, TICKET))
-    except NotFound as exc:
-        raise web.HTTPNotFound(text=t(exc.code, page_language(request))) from exc
+    live, png = await qr_for_ticket(request.app[RUNTIME], path_value(request, TICKET))
     headers = {
-        **_NO_STORE,
+        **NO_STORE,
         "X-Issued-At": live.issued_at.isoformat(),
         "X-Expires-At": live.expires_at.isoformat(),
     }

@@ -10,6 +10,7 @@ answers with a redirect (post/redirect/get) or the dashboard with the refusal's 
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -40,18 +41,21 @@ from bot.services.appeals.answers import MAX_OVERRIDE_DAYS, parse_resolution, re
 from bot.services.appeals.filing import OPEN
 from bot.services.appeals.queue import list_appeals
 from bot.services.checkpoint.lookup_stats import lookups_today
-from bot.services.errors import ServiceError
+from bot.services.errors import Forbidden, ServiceError
 from bot.services.faq.questions import count_unanswered, most_asked
 from bot.services.officials.stats import recent_feed_imports, stats
 from bot.services.redecide.tiers import parse_note, parse_tier
-from bot.texts import LANGUAGES, t
+from bot.texts import t
 from handlers.admin_tiers import publish_and_redecide
+from handlers.errors import status_of
+from handlers.language import LANG, language, request_language
 from handlers.path_params import ADCODE, APPEAL_ID, path_value
 
 SESSION_COOKIE, LOGIN_COOKIE = "hc_console", "hc_console_login"
 COOKIE_PATH = "/console"
 LOGIN_FORM_LIFETIME = timedelta(minutes=30)
 APPEALS_SHOWN, IMPORTS_SHOWN, QUESTIONS_SHOWN = 50, 10, 30
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 Redirect = web.HTTPSeeOther
@@ -63,20 +67,7 @@ class Signed:
     session: Session
 
 
-Action = Callable[[web.Request, StaffView, dict[str, str]], Awaitable[Redirect]]
-
-
-class _Refused(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
-
-
-def _lang(request: web.Request) -> str:
-    lang = request.query.get("lang", "")
-    if lang in LANGUAGES:
-        return lang
-    return "en" if request.headers.get("Accept-Language", "").startswith("en") else "zh"
+SIGNED = web.RequestKey("console_signed", Signed)
 
 
 def _page(html: str, status: int = 200) -> web.Response:
@@ -118,11 +109,41 @@ async def _signed_in(request: web.Request) -> Signed | None:
     return Signed(staff, session)
 
 
+def signed_in(handler: Handler) -> Handler:
+    """A route for a signed-in official (``request[SIGNED]``); anyone else is sent to sign in."""
+
+    @functools.wraps(handler)
+    async def with_session(request: web.Request) -> web.StreamResponse:
+        signed = await _signed_in(request)
+        if signed is None:
+            raise web.HTTPSeeOther(url("/console/login", language(request)))
+        request[SIGNED] = signed
+        return await handler(request)
+
+    return with_session
+
+
+@web.middleware
+async def console_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The console's one middleware: the page's language, and every refusal (a stale or foreign
+    form, a wrong answer, a refused sign-in) shown with its sentence: on the dashboard to a
+    signed-in official, on the sign-in form to anyone else."""
+    lang = request[LANG] = request_language(request)
+    try:
+        return await handler(request)
+    except InvalidInput as refusal:
+        message, status = t(refusal.code, lang, **refusal.params), status_of(refusal)
+        signed = request.get(SIGNED)
+        if signed is None:
+            return _login_form(request, lang, message, status)
+        return await _dashboard(request, signed, lang, message, status)
+
+
 # --- sign-in and out ------------------------------------------------------------------------
 
 
 async def login_page(request: web.Request) -> web.StreamResponse:
-    lang = _lang(request)
+    lang = language(request)
     if await _signed_in(request) is not None:
         raise web.HTTPSeeOther(url("/console", lang))
     return _login_form(request, lang)
@@ -137,17 +158,14 @@ def _login_form(request: web.Request, lang: str, error: str | None = None, statu
 
 
 async def login(request: web.Request) -> web.StreamResponse:
-    rt, lang = request.app[RUNTIME], _lang(request)
+    rt, lang = request.app[RUNTIME], language(request)
     form = await request.post()
     nonce = request.cookies.get(LOGIN_COOKIE)
     if not _same_origin(request) or not csrf_ok(rt.sealer, nonce, form.get("csrf"), "login"):
-        return _login_form(request, lang, t("console.login_expired", lang), 403)
+        raise Forbidden("console.login_expired")
     token = form.get("token")
     token = token.strip()[:200] if isinstance(token, str) else ""
-    try:
-        staff = await authenticate(rt, token or None, "official")
-    except ServiceError as refusal:
-        return _login_form(request, lang, t(refusal.code, lang), refusal.status)
+    staff = await authenticate(rt, token or None, "official")
     await audit.record(rt, staff.id, "console.login", f"staff:{staff.id}")
     response = web.HTTPSeeOther(url("/console", lang))
     _set_cookie(
@@ -161,37 +179,29 @@ async def login(request: web.Request) -> web.StreamResponse:
     raise response
 
 
+@signed_in
 async def logout(request: web.Request) -> web.StreamResponse:
-    lang = _lang(request)
-
-    async def action(_req: web.Request, _staff: StaffView, _form: dict[str, str]) -> Redirect:
-        response = web.HTTPSeeOther(url("/console/login", lang))
-        response.del_cookie(SESSION_COOKIE, path=COOKIE_PATH)
-        return response
-
-    return await _act(request, lang, action)
+    await _form(request)
+    response = web.HTTPSeeOther(url("/console/login", language(request)))
+    response.del_cookie(SESSION_COOKIE, path=COOKIE_PATH)
+    raise response
 
 
-async def _signed_form(request: web.Request, lang: str) -> tuple[Signed, dict[str, str]]:
-    signed = await _signed_in(request)
-    if signed is None:
-        raise web.HTTPSeeOther(url("/console/login", lang))
+async def _form(request: web.Request) -> dict[str, str]:
+    """The signed-in official's form, once its CSRF token and origin are this console's."""
     form = await request.post()
-    sealer = request.app[RUNTIME].sealer
-    if not _same_origin(request) or not csrf_ok(sealer, signed.session.nonce, form.get("csrf")):
-        raise _Refused(403, t("console.form_expired", lang))
-    return signed, {k: v for k, v in form.items() if isinstance(v, str)}
+    sealer, nonce = request.app[RUNTIME].sealer, request[SIGNED].session.nonce
+    if not _same_origin(request) or not csrf_ok(sealer, nonce, form.get("csrf")):
+        raise Forbidden("console.form_expired")
+    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 # --- the dashboard and its actions ----------------------------------------------------------
 
 
+@signed_in
 async def dashboard(request: web.Request) -> web.StreamResponse:
-    lang = _lang(request)
-    signed = await _signed_in(request)
-    if signed is None:
-        raise web.HTTPSeeOther(url("/console/login", lang))
-    return await _dashboard(request, signed, lang)
+    return await _dashboard(request, request[SIGNED], language(request))
 
 
 async def _dashboard(
@@ -235,61 +245,32 @@ def _notice(request: web.Request, found, lang: str) -> str | None:
     return None
 
 
-async def _act(request: web.Request, lang: str, action: Action) -> web.StreamResponse:
-    """Run one form's action (every form goes through here, signing out included); a refusal
-    (a stale or foreign form, a wrong answer) shows the dashboard with its sentence."""
-    signed = None
-    try:
-        signed, form = await _signed_form(request, lang)
-        redirect = await action(request, signed.staff, form)
-    except _Refused as refused:
-        return await _refusal_page(request, signed, lang, refused.message, refused.status)
-    except InvalidInput as refusal:
-        status = refusal.status if isinstance(refusal, ServiceError) else 422
-        message = t(refusal.code, lang, **refusal.params)
-        return await _refusal_page(request, signed, lang, message, status)
-    raise redirect
-
-
 def _dashboard_redirect(query: str, lang: str, section: str) -> Redirect:
     english = "&lang=en" if lang == "en" else ""
     return web.HTTPSeeOther(f"/console?{query}{english}#{section}")
 
 
-async def _refusal_page(request, signed: Signed | None, lang: str, message: str, status: int):
-    signed = signed or await _signed_in(request)
-    if signed is None:
-        raise web.HTTPSeeOther(url("/console/login", lang))
-    return await _dashboard(request, signed, lang, message, status)
-
-
+@signed_in
 async def change_tier(request: web.Request) -> web.StreamResponse:
-    lang = _lang(request)
-
-    async def action(req: web.Request, staff: StaffView, form: dict[str, str]) -> Redirect:
-        adcode = path_value(req, ADCODE)
-        tier, note = parse_tier(form.get("tier")), parse_note(form.get("note"))
-        published, tally = await publish_and_redecide(req, staff, adcode, tier, note)
-        if tally is None:
-            query = f"done=tier_running&d={published.district.adcode}&n={published.pending}"
-        else:
-            query = f"done=tier&d={published.district.adcode}&n={tally.decided}"
-        return _dashboard_redirect(query, lang, "districts")
-
-    return await _act(request, lang, action)
+    form, staff = await _form(request), request[SIGNED].staff
+    adcode = path_value(request, ADCODE)
+    tier, note = parse_tier(form.get("tier")), parse_note(form.get("note"))
+    published, tally = await publish_and_redecide(request, staff, adcode, tier, note)
+    if tally is None:
+        query = f"done=tier_running&d={published.district.adcode}&n={published.pending}"
+    else:
+        query = f"done=tier&d={published.district.adcode}&n={tally.decided}"
+    raise _dashboard_redirect(query, language(request), "districts")
 
 
+@signed_in
 async def resolve(request: web.Request) -> web.StreamResponse:
-    lang = _lang(request)
-
-    async def action(req: web.Request, staff: StaffView, form: dict[str, str]) -> Redirect:
-        rt, appeal_id = req.app[RUNTIME], path_value(req, APPEAL_ID)
-        resolution = parse_resolution(form, rt.now(), rt.ruleset.tz)
-        done = await resolve_appeal(rt, staff, appeal_id, resolution)
-        query = f"done={done.decision}&a={done.id}"
-        return _dashboard_redirect(query, lang, "appeals")
-
-    return await _act(request, lang, action)
+    form, staff = await _form(request), request[SIGNED].staff
+    rt, appeal_id = request.app[RUNTIME], path_value(request, APPEAL_ID)
+    resolution = parse_resolution(form, rt.now(), rt.ruleset.tz)
+    done = await resolve_appeal(rt, staff, appeal_id, resolution)
+    query = f"done={done.decision}&a={done.id}"
+    raise _dashboard_redirect(query, language(request), "appeals")
 
 
 def routes() -> list[web.RouteDef]:

@@ -1,7 +1,11 @@
-"""One error shape for every JSON route: ``{"error": {"code", "message", "field"?}}``.
+"""What each refusal is on the wire: the HTTP status of every error class (``status_of``) and
+the one error shape of the JSON routes, ``{"error": {"code", "message", "field"?}}``.
 
-Refusals a person caused carry their catalogue sentence and status; anything unexpected is
-logged and answered generically (docs/architecture.md)."""
+The services raise refusals that say what went wrong and know nothing of HTTP; the statuses are
+decided here, at the edge, by the class (the nearest in its ancestry), so a new refusal is a
+subclass of the one it answers like. Refusals a person caused carry their catalogue sentence in
+the person's language; anything unexpected is logged and answered generically
+(docs/architecture.md, "The HTTP edge")."""
 
 from __future__ import annotations
 
@@ -11,13 +15,39 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.health.errors import InvalidInput
-from bot.services.errors import ServiceError, TooFast
-from bot.texts import t
-from handlers.json_input import MAX_BODY_BYTES, read_json_object
+from bot.services.errors import Forbidden, Malformed, NotFound, ServiceError, TooFast, Unauthorised
+from bot.texts import catalogue, t
+from handlers.json_input import MAX_BODY_BYTES, BodyTooLarge, read_json_object
+from handlers.language import CALLER, LANG, request_language
 from handlers.responses import json_response
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class WeChatUnavailable(ServiceError):
+    """WeChat did not answer what only it can answer (a mini-program's log-in): try later."""
+
+
+STATUSES: dict[type[InvalidInput], int] = {
+    InvalidInput: 422,  # one answer refused: the field says which
+    ServiceError: 409,  # the request cannot be done as asked
+    Malformed: 400,
+    Unauthorised: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    BodyTooLarge: 413,
+    TooFast: 429,
+    WeChatUnavailable: 503,
+}
+
+
+def status_of(refusal: InvalidInput) -> int:
+    for kind in type(refusal).__mro__:
+        status = STATUSES.get(kind)
+        if status is not None:
+            return status
+    return 422  # unreachable: InvalidInput is in every refusal's ancestry
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None) -> web.Response:
@@ -27,28 +57,46 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
     return json_response({"error": error}, status=status)
 
 
+def refusal_response(request: web.Request, refusal: InvalidInput) -> web.Response:
+    """A refusal in the JSON shape, worded for its caller in the request's language."""
+    lang = request.get(LANG, "zh")
+    status = status_of(refusal)
+    message = _message(refusal, lang, request.get(CALLER))
+    response = error_response(status, refusal.code, message, field=refusal.field)
+    if status == 401:
+        # the caller whose credentials were refused (miniapp, checkpoint, official)
+        realm = request.get(CALLER) or "api"
+        response.headers["WWW-Authenticate"] = f'Bearer realm="{realm}", error="invalid_token"'
+    if isinstance(refusal, TooFast):
+        response.headers["Retry-After"] = str(refusal.retry_after)
+    return response
+
+
+def _message(refusal: InvalidInput, lang: str, caller: str | None) -> str:
+    # The chat's sentences say "reply 申领"; where one does, the mini-program has its own.
+    if caller is not None:
+        instead = f"{caller}.instead.{refusal.code}"
+        if instead in catalogue(lang):
+            return t(instead, lang, **refusal.params)
+    return t(refusal.code, lang, **refusal.params)
+
+
 @web.middleware
 async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if not request.path.startswith("/api/"):
-        return await handler(request)
-    lang = "en" if request.headers.get("Accept-Language", "").startswith("en") else "zh"
+    """The ``/api`` sub-app's one middleware: the request's language, then every refusal and
+    every unexpected error as JSON."""
+    request[LANG] = request_language(request)
     try:
         return await handler(request)
-    except TooFast as exc:
-        response = error_response(exc.status, exc.code, t(exc.code, lang, **exc.params))
-        response.headers["Retry-After"] = str(exc.retry_after)
-        return response
-    except ServiceError as exc:
-        return error_response(exc.status, exc.code, t(exc.code, lang, **exc.params))
-    except InvalidInput as exc:
-        return error_response(422, exc.code, t(exc.code, lang, **exc.params), field=exc.field)
+    except InvalidInput as refusal:
+        return refusal_response(request, refusal)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
         return error_response(exc.status, _slug(exc.reason), exc.text or exc.reason)
     except Exception:
         log.exception("unexpected error on %s %s", request.method, request.path)
-        return error_response(500, "internal", t("api.internal", lang))
+        return error_response(500, "internal", t("api.internal", request[LANG]))
 
 
 async def json_body(request: web.Request, unchecked: frozenset[str] = frozenset()) -> dict:

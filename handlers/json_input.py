@@ -30,7 +30,7 @@ _NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
 
 
 class BodyTooLarge(ServiceError):
-    status = 413
+    """More bytes than the route reads (413, ``handlers.errors``)."""
 
 
 async def read_json_object(

@@ -18,7 +18,8 @@ def mounted_routes(app: web.Application) -> set[tuple[str, str]]:
 
 
 async def openapi_json(request: web.Request) -> web.Response:
-    document = openapi_document(mounted_routes(request.app), "Health code API")
+    root = request.match_info.apps[0]  # request.app is the /api sub-app; the document is all
+    document = openapi_document(mounted_routes(root), "Health code API")
     return json_response(document, headers={"Cache-Control": "public, max-age=300"})
 
 

@@ -14,6 +14,7 @@ start-up, a route whose parameter has no type here.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -97,6 +98,7 @@ def typed_paths(routes: Iterable[web.RouteDef]) -> list[web.RouteDef]:
 
 
 def _parsing(handler: Handler) -> Handler:
+    @functools.wraps(handler)  # what the route declares on its handler stays readable
     async def parsed(request: web.Request) -> web.StreamResponse:
         values: dict[str, Any] = {}
         for name, raw in request.match_info.items():
