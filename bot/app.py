@@ -11,16 +11,18 @@ from datetime import datetime
 from aiohttp import web
 
 from bot.access_log import quiet_client_errors
-from bot.app_state import BACKGROUND, CODEC, DIALOGUES, GATEWAY, LIMITS, RUNTIME
+from bot.app_state import BACKGROUND, CODEC, DATABASE_PING, DIALOGUES, GATEWAY, LIMITS, RUNTIME
 from bot.background import BackgroundWork
 from bot.conversation.store import TortoiseDialogueStore
 from bot.db import close_database, open_database
 from bot.edge import mount_edge
 from bot.rate_limits import RequestLimits, request_limits
 from bot.services.district_table import ensure_districts
+from bot.services.readiness import database_ok
 from bot.services.runtime import Runtime, build_runtime, utc_now
 from bot.settings import Settings
 from bot.shared_state import shared_state
+from bot.single_flight import SingleFlight
 from bot.wechat import TIMESTAMP_WINDOW_SECONDS, CallbackCodec
 from bot.wechat.sandbox import Sandbox
 from bot.wechat.sandbox_api import SANDBOX, sandbox_api
@@ -54,6 +56,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> w
     )
     app[LIMITS] = _request_limits(rt)
     app[BACKGROUND] = BackgroundWork()
+    app[DATABASE_PING] = SingleFlight(database_ok)
     app.on_response_prepare.append(set_security_headers)
     mount_edge(app)
     if settings.wechat_sandbox:

@@ -6,17 +6,17 @@ import os
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from bot.app_state import RUNTIME
+from bot.app_state import DATABASE_PING, RUNTIME
 from bot.metrics import OUTBOX, OUTBOX_OLDEST_DUE
-from bot.services.readiness import database_ok, outbox_backlog
+from bot.services.readiness import outbox_backlog
 from handlers.responses import json_response
 
 log = logging.getLogger(__name__)
 
 
-async def healthz(_request: web.Request) -> web.Response:
+async def healthz(request: web.Request) -> web.Response:
     # "worker": the answering process, to tell apart the workers of `serve --workers N`
-    if not await database_ok():
+    if not await request.app[DATABASE_PING]():  # one ping for the callers waiting at once
         body = {"status": "down", "database": "unreachable", "worker": os.getpid()}
         return json_response(body, status=503)
     return json_response({"status": "ok", "database": "ok", "worker": os.getpid()})
