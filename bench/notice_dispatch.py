@@ -50,9 +50,9 @@ from bot.services.feeds.imports import import_feed
 from bot.services.redecide.tiers import set_tier
 from bot.services.runtime import Runtime
 from bot.wechat import WeChatGateway
+from bot.wechat.api_limits import ApiLimits
+from bot.wechat.sender import drain_outbox
 from models.outbox import Notice
-from schedules.ratelimit import ApiLimits
-from schedules.sender import drain_outbox
 
 log = logging.getLogger("bench.notice_dispatch")
 DISTRICT = 120116

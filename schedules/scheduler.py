@@ -31,7 +31,8 @@ from bot.services.runtime import Runtime
 from bot.services.trust.refresh import refresh_trust_lists
 from bot.trust_fetch import fetch_key_set
 from bot.wechat import WeChatGateway
-from schedules.sender import Drained, drain_outbox, limits_for
+from bot.wechat.routes import reminder_reach
+from bot.wechat.sender import Drained, drain_outbox, limits_for
 
 log = logging.getLogger(__name__)
 REMINDER_GRACE = timedelta(hours=1)
@@ -117,7 +118,7 @@ def build_scheduler(
     every(redecide_expired_codes, s.redecide_interval_seconds)
     every(purge_chat_records, s.purge_interval_seconds)
     every(finish_tier_changes, s.tier_resume_interval_seconds)
-    daily(remind_to_declare, s.reminder_time, REMINDER_GRACE)
+    daily(remind_to_declare, s.reminder_time, REMINDER_GRACE, reminder_reach(rt.settings))
     daily(apply_retention, s.retention_time, RETENTION_GRACE)
     daily(refresh_trust_lists, s.trust_refresh_time, TRUST_REFRESH_GRACE, fetch_key_set)
     return scheduler

@@ -13,6 +13,7 @@ from bot.services.access.staff import add_staff
 from bot.services.appeals.filing import file_appeal
 from bot.services.errors import ServiceError
 from bot.services.notices.appeal_answer import appeal_reply_message
+from bot.services.notices.kinds import AppealReply
 from bot.services.runtime import Runtime
 from models.appeal import Appeal, CodeOverride
 from models.audit import AuditEntry
@@ -57,7 +58,8 @@ async def reply_of(rt: Runtime, appeal_id: int) -> tuple[Notice, str]:
     """The queued answer to an appeal and the text its account will read."""
     notice = await Notice.get(dedupe_key=f"appeal:{appeal_id}:reply").prefetch_related("account")
     assert notice.kind == "appeal_reply" and notice.payload == {"appeal": appeal_id}
-    return notice, (await appeal_reply_message(rt, notice.payload, notice.account.lang)).text
+    payload = AppealReply(notice.payload["appeal"])
+    return notice, (await appeal_reply_message(rt, payload, notice.account.lang)).text
 
 
 async def appeal(user: WeChatUser, text: str = COMPLAINT) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.officials.broadcasts import MASS_TEXT, broadcast, mass_batches
+from bot.services.notices.outbox import MASS_TEXT
+from bot.services.officials.broadcasts import broadcast, mass_batches
 from bot.services.runtime import build_runtime
 from bot.settings import Settings
 from models.audit import Broadcast

@@ -14,9 +14,9 @@ from bot.services.access.staff import add_staff
 from bot.services.notices import delivery
 from bot.services.runtime import Runtime
 from bot.wechat import build_event_xml
+from bot.wechat.sender import send_due_notices
 from models.declaration import Declaration
 from models.outbox import Notice
-from schedules.sender import send_due_notices
 from tests.e2e.test_declaration_dialogue import GREEN_ANSWERS, declare
 from tests.fakes.wechat_api import FakeWeChat
 from tests.support.clock import FakeClock

@@ -19,7 +19,7 @@ from aiohttp.test_utils import TestClient
 
 from bot.app_state import CODEC, GATEWAY, RUNTIME
 from bot.services.access.staff import add_staff
-from schedules.sender import drain_outbox
+from bot.wechat.sender import drain_outbox
 from tests.e2e.test_console import dashboard, sign_in
 from tests.e2e.test_declaration_dialogue import VALID_ID, declare
 from tests.e2e.test_family import AUNT, CHILD, FATHER, HEALTHY, MOTHER, add_family

@@ -16,12 +16,12 @@ from aiohttp.test_utils import TestClient
 from bot.app_state import GATEWAY, RUNTIME
 from bot.services.housekeeping.purge import purge
 from bot.settings import Settings
+from bot.wechat.sender import send_due_notices
 from models.audit import AuditEntry
 from models.code import HealthCode
 from models.outbox import Notice
 from models.person import Account, Guardianship, Person
 from models.transfer import ClaimAttempt, TransferCode
-from schedules.sender import send_due_notices
 from tests.conftest import start_app
 from tests.e2e.test_declaration_dialogue import declare
 from tests.e2e.test_family import CHILD, FATHER, HEALTHY, MOTHER, registered

@@ -668,7 +668,7 @@ async def test_no_name_document_or_phone_in_the_logs(
 async def test_the_code_image_is_queued_not_sent_during_the_request(
     resident: WeChatUser, fake_wechat, runtime, gateway
 ) -> None:
-    from schedules.sender import send_due_notices
+    from bot.wechat.sender import send_due_notices
 
     await reach_summary(resident)
 

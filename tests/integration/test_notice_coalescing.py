@@ -14,9 +14,10 @@ from bot.services.notices import delivery
 from bot.services.redecide.tiers import set_tier
 from bot.services.runtime import Runtime
 from bot.wechat import WeChatGateway
+from bot.wechat.routes import reminder_reach
+from bot.wechat.sender import SKIPPED, drain_outbox, limits_for, send_due_notices, send_one
 from models.outbox import Notice
 from models.person import Account, Person
-from schedules.sender import SKIPPED, drain_outbox, limits_for, send_due_notices, send_one
 from tests.fakes.wechat_api import TEMPLATE_SEND, FakeWeChat
 from tests.support.clock import FakeClock
 from tests.support.jobs import code_of, configure, quarantine, today
@@ -211,7 +212,7 @@ async def test_reminders_left_waiting_from_earlier_days_go_out_as_one(
     configure(rt, template_reminder="TPL-R")
     person = await make_person(rt, days_ago=8)
     for _ in range(3):  # three mornings while the template API was paused
-        assert await remind_to_declare(rt) == 1
+        assert await remind_to_declare(rt, reminder_reach(rt.settings)) == 1
         clock.advance(days=1)
 
     assert (await drain_outbox(rt, gateway)).sent == 1

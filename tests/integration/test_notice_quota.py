@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 from bot.services.runtime import Runtime
 from bot.wechat import WeChatGateway
+from bot.wechat.api_limits import RESET_MARGIN
+from bot.wechat.sender import RECIPIENT_WAIT, drain_outbox, limits_for
 from models.outbox import Notice
 from models.person import Account
-from schedules.ratelimit import RESET_MARGIN
-from schedules.sender import RECIPIENT_WAIT, drain_outbox, limits_for
 from tests.fakes.wechat_api import CUSTOM_SEND, SUBSCRIBE_SEND, TEMPLATE_SEND, FakeWeChat
 from tests.integration.test_notice_coalescing import BINHAI, tier
 from tests.support.clock import FakeClock

@@ -250,7 +250,7 @@ async def notices_due(rt: Runtime, cause: str = CAUSE) -> list[tuple]:
                     change.new_color,
                     cause,
                     change.person_id,
-                    priority_of(CODE_CHANGED, {"new": change.new_color}),
+                    priority_of(CODE_CHANGED, change.new_color),
                     "pending",
                     rt.now(),
                 )

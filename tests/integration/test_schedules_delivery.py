@@ -16,7 +16,12 @@ from bot.services.appeals.filing import file_appeal
 from bot.services.housekeeping.expiry import redecide_expired
 from bot.services.notices import delivery
 from bot.services.notices.outbox import queue_text
-from bot.services.notices.routes import (
+from bot.services.runtime import Runtime
+from bot.settings import Schedules, Settings
+from bot.wechat import WeChatGateway, WeChatQuotaError
+from bot.wechat.api_limits import RESET_MARGIN, ApiLimits, Held
+from bot.wechat.errors import QUOTA_ERRCODES
+from bot.wechat.routes import (
     CUSTOM,
     MASS,
     SUBSCRIBE,
@@ -26,14 +31,9 @@ from bot.services.notices.routes import (
     Unroutable,
     route,
 )
-from bot.services.runtime import Runtime
-from bot.settings import Schedules, Settings
-from bot.wechat import WeChatGateway, WeChatQuotaError
-from bot.wechat.errors import QUOTA_ERRCODES
+from bot.wechat.sender import drain_outbox, limits_for, send_due_notices
 from models.outbox import Notice
 from models.person import Account, Person
-from schedules.ratelimit import RESET_MARGIN, ApiLimits, Held
-from schedules.sender import drain_outbox, limits_for, send_due_notices
 from tests.fakes.wechat_api import (
     CUSTOM_SEND,
     MASS_SEND,

@@ -15,6 +15,8 @@ from bot.services.housekeeping.retention import apply_retention
 from bot.services.runtime import Runtime
 from bot.settings import MIN_RETENTION_DAYS, Settings, SettingsError
 from bot.wechat import WeChatGateway
+from bot.wechat.routes import reminder_reach
+from bot.wechat.sender import Drained, send_due_notices
 from models.code import HealthCode
 from models.declaration import Declaration
 from models.dialogue import DialogueState, ProcessedMessage
@@ -23,11 +25,15 @@ from models.outbox import Notice
 from models.person import Account, Guardianship, Person
 from models.staff import ScanLog, Staff
 from schedules.scheduler import _catch_up, build_scheduler
-from schedules.sender import Drained, send_due_notices
 from tests.fakes.wechat_api import CUSTOM_SEND, SUBSCRIBE_SEND, TEMPLATE_SEND, FakeWeChat
 from tests.support.clock import FakeClock
 from tests.support.jobs import configure
 from tests.support.people import make_person
+
+
+async def remind(rt: Runtime) -> int:
+    """The daily reminder as the scheduler runs it: the WeChat adapter says who it reaches."""
+    return await remind_to_declare(rt, reminder_reach(rt.settings))
 
 
 async def reminders() -> dict[int, Notice]:
@@ -52,7 +58,7 @@ async def test_people_who_have_not_declared_for_a_week_are_reminded_once_a_day(
     await Account.create(channel="mp", openid="o-no-person", last_message_at=clock())
     caplog.set_level("INFO", logger="bot.services.housekeeping.reminders")
 
-    assert await remind_to_declare(rt) == 1
+    assert await remind(rt) == 1
     assert "daily reminder: 1 reminders queued (last declaration over 7 days ago)" in caplog.text
     queued = await reminders()
     account = await account_of(stale)
@@ -62,13 +68,13 @@ async def test_people_who_have_not_declared_for_a_week_are_reminded_once_a_day(
     assert queued[account.id].payload == {"person": stale.public_id}
 
     clock.advance(hours=3)  # the same day: a second run (a new leader catching up) adds nothing
-    assert await remind_to_declare(rt) == 0
+    assert await remind(rt) == 0
     assert len(await reminders()) == 1
 
     clock.advance(days=1)
-    assert await remind_to_declare(rt) == 1  # tomorrow's; `fresh` is at 3 days, still fine
+    assert await remind(rt) == 1  # tomorrow's; `fresh` is at 3 days, still fine
     clock.advance(days=5)
-    assert await remind_to_declare(rt) == 2
+    assert await remind(rt) == 2
     assert await Notice.filter(kind="reminder", account__person_id=fresh.id).count() == 1
 
 
@@ -81,12 +87,12 @@ async def test_only_accounts_a_message_can_reach_are_reminded(
     await Account.filter(person_id=quiet.id).update(last_message_at=clock() - timedelta(days=3))
     mini = await make_person(rt, days_ago=8, channel="miniapp")
 
-    assert await remind_to_declare(rt) == 1
+    assert await remind(rt) == 1
     assert list(await reminders()) == [(await account_of(writing)).id]
 
     configure(rt, template_reminder="TPL-R", miniapp_template_reminder="SUB-R")
     clock.advance(days=1)
-    assert await remind_to_declare(rt) == 3
+    assert await remind(rt) == 3
     assert {n.account_id for n in await Notice.filter(kind="reminder")} == {
         (await account_of(p)).id for p in (writing, quiet, mini)
     }
@@ -101,7 +107,7 @@ async def test_the_reminder_reads_well_and_is_dropped_if_the_person_declared_mea
     zh = await make_person(rt, days_ago=9, name="李小红")
     en = await make_person(rt, days_ago=10, name="Anna Smith", lang="en")
     keen = await make_person(rt, days_ago=8)
-    assert await remind_to_declare(rt) == 3
+    assert await remind(rt) == 3
     await Declaration.create(
         person_id=keen.id,
         district_id=120119,
@@ -137,7 +143,7 @@ async def test_family_without_an_account_are_reminded_through_who_declares_for_t
         await Guardianship.create(
             actor_id=child.id, member_id=member.id, relation="parent", created_at=clock()
         )
-    assert await remind_to_declare(rt) == 2  # grandma via the child; grandpa on his own
+    assert await remind(rt) == 2  # grandma via the child; grandpa on his own
     account = await account_of(child)
     day = clock().astimezone(rt.ruleset.tz).date().isoformat()
     notice = await Notice.get(account_id=account.id)
@@ -148,7 +154,7 @@ async def test_family_without_an_account_are_reminded_through_who_declares_for_t
         "relation": "parent",
     }
     assert await Notice.filter(account__person_id=grandpa.id, kind="reminder").count() == 1
-    assert await remind_to_declare(rt) == 0  # once a day
+    assert await remind(rt) == 0  # once a day
 
     assert await send_due_notices(rt, gateway) == 2
     texts = {body["touser"]: body["text"]["content"] for body in fake_wechat.sent(CUSTOM_SEND)}
@@ -160,7 +166,7 @@ async def test_family_without_an_account_are_reminded_through_who_declares_for_t
 
     # removed from the family before tomorrow's reminder went out: it is not sent
     clock.advance(days=1)
-    assert await remind_to_declare(rt) == 2
+    assert await remind(rt) == 2
     await Guardianship.filter(member_id=grandma.id).delete()
     fake_wechat.calls.clear()
     assert await send_due_notices(rt, gateway) == 1
@@ -177,7 +183,7 @@ async def test_a_reminder_by_template_and_by_subscribe_message(
     configure(rt, template_reminder="TPL-R", miniapp_template_reminder="SUB-R")
     await make_person(rt, days_ago=8)
     await make_person(rt, days_ago=8, channel="miniapp")
-    await remind_to_declare(rt)
+    await remind(rt)
     assert await send_due_notices(rt, gateway) == 2
     [template] = fake_wechat.sent(TEMPLATE_SEND)
     assert template["template_id"] == "TPL-R"

@@ -14,6 +14,7 @@ from bot.services.codes.display import (
     token_for,
     view_of,
 )
+from bot.services.errors import NotFound
 from bot.services.runtime import Runtime
 from models.person import Person
 
@@ -39,6 +40,8 @@ async def qr_for_ticket(rt: Runtime, ticket: str) -> tuple[LiveToken, bytes]:
 
 async def qr_for_person(rt: Runtime, public_id: str) -> bytes:
     """The QR image of a person's code with a fresh token (for the chat's image message)."""
-    person = await Person.get(public_id=public_id)
+    person = await Person.get_or_none(public_id=public_id)
+    if person is None:
+        raise NotFound("api.not_found")
     live = token_for(rt, await live_code(person))
     return render_png(live.token, live.color)

@@ -9,19 +9,21 @@ who declares for them. A member with an account of their own is reminded there.
 
 Accounts no message can reach are left out: an official-account follower who has not written
 for 48 hours when no reminder template is configured, a mini-program account without a
-subscribe template. Visited in batches of accounts, a few queries each.
+subscribe template. Which those are the channel adapter knows (``bot.wechat.routes``): the
+caller hands in its ``Reachable``. Visited in batches of accounts, a few queries each.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from bot.services.notices.outbox import REMINDER, new_notice
-from bot.services.notices.routes import Unroutable, route
+from bot.services.notices.kinds import Reminder
+from bot.services.notices.outbox import new_notice
 from bot.services.runtime import Runtime
 from models.declaration import Declaration
 from models.outbox import Notice
@@ -30,9 +32,11 @@ from models.person import Account, Guardianship, Person
 log = logging.getLogger(__name__)
 
 BATCH = 1000
+# Whether a reminder can reach an account of this channel that last wrote at that moment, now.
+Reachable = Callable[[str, datetime | None, datetime], bool]
 
 
-async def queue_reminders(rt: Runtime, batch: int = BATCH) -> int:
+async def queue_reminders(rt: Runtime, reachable: Reachable, batch: int = BATCH) -> int:
     now = rt.now()
     day = now.astimezone(rt.ruleset.tz).date().isoformat()
     queued, after = 0, 0
@@ -43,19 +47,11 @@ async def queue_reminders(rt: Runtime, batch: int = BATCH) -> int:
             .limit(batch)
             .values_list("id", "person_id", "channel", "last_message_at")
         )
-        reachable = [row for row in accounts if _reachable(rt, row[2], row[3], now)]
-        queued += await _queue(rt, reachable, day, now)
+        reached = [row for row in accounts if reachable(row[2], row[3], now)]
+        queued += await _queue(rt, reached, day, now)
         if len(accounts) < batch:
             return queued
         after = accounts[-1][0]
-
-
-def _reachable(rt: Runtime, channel: str, last_message_at: datetime | None, now: datetime) -> bool:
-    try:
-        route(REMINDER, channel, last_message_at, now, rt.settings)
-    except Unroutable:
-        return False
-    return True
 
 
 @dataclass(frozen=True)
@@ -84,7 +80,7 @@ async def _queue(rt: Runtime, accounts: list[tuple], day: str, now: datetime) ->
         await Notice.filter(dedupe_key__in=list(keys.values())).values_list("dedupe_key", flat=True)
     )
     rows = [
-        new_notice(keys[s], s.account, REMINDER, _payload(s, public), now)
+        new_notice(keys[s], s.account, _payload(s, public), now)
         for s in due
         if keys[s] not in queued_before
     ]
@@ -119,14 +115,10 @@ def _key(day: str, shown: _Shown, public: dict[int, str]) -> str:
     return own if shown.actor is None else f"{own}:{public[shown.person]}"
 
 
-def _payload(shown: _Shown, public: dict[int, str]) -> dict:
+def _payload(shown: _Shown, public: dict[int, str]) -> Reminder:
     if shown.actor is None:
-        return {"person": public[shown.person]}
-    return {
-        "person": public[shown.person],
-        "actor": public[shown.actor],
-        "relation": shown.relation,
-    }
+        return Reminder(public[shown.person])
+    return Reminder(public[shown.person], public[shown.actor], shown.relation)
 
 
 async def _declared_since(people: set[int], since: datetime) -> set[int]:
@@ -138,8 +130,8 @@ async def _declared_since(people: set[int], since: datetime) -> set[int]:
     return set(cast(list[int], found))  # Tortoise types a flat values_list as tuples
 
 
-async def remind_to_declare(rt: Runtime) -> int:
-    queued = await queue_reminders(rt)
+async def remind_to_declare(rt: Runtime, reachable: Reachable) -> int:
+    queued = await queue_reminders(rt, reachable)
     age = rt.settings.schedules.reminder_after.days
     log.info("daily reminder: %d reminders queued (last declaration over %d days ago)", queued, age)
     return queued

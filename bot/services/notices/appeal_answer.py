@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from bot.services.appeals.filing import REPLY, RESOLVED
 from bot.services.codes.display import page_url
-from bot.services.notices.code_change import Message, Void, local_time, miniapp_page
+from bot.services.notices.code_change import local_time, miniapp_page
+from bot.services.notices.kinds import AppealReply, NoticeKind
+from bot.services.notices.messages import Message, Void
 from bot.services.residents.people import masked_name
 from bot.services.runtime import Runtime
 from bot.texts import t
@@ -18,8 +20,8 @@ from models.appeal import Appeal
 from models.person import Person
 
 
-async def appeal_reply_message(rt: Runtime, payload: dict, lang: str) -> Message:
-    appeal = await Appeal.get_or_none(id=payload["appeal"])
+async def appeal_reply_message(rt: Runtime, payload: AppealReply, lang: str) -> Message:
+    appeal = await Appeal.get_or_none(id=payload.appeal)
     if appeal is None or appeal.status != RESOLVED or appeal.reply_sealed is None:
         raise Void("the appeal is gone")
     person = await Person.get_or_none(id=appeal.person_id)
@@ -39,19 +41,15 @@ async def appeal_reply_message(rt: Runtime, payload: dict, lang: str) -> Message
     )
     outcome = t(f"appeals.decision_{decision}", lang)
     answered = local_time(rt, appeal.resolved_at) if appeal.resolved_at else filed
-    template = {
-        "first": t("appeals.reply_title", lang),
-        "keyword1": name,
-        "keyword2": outcome,
-        "keyword3": answered,
-        "remark": t("appeals.reply_remark", lang, reply=reply, hotline=rt.settings.hotline),
-    }
-    subscribe = {
-        "thing1": name,
-        "thing2": outcome,
-        "time3": answered,
-        "thing4": reply,  # the gateway cuts a thing field to WeChat's 20 characters
-    }
     return Message(
-        text, template, subscribe, page_url(rt, person, lang), miniapp_page(rt, person, lang)
+        kind=NoticeKind.APPEAL_REPLY,
+        text=text,
+        title=t("appeals.reply_title", lang),
+        name=name,
+        what=outcome,
+        when=answered,
+        remark=t("appeals.reply_remark", lang, reply=reply, hotline=rt.settings.hotline),
+        note=reply,  # a narrow field is cut where the channel needs it
+        url=page_url(rt, person, lang),
+        page=miniapp_page(rt, person, lang),
     )

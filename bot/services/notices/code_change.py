@@ -14,6 +14,8 @@ from datetime import datetime
 
 from bot.services.codes.decisions import reasons_in
 from bot.services.codes.display import page_url
+from bot.services.notices.kinds import CodeChanged, NoticeKind
+from bot.services.notices.messages import Message, Superseded, Void
 from bot.services.residents.people import masked_name
 from bot.services.runtime import Runtime
 from bot.texts import t
@@ -21,42 +23,37 @@ from models.code import HealthCode
 from models.person import Person
 
 
-@dataclass(frozen=True)
-class Message:
-    text: str  # a customer-service text
-    template: dict[str, str]  # template-message fields (official account)
-    subscribe: dict[str, str]  # subscribe-message fields (mini-program)
-    url: str  # the code page, opened from a template message
-    page: str  # the mini-program page, opened from a subscribe message
-
-
-class Superseded(Exception):
-    """The notice no longer says the truth: the row ends without a message."""
-
-
-class Void(Exception):
-    """What the notice is about is gone (the person deleted their records)."""
-
-
-async def code_change_message(rt: Runtime, payload: dict, lang: str) -> Message:
-    person, code = await _person_and_code(payload["person"])
-    if code.color != payload["new"]:
-        raise Superseded(f"the code is {code.color} now, not {payload['new']}")
+async def code_change_message(rt: Runtime, payload: CodeChanged, lang: str) -> Message:
+    person, code = await _person_and_code(payload.person)
+    if code.color != payload.new:
+        raise Superseded(f"the code is {code.color} now, not {payload.new}")
     change = _Change(
         name=masked_name(rt, person),
-        old=payload.get("old"),
+        old=payload.old,
         new=code.color,
         reasons=reasons_in(code.reasons, lang),
         when=local_time(rt, code.decided_at),
         url=page_url(rt, person, lang),
         hotline=rt.settings.hotline,
     )
+    old = t(f"code.color_{change.old}", lang) if change.old else "—"
+    new = t(f"code.color_{change.new}", lang)
+    # narrow fields are short and plain: colour words without their sign
+    old_plain = t(f"notices.color_{change.old}", lang) if change.old else "—"
+    new_plain = t(f"notices.color_{change.new}", lang)
+    remark = t("notices.code_changed.remark", lang, hotline=change.hotline)
     return Message(
-        _change_text(change, lang),
-        _change_template(change, lang),
-        _change_subscribe(change, lang),
-        change.url,
-        miniapp_page(rt, person, lang),
+        kind=NoticeKind.CODE_CHANGED,
+        text=_change_text(change, lang),
+        title=t("notices.code_changed.title", lang),
+        name=change.name,
+        what=t("notices.code_changed.colors", lang, old=old, new=new),
+        what_short=t("notices.code_changed.colors", lang, old=old_plain, new=new_plain),
+        when=change.when,
+        remark="\n".join([*change.reasons, remark]),
+        note=change.reasons[0] if change.reasons else new_plain,
+        url=change.url,
+        page=miniapp_page(rt, person, lang),
     )
 
 
@@ -86,31 +83,6 @@ def _change_text(c: _Change, lang: str) -> str:
             t("notices.code_changed.help", lang, hotline=c.hotline),
         ]
     )
-
-
-def _change_template(c: _Change, lang: str) -> dict[str, str]:
-    old = t(f"code.color_{c.old}", lang) if c.old else "—"
-    new = t(f"code.color_{c.new}", lang)
-    remark = t("notices.code_changed.remark", lang, hotline=c.hotline)
-    return {
-        "first": t("notices.code_changed.title", lang),
-        "keyword1": c.name,
-        "keyword2": t("notices.code_changed.colors", lang, old=old, new=new),
-        "keyword3": c.when,
-        "remark": "\n".join([*c.reasons, remark]),
-    }
-
-
-def _change_subscribe(c: _Change, lang: str) -> dict[str, str]:
-    # Subscribe fields are short and plain: colour words without their sign.
-    old = t(f"notices.color_{c.old}", lang) if c.old else "—"
-    new = t(f"notices.color_{c.new}", lang)
-    return {
-        "thing1": c.name,
-        "thing2": t("notices.code_changed.colors", lang, old=old, new=new),
-        "time3": c.when,
-        "thing4": c.reasons[0] if c.reasons else new,
-    }
 
 
 async def _person_and_code(public_id: str) -> tuple[Person, HealthCode]:

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from tortoise.expressions import Subquery
 
 from bot.services.notices import coalescing
+from bot.services.notices.kinds import Payload, read_payload
 from bot.services.notices.outbox import PRIORITIES
 from bot.services.runtime import Runtime
 from bot.services.uow import UnitOfWork
@@ -38,13 +39,18 @@ class Delivery:
     id: int
     openid: str | None  # None for a mass send: its payload names the recipients
     channel: str | None
-    kind: str
-    payload: dict
+    kind: str  # a NoticeKind's value, or an unknown kind a newer version wrote
+    stored_payload: dict
     attempts: int
     dedupe_key: str = ""
     account_id: int | None = None
     lang: str = "zh"
     last_message_at: datetime | None = None
+
+    @property
+    def payload(self) -> Payload:
+        """Read when the notice is sent, so a row this version cannot read fails alone."""
+        return read_payload(self.kind, self.stored_payload)
 
 
 @dataclass(frozen=True)
@@ -133,7 +139,7 @@ def _delivery(row: Notice) -> Delivery:
         openid=account.openid if account else None,
         channel=account.channel if account else None,
         kind=row.kind,
-        payload=row.payload,
+        stored_payload=row.payload,
         attempts=row.attempts,
         dedupe_key=row.dedupe_key,
         account_id=account.id if account else None,
@@ -166,7 +172,10 @@ async def postpone_through(
     for channel, kinds in kinds_by_channel.items():
         # priority IN (…): one index range per priority, not a walk over every pending row
         waiting = Notice.filter(
-            status="pending", priority__in=PRIORITIES, due_at__lt=until, kind__in=kinds
+            status="pending",
+            priority__in=PRIORITIES,
+            due_at__lt=until,
+            kind__in=[str(kind) for kind in kinds],
         )
         if channel is None:
             waiting = waiting.filter(account_id__isnull=True)

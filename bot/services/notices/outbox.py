@@ -11,14 +11,24 @@ from collections import defaultdict
 from datetime import datetime
 
 from bot.health.colors import Color
+from bot.services.notices.kinds import (
+    AppealReply,
+    CodeImage,
+    FamilyChanged,
+    NoticeKind,
+    Payload,
+    Text,
+    kind_of,
+    stored,
+)
 from bot.services.redecide import sql
 from bot.services.runtime import Runtime
 from models.outbox import Notice
 from models.person import Account, Guardianship, Person
 
-CODE_IMAGE, TEXT, CODE_CHANGED = "code_image", "text", "code_changed"
-REMINDER, MASS_TEXT, APPEAL_REPLY = "reminder", "mass_text", "appeal_reply"
-FAMILY_CHANGED = "family_change"
+CODE_IMAGE, TEXT, CODE_CHANGED = NoticeKind.CODE_IMAGE, NoticeKind.TEXT, NoticeKind.CODE_CHANGED
+REMINDER, MASS_TEXT = NoticeKind.REMINDER, NoticeKind.MASS_TEXT
+APPEAL_REPLY, FAMILY_CHANGED = NoticeKind.APPEAL_REPLY, NoticeKind.FAMILY_CHANGED
 # what a FAMILY_CHANGED notice reports (bot/services/notices/family_change.py says it)
 HANDED_OVER, GUARDIAN_ADDED, HANDED_BACK = "handed_over", "guardian_added", "handed_back"
 
@@ -32,23 +42,25 @@ PRIORITIES = (URGENT, NORMAL, LATER)
 COALESCED = frozenset({CODE_CHANGED, REMINDER})
 
 
-def new_notice(key: str, account_id: int | None, kind: str, payload: dict, now: datetime) -> Notice:
+def new_notice(key: str, account_id: int | None, payload: Payload, now: datetime) -> Notice:
     """An outbox row, due now, with its priority and (for the coalesced kinds) its subject."""
+    kind = kind_of(payload)
     return Notice(
         dedupe_key=key,
         account_id=account_id,
-        kind=kind,
-        payload=payload,
-        subject=payload.get("person") if kind in COALESCED else None,
-        priority=priority_of(kind, payload),
+        kind=kind.value,
+        payload=stored(payload),
+        subject=getattr(payload, "person", None) if kind in COALESCED else None,
+        priority=priority_of(kind, getattr(payload, "new", None)),
         due_at=now,
         created_at=now,
     )
 
 
-def priority_of(kind: str, payload: dict) -> int:
+def priority_of(kind: str, new_color: str | None = None) -> int:
+    """A notice's priority; a code change's depends on the colour it moved to."""
     if kind == CODE_CHANGED:
-        return NORMAL if payload.get("new") == Color.GREEN.value else URGENT
+        return NORMAL if new_color == Color.GREEN.value else URGENT
     if kind == CODE_IMAGE:  # the code someone asked for, to show at a checkpoint
         return URGENT
     if kind == REMINDER:
@@ -58,16 +70,16 @@ def priority_of(kind: str, payload: dict) -> int:
 
 async def queue_code_image(rt: Runtime, account_id: int, person: Person, event: str) -> None:
     """The code as an image message: rendered with a fresh token when it is sent."""
-    await _queue(rt, account_id, CODE_IMAGE, {"person": person.public_id}, f"{event}:image")
+    await _queue(rt, account_id, CodeImage(person.public_id), f"{event}:image")
 
 
 async def queue_text(rt: Runtime, account_id: int, text: str, event: str) -> None:
-    await _queue(rt, account_id, TEXT, {"text": text}, f"{event}:text")
+    await _queue(rt, account_id, Text(text), f"{event}:text")
 
 
 async def queue_appeal_reply(rt: Runtime, account_id: int, appeal_id: int) -> None:
     """The answer to an appeal, written from the sealed reply when it is sent."""
-    await _queue(rt, account_id, APPEAL_REPLY, {"appeal": appeal_id}, f"appeal:{appeal_id}:reply")
+    await _queue(rt, account_id, AppealReply(appeal_id), f"appeal:{appeal_id}:reply")
 
 
 async def queue_family_change(
@@ -93,26 +105,27 @@ async def queue_family_change(
     # stamped: ids of deleted rows come back on SQLite, and the key must stay this event's
     stamp = rt.now().strftime("%Y%m%dT%H%M%S.%f")
     for account_id in recipients:
-        payload = {
-            "person": public[person_id],
-            "change": change,
-            "own": account_id in own,
-            "at": rt.now().isoformat(),
-        }
-        if change == GUARDIAN_ADDED and actor_id is not None:
-            payload |= {"guardian": public[actor_id], "relation": relation}
+        added = change == GUARDIAN_ADDED and actor_id is not None
+        payload = FamilyChanged(
+            person=public[person_id],
+            change=change,
+            own=account_id in own,
+            at=rt.now().isoformat(),
+            guardian=public[actor_id] if added and actor_id is not None else None,
+            relation=relation if added else None,
+        )
         key = f"{event}:{stamp}:{change}:{account_id}"
-        await _queue(rt, account_id, FAMILY_CHANGED, payload, key)
+        await _queue(rt, account_id, payload, key)
     return len(recipients)
 
 
-async def _queue(rt: Runtime, account_id: int, kind: str, payload: dict, key: str) -> None:
+async def _queue(rt: Runtime, account_id: int, payload: Payload, key: str) -> None:
     now = rt.now()
     if await Notice.exists(dedupe_key=key):
         return
     # A concurrent writer of the same event makes this insert fail on the unique key, and its
     # whole transaction roll back: the event is still queued exactly once.
-    await new_notice(key, account_id, kind, payload, now).save()
+    await new_notice(key, account_id, payload, now).save()
 
 
 async def queue_code_changes(
@@ -173,11 +186,11 @@ async def queue_same_change(
     return await sql.execute(
         statement,
         f"{cause}:{stamp}:",
-        CODE_CHANGED,
+        CODE_CHANGED.value,
         old,
         new,
         cause,
-        priority_of(CODE_CHANGED, {"new": new}),
+        priority_of(CODE_CHANGED, new),
         sql.moment_param(now),
         sql.moment_param(now),
         ids,

@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import cast
 
 from bot.services.codes.display import page_url
-from bot.services.notices.code_change import Message, Superseded, Void, miniapp_page
+from bot.services.notices.code_change import miniapp_page
+from bot.services.notices.kinds import NoticeKind, Reminder
+from bot.services.notices.messages import Message, Superseded, Void
 from bot.services.residents.people import masked_name
 from bot.services.runtime import Runtime
 from bot.texts import t
@@ -15,16 +17,16 @@ from models.declaration import Declaration
 from models.person import Guardianship, Person
 
 
-async def reminder_message(rt: Runtime, payload: dict, lang: str) -> Message:
-    person = await Person.get_or_none(public_id=payload["person"])
+async def reminder_message(rt: Runtime, payload: Reminder, lang: str) -> Message:
+    person = await Person.get_or_none(public_id=payload.person)
     if person is None:
         raise Void("the person's records are gone")
     now = rt.now()
     last = await _last_declared(person.id)
     if last is not None and now - last < rt.settings.schedules.reminder_after:
         raise Superseded("the person has declared since the reminder was queued")
-    relation = payload.get("relation")
-    if relation is not None and not await _still_acts_for(payload.get("actor"), person):
+    relation = payload.relation
+    if relation is not None and not await _still_acts_for(payload.actor, person):
         raise Void("the account no longer acts for this family member")
     name = masked_name(rt, person)
     # a family member's reminder speaks to whoever declares for them
@@ -41,20 +43,17 @@ async def reminder_message(rt: Runtime, payload: dict, lang: str) -> Message:
         days = (now - last).days
         text = t(prefix + "text", lang, date=date, days=days, **words)
         last_words = t("notices.reminder.last", lang, date=date)
-    template = {
-        "first": t("notices.reminder.title", lang),
-        "keyword1": name,
-        "keyword2": last_words,
-        "remark": t("notices.reminder.remark", lang),
-    }
-    subscribe = {
-        "thing1": t("notices.reminder.title", lang),
-        "thing2": name,
-        "thing3": last_words,
-        "thing4": t("notices.reminder.remark", lang),
-    }
+    remark = t("notices.reminder.remark", lang)
     return Message(
-        text, template, subscribe, page_url(rt, person, lang), miniapp_page(rt, person, lang)
+        kind=NoticeKind.REMINDER,
+        text=text,
+        title=t("notices.reminder.title", lang),
+        name=name,
+        what=last_words,
+        remark=remark,
+        note=remark,
+        url=page_url(rt, person, lang),
+        page=miniapp_page(rt, person, lang),
     )
 
 

@@ -26,7 +26,7 @@ from bot.services import audit
 from bot.services.access.staff import StaffView
 from bot.services.errors import ServiceError
 from bot.services.notices import outbox
-from bot.services.notices.outbox import MASS_TEXT
+from bot.services.notices.kinds import MassText
 from bot.services.residents.accounts import OFFICIAL_ACCOUNT
 from bot.services.runtime import Runtime
 from bot.services.uow import UnitOfWork
@@ -188,8 +188,7 @@ async def _queue(
         outbox.new_notice(
             f"broadcast:{broadcast_id}:{index}",
             None,
-            MASS_TEXT,
-            {"openids": openids, "text": text, "broadcast": broadcast_id},
+            MassText(openids, text, broadcast_id),
             now,
         )
         for index, openids in enumerate(mass_batches(list(recipients), size))

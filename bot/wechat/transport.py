@@ -1,59 +1,38 @@
 """Sending one notice along its route: the calls to the WeChat gateway, each under its API's
-rate limit. The gateway runs wechatpy in its own threads and raises our errors only."""
+rate limit. The words come from the services, channel-neutral (``bot.services.notices``);
+which field of a template or subscribe message shows them is ``bot.wechat.notice_fields``'s.
+The gateway runs wechatpy in its own threads and raises our errors only."""
 
 from __future__ import annotations
 
-from bot.services.codes.cards import qr_for_person
-from bot.services.notices.appeal_answer import appeal_reply_message
-from bot.services.notices.code_change import Message, code_change_message
 from bot.services.notices.delivery import Delivery
-from bot.services.notices.family_change import family_change_message
-from bot.services.notices.outbox import (
-    APPEAL_REPLY,
-    CODE_CHANGED,
-    CODE_IMAGE,
-    FAMILY_CHANGED,
-    MASS_TEXT,
-    REMINDER,
-    TEXT,
-)
-from bot.services.notices.reminder import reminder_message
-from bot.services.notices.routes import (
-    CUSTOM,
-    MASS,
-    SUBSCRIBE,
-    TEMPLATE,
-    UPLOAD,
-    Route,
-    Unroutable,
-)
+from bot.services.notices.kinds import MassText, NoticeKind, Text
+from bot.services.notices.messages import Message
+from bot.services.notices.rendering import code_image_for, message_for
 from bot.services.runtime import Runtime
-from bot.wechat import WeChatGateway
-from schedules.ratelimit import ApiLimits
-
-RENDERERS = {
-    CODE_CHANGED: code_change_message,
-    REMINDER: reminder_message,
-    APPEAL_REPLY: appeal_reply_message,
-    FAMILY_CHANGED: family_change_message,
-}
+from bot.wechat.api import WeChatGateway
+from bot.wechat.api_limits import ApiLimits
+from bot.wechat.notice_fields import subscribe_fields, template_fields
+from bot.wechat.routes import CUSTOM, MASS, SUBSCRIBE, TEMPLATE, UPLOAD, Route, Unroutable
 
 
 async def deliver(
     rt: Runtime, gateway: WeChatGateway, limits: ApiLimits, item: Delivery, route: Route
 ) -> None:
-    if item.kind == CODE_IMAGE:
+    if item.kind == NoticeKind.CODE_IMAGE:
         await _send_code_image(rt, gateway, limits, item)
-    elif item.kind == TEXT:
-        openid = _recipient(item)
-        await limits.call(CUSTOM, lambda: gateway.send_text(openid, item.payload["text"]))
-    elif item.kind == MASS_TEXT:
-        openids, text = item.payload["openids"], item.payload["text"]
+        return
+    payload = item.payload
+    if isinstance(payload, Text):
+        openid, text = _recipient(item), payload.text
+        await limits.call(CUSTOM, lambda: gateway.send_text(openid, text))
+    elif isinstance(payload, MassText):
+        openids, text = payload.openids, payload.text
         await limits.call(
             MASS, lambda: gateway.mass_send_text(openids, text, client_msg_id=item.dedupe_key)
         )
     else:
-        message = await RENDERERS[item.kind](rt, item.payload, item.lang)
+        message = await message_for(rt, item)
         await _send_message(gateway, limits, item, route, message)
 
 
@@ -61,7 +40,7 @@ async def _send_code_image(
     rt: Runtime, gateway: WeChatGateway, limits: ApiLimits, item: Delivery
 ) -> None:
     openid = _recipient(item)
-    png = await qr_for_person(rt, item.payload["person"])
+    png = await code_image_for(rt, item)
     media_id = await limits.call(UPLOAD, lambda: gateway.upload_image(png))
     await limits.call(CUSTOM, lambda: gateway.send_image(openid, media_id))
 
@@ -74,14 +53,14 @@ async def _send_message(
         raise Unroutable(f"no template id for a {route.via} message")
     template_id = route.template_id or ""
     if route.via == TEMPLATE:
+        fields = template_fields(message)
         await limits.call(
-            TEMPLATE,
-            lambda: gateway.send_template(openid, template_id, message.template, message.url),
+            TEMPLATE, lambda: gateway.send_template(openid, template_id, fields, message.url)
         )
     elif route.via == SUBSCRIBE:
+        fields = subscribe_fields(message)
         await limits.call(
-            SUBSCRIBE,
-            lambda: gateway.send_subscribe(openid, template_id, message.subscribe, message.page),
+            SUBSCRIBE, lambda: gateway.send_subscribe(openid, template_id, fields, message.page)
         )
     else:
         await limits.call(CUSTOM, lambda: gateway.send_text(openid, message.text))

@@ -10,25 +10,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.services.notices.outbox import (
-    APPEAL_REPLY,
-    CODE_CHANGED,
-    CODE_IMAGE,
-    FAMILY_CHANGED,
-    MASS_TEXT,
-    REMINDER,
-    TEXT,
-)
+from bot.services.notices.kinds import NoticeKind
 from bot.services.residents.accounts import MINIAPP, OFFICIAL_ACCOUNT
 from bot.settings import Settings
 
 # The APIs, each with its own quota (and rate limit).
 CUSTOM, TEMPLATE, SUBSCRIBE, UPLOAD, MASS = "custom", "template", "subscribe", "upload", "mass"
 SERVICE_WINDOW = timedelta(hours=48)
-ACCOUNT_KINDS = (CODE_IMAGE, TEXT, CODE_CHANGED, REMINDER, APPEAL_REPLY, FAMILY_CHANGED)
+ACCOUNT_KINDS = (
+    NoticeKind.CODE_IMAGE,
+    NoticeKind.TEXT,
+    NoticeKind.CODE_CHANGED,
+    NoticeKind.REMINDER,
+    NoticeKind.APPEAL_REPLY,
+    NoticeKind.FAMILY_CHANGED,
+)
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def route(
     now: datetime,
     settings: Settings,
 ) -> Route:
-    if kind == MASS_TEXT:
+    if kind == NoticeKind.MASS_TEXT:
         return Route(MASS, (MASS,))
     if channel == MINIAPP:
         return _miniapp_route(kind, settings)
@@ -62,29 +62,38 @@ def route(
         raise Unroutable(
             "45015: the person last wrote more than 48 hours ago and no template is configured"
         )
-    if kind == CODE_IMAGE:
+    if kind == NoticeKind.CODE_IMAGE:
         return Route(CUSTOM, (UPLOAD, CUSTOM))
     return Route(CUSTOM, (CUSTOM,))
 
 
 def _template_for(kind: str, settings: Settings) -> str | None:
-    if kind == CODE_CHANGED:
+    if kind == NoticeKind.CODE_CHANGED:
         return settings.template_code_changed
-    if kind == REMINDER:
+    if kind == NoticeKind.REMINDER:
         return settings.schedules.template_reminder
-    if kind == APPEAL_REPLY:
+    if kind == NoticeKind.APPEAL_REPLY:
         return settings.template_appeal_reply
-    if kind == FAMILY_CHANGED:
+    if kind == NoticeKind.FAMILY_CHANGED:
         return settings.template_family_changed
     return None
 
 
 def _miniapp_route(kind: str, settings: Settings) -> Route:
-    templates = {
-        CODE_CHANGED: (settings.miniapp_template_code_changed, "MINIAPP_TEMPLATE_CODE_CHANGED"),
-        REMINDER: (settings.schedules.miniapp_template_reminder, "MINIAPP_TEMPLATE_REMINDER"),
-        APPEAL_REPLY: (settings.miniapp_template_appeal_reply, "MINIAPP_TEMPLATE_APPEAL_REPLY"),
-        FAMILY_CHANGED: (
+    templates: dict[str, tuple[str | None, str]] = {
+        NoticeKind.CODE_CHANGED: (
+            settings.miniapp_template_code_changed,
+            "MINIAPP_TEMPLATE_CODE_CHANGED",
+        ),
+        NoticeKind.REMINDER: (
+            settings.schedules.miniapp_template_reminder,
+            "MINIAPP_TEMPLATE_REMINDER",
+        ),
+        NoticeKind.APPEAL_REPLY: (
+            settings.miniapp_template_appeal_reply,
+            "MINIAPP_TEMPLATE_APPEAL_REPLY",
+        ),
+        NoticeKind.FAMILY_CHANGED: (
             settings.miniapp_template_family_changed,
             "MINIAPP_TEMPLATE_FAMILY_CHANGED",
         ),
@@ -102,8 +111,8 @@ def kinds_through(api: str, settings: Settings) -> dict[str | None, tuple[str, .
     notice whose delivery calls ``api``: read off ``route`` itself, so the two cannot drift."""
     now = datetime.now(UTC)
     found: dict[str | None, tuple[str, ...]] = {}
-    if api in route(MASS_TEXT, None, None, now, settings).apis:
-        found[None] = (MASS_TEXT,)
+    if api in route(NoticeKind.MASS_TEXT, None, None, now, settings).apis:
+        found[None] = (NoticeKind.MASS_TEXT,)
     for channel in (OFFICIAL_ACCOUNT, MINIAPP):
         kinds = tuple(kind for kind in ACCOUNT_KINDS if api in _apis(kind, channel, now, settings))
         if kinds:
@@ -116,3 +125,17 @@ def _apis(kind: str, channel: str, now: datetime, settings: Settings) -> tuple[s
         return route(kind, channel, now, now, settings).apis
     except Unroutable:
         return ()
+
+
+def reminder_reach(settings: Settings) -> Callable[[str, datetime | None, datetime], bool]:
+    """Whether a reminder can reach an account (``bot.services.housekeeping.reminders``):
+    read off ``route``, so the reminders queued are the ones the sender can deliver."""
+
+    def reachable(channel: str, last_message_at: datetime | None, now: datetime) -> bool:
+        try:
+            route(NoticeKind.REMINDER, channel, last_message_at, now, settings)
+        except Unroutable:
+            return False
+        return True
+
+    return reachable

@@ -19,23 +19,21 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tortoise.exceptions import DoesNotExist
-
 from bot.services.errors import NotFound
 from bot.services.notices import delivery
-from bot.services.notices.code_change import Superseded, Void
 from bot.services.notices.delivery import Delivery
-from bot.services.notices.routes import Unroutable, kinds_through, route
+from bot.services.notices.messages import Superseded, Void
 from bot.services.runtime import Runtime
-from bot.wechat import (
-    WeChatGateway,
+from bot.wechat.api import WeChatGateway
+from bot.wechat.api_limits import ApiLimits, Held
+from bot.wechat.errors import (
+    RECIPIENT,
     WeChatPermanentError,
     WeChatQuotaError,
     WeChatTransientError,
 )
-from bot.wechat.errors import RECIPIENT
-from schedules.ratelimit import ApiLimits, Held
-from schedules.transport import deliver
+from bot.wechat.routes import Unroutable, kinds_through, route
+from bot.wechat.transport import deliver
 
 log = logging.getLogger(__name__)
 BATCH = 50
@@ -194,7 +192,7 @@ async def send_one(
         # what it was about is gone (a person erased, a family link removed): nothing failed
         await delivery.mark_skipped(rt, item.id, f"void: {exc}")
         return SKIPPED
-    except (Unroutable, NotFound, DoesNotExist) as exc:
+    except (Unroutable, NotFound) as exc:
         log.warning("notice %s cannot be delivered: %s", item.id, exc)
         await delivery.mark_failed(rt, item.id, str(exc) or type(exc).__name__)
         return FAILED
