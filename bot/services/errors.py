@@ -1,7 +1,8 @@
 """Refusals a person can cause, each naming the sentence of the catalogue that explains it.
 
 Validation of a single answer raises ``bot.health.errors.InvalidInput``; these are refusals
-of the request as a whole. Channels translate both into their own answer.
+of the request as a whole. Channels translate both into their own answer (the HTTP edge's
+statuses: ``handlers/statuses.py``).
 """
 
 from __future__ import annotations
@@ -12,33 +13,25 @@ from bot.health.errors import InvalidInput
 class ServiceError(InvalidInput):
     """The request cannot be done as asked; ``code`` is a catalogue key."""
 
-    status = 409
-
 
 class Malformed(ServiceError):
     """The request itself cannot be read (not JSON, not an object)."""
-
-    status = 400
 
 
 class NotFound(ServiceError):
     """Nothing the caller may see exists under that id (a foreign id answers the same)."""
 
-    status = 404
-
 
 class Unauthorised(ServiceError):
-    status = 401
+    """The caller did not say who they are, or not in a way we accept."""
 
 
 class Forbidden(ServiceError):
-    status = 403
+    """The caller is known and may not do this."""
 
 
 class TooFast(ServiceError):
     """A rate limit (docs/architecture.md): try again in ``retry_after`` seconds."""
-
-    status = 429
 
     def __init__(self, code: str, retry_after: int, **params: object) -> None:
         super().__init__(code, seconds=retry_after, **params)
