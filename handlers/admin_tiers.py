@@ -11,33 +11,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.app_state import BACKGROUND, RUNTIME
-from bot.services.access.staff import StaffView
-from bot.services.redecide.batches import Tally
-from bot.services.redecide.tiers import (
-    Published,
-    parse_note,
-    parse_tier,
-    publish_tier,
-    redecide_published,
-    tier_progress,
-)
+from bot.services.redecide.tiers import change_district_tier, parse_note, parse_tier, tier_progress
 from handlers.auth import STAFF, requires
 from handlers.errors import json_body
 from handlers.path_params import ADCODE, path_value
 from handlers.responses import json_response
-
-
-async def publish_and_redecide(
-    request: web.Request, staff: StaffView, adcode: int, tier: str, note: str
-) -> tuple[Published, Tally | None]:
-    """Publish the tier; re-decide now (the tally) or in the background (None)."""
-    rt = request.app[RUNTIME]
-    published = await publish_tier(rt, staff, adcode, tier, note)
-    if published.pending <= rt.settings.tier_wait_people:
-        return published, await redecide_published(rt, published)
-    work = redecide_published(rt, published)
-    request.app[BACKGROUND].start(work, name=f"tier:{adcode}:{published.district.tier}")
-    return published, None
 
 
 @requires("official")
@@ -46,15 +24,16 @@ async def put_tier(request: web.Request) -> web.Response:
     adcode = path_value(request, ADCODE)
     body = await json_body(request)
     tier, note = parse_tier(body.get("tier")), parse_note(body.get("note"))
-    published, tally = await publish_and_redecide(request, staff, adcode, tier, note)
-    district = published.district
+    rt, background = request.app[RUNTIME], request.app[BACKGROUND].start
+    change = await change_district_tier(rt, staff, adcode, tier, note, background)
     answer = {
-        "district": district.adcode,
-        "name": district.name,
-        "tier": district.tier,
-        "previous": published.previous,
-        "affected": published.pending,
+        "district": change.adcode,
+        "name": change.name,
+        "tier": change.tier,
+        "previous": change.previous,
+        "affected": change.affected,
     }
+    tally = change.tally
     if tally is None:
         return json_response({**answer, "status": "running"}, status=202)
     return json_response(

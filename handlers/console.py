@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.app_state import RUNTIME
+from bot.app_state import BACKGROUND, RUNTIME
 from bot.console import (
     HEADERS,
     DashboardView,
@@ -44,9 +44,8 @@ from bot.services.checkpoint.lookup_stats import lookups_today
 from bot.services.errors import Forbidden, ServiceError
 from bot.services.faq.questions import count_unanswered, most_asked
 from bot.services.officials.stats import recent_feed_imports, stats
-from bot.services.redecide.tiers import parse_note, parse_tier
+from bot.services.redecide.tiers import change_district_tier, parse_note, parse_tier
 from bot.texts import t
-from handlers.admin_tiers import publish_and_redecide
 from handlers.errors import status_of
 from handlers.language import LANG, language, request_language
 from handlers.path_params import ADCODE, APPEAL_ID, path_value
@@ -255,11 +254,12 @@ async def change_tier(request: web.Request) -> web.StreamResponse:
     form, staff = await _form(request), request[SIGNED].staff
     adcode = path_value(request, ADCODE)
     tier, note = parse_tier(form.get("tier")), parse_note(form.get("note"))
-    published, tally = await publish_and_redecide(request, staff, adcode, tier, note)
-    if tally is None:
-        query = f"done=tier_running&d={published.district.adcode}&n={published.pending}"
+    rt, background = request.app[RUNTIME], request.app[BACKGROUND].start
+    change = await change_district_tier(rt, staff, adcode, tier, note, background)
+    if change.tally is None:
+        query = f"done=tier_running&d={change.adcode}&n={change.affected}"
     else:
-        query = f"done=tier&d={published.district.adcode}&n={tally.decided}"
+        query = f"done=tier&d={change.adcode}&n={change.tally.decided}"
     raise _dashboard_redirect(query, language(request), "districts")
 
 

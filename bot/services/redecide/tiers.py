@@ -3,16 +3,19 @@ re-decided and told (docs/architecture.md).
 
 The tier and its audit entry commit first (``publish_tier``); the people follow in batches,
 each batch one transaction with its notices (``redecide_published``; why, and how a run that
-died is finished: ``bot.services.redecide.batches``). A small district is re-decided while the
-official's request waits; a large one in the background, its progress read with
+died is finished: ``bot.services.redecide.batches``). ``change_district_tier`` decides how: a small
+district is re-decided while the official's request waits; a large one (over
+``HC_TIER_WAIT_PEOPLE``) by the caller's background work, its progress read with
 ``tier_progress`` (the people still decided before the change).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.health.errors import InvalidInput
 from bot.health.risk_tiers import TIERS, Tier
@@ -27,6 +30,8 @@ from models.district import District
 
 log = logging.getLogger(__name__)
 MAX_NOTE = 200
+# runs a coroutine after the request has been answered; the name says what it is
+Background = Callable[[Coroutine[Any, Any, Any], str], None]
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,35 @@ async def _mark_done(rt: Runtime, district: District) -> None:
     """Everyone the change touched is re-decided; unless a newer change has moved the mark."""
     await District.filter(adcode=district.adcode, tier_changed_at=district.tier_changed_at).update(
         tier_done_at=rt.now()
+    )
+
+
+@dataclass(frozen=True)
+class TierChange:
+    """What an official's tier change did."""
+
+    adcode: int
+    name: str
+    tier: str
+    previous: str
+    affected: int  # people whose colour can depend on the tier, to re-decide
+    tally: Tally | None  # None: they are being re-decided in the background
+
+
+async def change_district_tier(
+    rt: Runtime, staff: StaffView, adcode: int, tier: str, note: str, background: Background
+) -> TierChange:
+    """Publish the tier, then re-decide its people now (few of them) or hand the work to
+    ``background`` (more than ``HC_TIER_WAIT_PEOPLE``)."""
+    published = await publish_tier(rt, staff, adcode, tier, note)
+    district = published.district
+    tally = None
+    if published.pending <= rt.settings.tier_wait_people:
+        tally = await redecide_published(rt, published)
+    else:
+        background(redecide_published(rt, published), f"tier:{adcode}:{district.tier}")
+    return TierChange(
+        district.adcode, district.name, district.tier, published.previous, published.pending, tally
     )
 
 
