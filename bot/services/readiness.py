@@ -8,10 +8,11 @@ from datetime import datetime
 from tortoise import connections
 from tortoise.functions import Count, Min
 
+from bot.services.notices.kinds import NoticeStatus
 from bot.services.notices.outbox import PRIORITIES
 from models.outbox import Notice
 
-WAITING = ("pending", "sending")
+WAITING = (NoticeStatus.PENDING, NoticeStatus.SENDING)
 
 
 async def database_ok() -> bool:
@@ -31,7 +32,7 @@ class Backlog:
 async def outbox_backlog(now: datetime) -> Backlog:
     """Index-range reads over (status, priority, due_at): sent rows, however many, are not
     read; the oldest due notice is the first of each priority's range."""
-    counts = dict.fromkeys(WAITING, 0)
+    counts: dict[str, int] = {status.value: 0 for status in WAITING}
     rows = (
         await Notice.filter(status__in=WAITING)
         .annotate(n=Count("id"))
@@ -42,7 +43,7 @@ async def outbox_backlog(now: datetime) -> Backlog:
     firsts: list[datetime | None] = []
     for priority in PRIORITIES:
         firsts += await (  # type: ignore[arg-type]  # Tortoise types a flat values_list as tuples
-            Notice.filter(status="pending", priority=priority, due_at__lte=now)
+            Notice.filter(status=NoticeStatus.PENDING, priority=priority, due_at__lte=now)
             .annotate(first=Min("due_at"))
             .values_list("first", flat=True)
         )

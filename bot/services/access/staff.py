@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from enum import StrEnum
 
 from bot.services.access.credentials import MISSING, CachedStaff
 from bot.services.codes.hot_reads import staff_by_token_hash
@@ -12,7 +13,15 @@ from bot.services.errors import Forbidden, Unauthorised
 from bot.services.runtime import Runtime
 from models.staff import Staff
 
-ROLES = ("checkpoint", "official")
+
+class Role(StrEnum):
+    """``Staff.role``: the values are the words stored."""
+
+    CHECKPOINT = "checkpoint"  # scans codes and looks people up
+    OFFICIAL = "official"  # tiers, feeds, appeals, broadcasts, the console
+
+
+ROLES = tuple(Role)
 
 
 @dataclass(frozen=True)

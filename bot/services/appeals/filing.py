@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from bot.health.errors import InvalidInput
 from bot.services import audit
@@ -22,8 +23,24 @@ from models.person import Person
 TEXT = "appeal.text"
 REPLY = "appeal.reply"
 MAX_TEXT_LENGTH = 500
-ACCEPT, REJECT = "accept", "reject"
-OPEN, RESOLVED = "open", "resolved"
+
+
+class AppealStatus(StrEnum):
+    """``Appeal.status``: the values are the words stored."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class Decision(StrEnum):
+    """``Appeal.decision``: the values are the words stored."""
+
+    ACCEPT = "accept"
+    REJECT = "reject"
+
+
+ACCEPT, REJECT = Decision.ACCEPT, Decision.REJECT
+OPEN, RESOLVED = AppealStatus.OPEN, AppealStatus.RESOLVED
 
 
 @dataclass(frozen=True)

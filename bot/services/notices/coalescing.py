@@ -25,10 +25,11 @@ from itertools import pairwise
 
 from tortoise.functions import Max
 
+from bot.services.notices.kinds import NoticeStatus
 from bot.services.notices.outbox import CODE_CHANGED
 from models.outbox import Notice
 
-PENDING, SENDING, SENT = "pending", "sending", "sent"
+PENDING, SENDING, SENT = NoticeStatus.PENDING, NoticeStatus.SENDING, NoticeStatus.SENT
 GroupKey = tuple[int, str, str]  # account id, kind, subject
 
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from tortoise.expressions import Subquery
 
 from bot.services.notices import coalescing
-from bot.services.notices.kinds import Payload, read_payload
+from bot.services.notices.kinds import NoticeStatus, Payload, read_payload
 from bot.services.notices.outbox import PRIORITIES
 from bot.services.runtime import Runtime
 from bot.services.uow import UnitOfWork
@@ -75,7 +75,7 @@ async def claim_due(rt: Runtime, limit: int) -> Claim:
         claimed = [row.id for row in settled.claim]
         if claimed:
             await Notice.filter(id__in=claimed).update(
-                status="sending", due_at=now + rt.settings.schedules.outbox_lease
+                status=NoticeStatus.SENDING, due_at=now + rt.settings.schedules.outbox_lease
             )
         for row in settled.retold:
             await Notice.filter(id=row.id).update(payload=row.payload)
@@ -87,12 +87,12 @@ async def claim_due(rt: Runtime, limit: int) -> Claim:
 async def _reopen_expired_leases(now: datetime) -> None:
     """Rows whose sender died mid-send are due again: pending, claimed like any other."""
     expired = await (
-        Notice.filter(status="sending", due_at__lte=now)
+        Notice.filter(status=NoticeStatus.SENDING, due_at__lte=now)
         .select_for_update(skip_locked=True)
         .only("id")
     )
     if expired:
-        await Notice.filter(id__in=[row.id for row in expired]).update(status="pending")
+        await Notice.filter(id__in=[row.id for row in expired]).update(status=NoticeStatus.PENDING)
 
 
 async def _due(now: datetime, limit: int) -> list[Notice]:
@@ -102,7 +102,7 @@ async def _due(now: datetime, limit: int) -> list[Notice]:
         if len(rows) >= limit:
             break
         rows += (
-            await Notice.filter(status="pending", priority=priority, due_at__lte=now)
+            await Notice.filter(status=NoticeStatus.PENDING, priority=priority, due_at__lte=now)
             .select_for_update(skip_locked=True)
             .order_by("due_at", "id")
             .limit(limit - len(rows))
@@ -117,7 +117,7 @@ async def _supersede(settled: coalescing.Settled, candidates: list[Notice]) -> N
     others = [row_id for row_id in settled.superseded if row_id not in mine]
     if others:
         free = await (
-            Notice.filter(id__in=others, status="pending")
+            Notice.filter(id__in=others, status=NoticeStatus.PENDING)
             .select_for_update(skip_locked=True)
             .only("id")
         )
@@ -125,10 +125,12 @@ async def _supersede(settled: coalescing.Settled, candidates: list[Notice]) -> N
     else:
         ids = settled.superseded
     if ids:
-        await Notice.filter(id__in=list(ids)).update(status="skipped", last_error=SUPERSEDED)
+        await Notice.filter(id__in=list(ids)).update(
+            status=NoticeStatus.SKIPPED, last_error=SUPERSEDED
+        )
     if settled.nothing_new:
         await Notice.filter(id__in=list(settled.nothing_new)).update(
-            status="skipped", last_error=NOTHING_NEW
+            status=NoticeStatus.SKIPPED, last_error=NOTHING_NEW
         )
 
 
@@ -152,13 +154,15 @@ async def release(rt: Runtime, notice_ids: Iterable[int]) -> None:
     """Claimed but never started: due again now, for this sender or the next."""
     ids = list(notice_ids)
     if ids:
-        await Notice.filter(id__in=ids, status="sending").update(status="pending", due_at=rt.now())
+        await Notice.filter(id__in=ids, status=NoticeStatus.SENDING).update(
+            status=NoticeStatus.PENDING, due_at=rt.now()
+        )
 
 
 async def postpone(rt: Runtime, notice_id: int, until: datetime, reason: str) -> None:
     """Not sent (a quota ran out): due again at ``until``, without counting an attempt."""
     await Notice.filter(id=notice_id).update(
-        status="pending", due_at=until, last_error=reason[:500]
+        status=NoticeStatus.PENDING, due_at=until, last_error=reason[:500]
     )
 
 
@@ -172,7 +176,7 @@ async def postpone_through(
     for channel, kinds in kinds_by_channel.items():
         # priority IN (…): one index range per priority, not a walk over every pending row
         waiting = Notice.filter(
-            status="pending",
+            status=NoticeStatus.PENDING,
             priority__in=PRIORITIES,
             due_at__lt=until,
             kind__in=[str(kind) for kind in kinds],
@@ -189,27 +193,29 @@ async def postpone_through(
 
 async def mark_skipped(rt: Runtime, notice_id: int, reason: str) -> None:
     """Not sent on purpose: what it said is no longer true."""
-    await Notice.filter(id=notice_id).update(status="skipped", last_error=reason[:500])
+    await Notice.filter(id=notice_id).update(status=NoticeStatus.SKIPPED, last_error=reason[:500])
 
 
 async def mark_sent(rt: Runtime, notice_id: int) -> None:
-    await Notice.filter(id=notice_id).update(status="sent", sent_at=rt.now(), last_error=None)
+    await Notice.filter(id=notice_id).update(
+        status=NoticeStatus.SENT, sent_at=rt.now(), last_error=None
+    )
 
 
 async def mark_failed(rt: Runtime, notice_id: int, reason: str) -> None:
     """A permanent refusal (the person unfollowed): the row ends with the reason."""
-    await Notice.filter(id=notice_id).update(status="failed", last_error=reason[:500])
+    await Notice.filter(id=notice_id).update(status=NoticeStatus.FAILED, last_error=reason[:500])
 
 
 async def mark_retry(rt: Runtime, delivery: Delivery, reason: str) -> None:
     attempts = delivery.attempts + 1
     if attempts >= MAX_ATTEMPTS:
         await Notice.filter(id=delivery.id).update(
-            status="failed", attempts=attempts, last_error=f"gave up: {reason}"[:500]
+            status=NoticeStatus.FAILED, attempts=attempts, last_error=f"gave up: {reason}"[:500]
         )
         return
     await Notice.filter(id=delivery.id).update(
-        status="pending",
+        status=NoticeStatus.PENDING,
         attempts=attempts,
         due_at=rt.now() + backoff(attempts),
         last_error=reason[:500],

@@ -14,6 +14,16 @@ from enum import StrEnum
 from typing import Any
 
 
+class NoticeStatus(StrEnum):
+    """``Notice.status``: the values are the words stored."""
+
+    PENDING = "pending"  # due at ``due_at``: new, retried later, or postponed
+    SENDING = "sending"  # claimed by a sender until ``due_at`` (its lease)
+    SENT = "sent"
+    FAILED = "failed"  # refused for good, or out of attempts
+    SKIPPED = "skipped"  # superseded, or about something gone: nothing to send
+
+
 class NoticeKind(StrEnum):
     """``Notice.kind``: the values are the words stored."""
 

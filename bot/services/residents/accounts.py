@@ -4,6 +4,7 @@ current person (whose code ``亮码`` shows)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import cast
 
 from bot.services.codes.display import CodeView, code_view
@@ -12,7 +13,15 @@ from bot.services.notices import outbox
 from bot.services.runtime import Runtime
 from models.person import Account, Guardianship, Person
 
-OFFICIAL_ACCOUNT, MINIAPP = "mp", "miniapp"
+
+class Channel(StrEnum):
+    """``Account.channel``: the values are the words stored."""
+
+    OFFICIAL_ACCOUNT = "mp"  # the official account's chat
+    MINIAPP = "miniapp"
+
+
+OFFICIAL_ACCOUNT, MINIAPP = Channel.OFFICIAL_ACCOUNT, Channel.MINIAPP
 _LOCATION = "account.location"
 
 
