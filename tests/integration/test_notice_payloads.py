@@ -126,4 +126,4 @@ async def test_rows_queued_before_the_change_are_delivered(
     assert texts == ["旧的通知"]
     assert [body["msgtype"] for body in fake_wechat.sent(CUSTOM_SEND)].count("image") == 1
     [mass] = fake_wechat.sent(MASS_SEND)
-    assert mass["touser"] == ["o-a", "o-b"] and mass["text"]["content"] == "群"
+    assert mass["touser"] == ["o-a", "o-b"] and mass["text"]["content"] == "群发"
