@@ -2,7 +2,7 @@
 
 Validation of a single answer raises ``bot.health.errors.InvalidInput``; these are refusals
 of the request as a whole. Channels translate both into their own answer (the HTTP edge's
-statuses: ``handlers/statuses.py``).
+statuses: ``status_of`` in ``handlers/errors.py``).
 """
 
 from __future__ import annotations
