@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from bot.regions import RegionError
 from bot.services.runtime import Runtime
 from models.district import District
@@ -13,7 +15,8 @@ async def ensure_districts(rt: Runtime) -> int:
     A database whose districts are another region's stops the start: its people, codes and
     tiers were recorded for that region, and serving them as this one would mislabel them all.
     """
-    known = set(await District.all().values_list("adcode", flat=True))
+    # Tortoise types a flat values_list as tuples
+    known = set(cast(list[int], await District.all().values_list("adcode", flat=True)))
     foreign = sorted(known - {d.adcode for d in rt.region})
     if foreign:
         raise RegionError(

@@ -204,7 +204,7 @@ def _value(color: Color | None) -> str | None:
     return color.value if color else None
 
 
-def _override_json(resolution: Resolution) -> dict | None:
+def _override_json(resolution: Resolution) -> dict[str, str] | None:
     if resolution.color is None or resolution.until is None:
         return None
     return {"color": resolution.color.value, "until": resolution.until.isoformat()}

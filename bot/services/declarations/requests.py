@@ -47,7 +47,7 @@ def same_as_last_request(rt: Runtime, key: str, person_id: str | None) -> KeyedR
     return _keyed(rt, key, {"same_as_last": True, "person_id": person_id})
 
 
-def _keyed(rt: Runtime, key: str, request: dict) -> KeyedRequest:
+def _keyed(rt: Runtime, key: str, request: dict[str, object]) -> KeyedRequest:
     digest = rt.sealer.lookup_key("declaration request:" + json.dumps(request, sort_keys=True))
     return KeyedRequest(key, digest)
 

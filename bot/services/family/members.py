@@ -8,6 +8,7 @@ only by a 交接码 (``bot.services.family.transfers``): a name and a document n
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from bot.health.colors import Color
 from bot.services import audit
@@ -51,9 +52,10 @@ async def family_of(rt: Runtime, account_id: int) -> list[Member]:
     links = await Guardianship.filter(actor_id=own.id).order_by("id").prefetch_related("member")
     member_ids = [link.member_id for link in links]
     colors = await _colors([own.id, *member_ids])
-    own_accounts = set(
-        await Account.filter(person_id__in=member_ids).values_list("person_id", flat=True)
+    with_accounts = await Account.filter(person_id__in=member_ids).values_list(
+        "person_id", flat=True
     )
+    own_accounts = set(cast(list[int], with_accounts))
     people = [(own, None)] + [(link.member, link.relation) for link in links]
     return [
         Member(p.public_id, masked_name(rt, p), relation, colors.get(p.id), p.id in own_accounts)

@@ -62,7 +62,9 @@ class _Shown:
     relation: str | None = None
 
 
-async def _queue(rt: Runtime, accounts: list[tuple], day: str, now: datetime) -> int:
+async def _queue(
+    rt: Runtime, accounts: list[tuple[int, int, str, datetime | None]], day: str, now: datetime
+) -> int:
     shown = [_Shown(account, person) for account, person, _, _ in accounts]
     shown += await _members_shown(shown)
     people = {s.person for s in shown}
@@ -77,7 +79,12 @@ async def _queue(rt: Runtime, accounts: list[tuple], day: str, now: datetime) ->
     )
     keys = {s: _key(day, s, public) for s in due}
     queued_before = set(
-        await Notice.filter(dedupe_key__in=list(keys.values())).values_list("dedupe_key", flat=True)
+        cast(
+            list[str],
+            await Notice.filter(dedupe_key__in=list(keys.values())).values_list(
+                "dedupe_key", flat=True
+            ),
+        )
     )
     rows = [
         new_notice(keys[s], s.account, _payload(s, public), now)

@@ -22,8 +22,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
+from typing import Any
 
 from tortoise.functions import Max
+from tortoise.queryset import QuerySet
 
 from bot.services.notices.kinds import NoticeStatus
 from bot.services.notices.outbox import CODE_CHANGED
@@ -130,7 +132,7 @@ async def _groups(keys: set[GroupKey]) -> dict[GroupKey, Group]:
     }
 
 
-async def _newest(scope) -> dict[GroupKey, int]:
+async def _newest(scope: QuerySet[Notice]) -> dict[GroupKey, int]:
     rows = (
         await scope.annotate(newest=Max("id"))
         .group_by("account_id", "kind", "subject")
@@ -139,7 +141,7 @@ async def _newest(scope) -> dict[GroupKey, int]:
     return {_key_of(row): row["newest"] for row in rows}
 
 
-async def _told(scope, keys: set[GroupKey]) -> dict[GroupKey, str | None]:
+async def _told(scope: QuerySet[Notice], keys: set[GroupKey]) -> dict[GroupKey, str | None]:
     history: dict[GroupKey, list[Change]] = defaultdict(list)
     rows = (
         await scope.filter(kind=CODE_CHANGED)
@@ -173,5 +175,5 @@ def told_colour(history: list[Change]) -> str | None:
     return unsent[0].old if follows_on else unsent[-1].old
 
 
-def _key_of(row: dict) -> GroupKey:
+def _key_of(row: dict[str, Any]) -> GroupKey:
     return (row["account_id"], row["kind"], row["subject"])

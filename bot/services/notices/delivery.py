@@ -16,6 +16,7 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from tortoise.expressions import Subquery
 
@@ -40,7 +41,7 @@ class Delivery:
     openid: str | None  # None for a mass send: its payload names the recipients
     channel: str | None
     kind: str  # a NoticeKind's value, or an unknown kind a newer version wrote
-    stored_payload: dict
+    stored_payload: dict[str, Any]
     attempts: int
     dedupe_key: str = ""
     account_id: int | None = None

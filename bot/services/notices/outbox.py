@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import cast
 
 from bot.health.colors import Color
 from bot.services.notices.kinds import (
@@ -98,7 +99,9 @@ async def queue_family_change(
     skip = set()
     if actor_id is not None:
         skip = set(await Account.filter(person_id=actor_id).values_list("id", flat=True))
-    own = set(await Account.filter(person_id=person_id).values_list("id", flat=True))
+    own = set(
+        cast(list[int], await Account.filter(person_id=person_id).values_list("id", flat=True))
+    )
     named = [person_id] if actor_id is None else [person_id, actor_id]
     public = dict(await Person.filter(id__in=named).values_list("id", "public_id"))
     recipients = sorted(audience - skip)

@@ -17,6 +17,7 @@ account: the payload lists its openids), and a lone recipient gets an ordinary `
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Subquery
@@ -153,7 +154,8 @@ async def _broadcast(
 
 
 async def _check_known(adcodes: list[int]) -> None:
-    known = set(await District.filter(adcode__in=adcodes).values_list("adcode", flat=True))
+    found = await District.filter(adcode__in=adcodes).values_list("adcode", flat=True)
+    known = set(cast(list[int], found))
     for adcode in adcodes:
         if adcode not in known:
             raise InvalidInput("broadcasts.unknown_district", field="districts", adcode=adcode)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from bot.health.key_sets import KeySetError, PublishedKeys, encode_x
-from bot.regions import BUNDLED, RegionError, bundled_region
+from bot.regions import BUNDLED, RegionConfig, RegionError, bundled_region
 from bot.services.audit import record
 from bot.services.runtime import Runtime
 from models.trust import TrustedRegion
@@ -136,7 +136,7 @@ def _names(
     return zh, en
 
 
-def _bundled(adcode: int):
+def _bundled(adcode: int) -> RegionConfig | None:
     if adcode not in BUNDLED:
         return None
     try:
@@ -145,7 +145,7 @@ def _bundled(adcode: int):
         return None
 
 
-def _audited(row: TrustedRegion) -> dict:
+def _audited(row: TrustedRegion) -> dict[str, object]:
     return {
         "source": row.source,
         "kids": [key["kid"] for key in row.keys],
