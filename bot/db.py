@@ -12,6 +12,7 @@ from typing import Any
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate
 
+from bot.services.sql import close_readers
 from models import MODEL_MODULES
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ async def open_database(database_url: str) -> None:
 
 
 async def close_database() -> None:
+    close_readers()
     await Tortoise.close_connections()
 
 

@@ -4,22 +4,17 @@ connection (inside a unit of work it is the transaction's), with no query builde
 objects: under load, building and hydrating Tortoise queries cost most of a scan
 (bench/README.md). The code, its person and the live colour come back in one row.
 
-The SQL is written once, with ``$n`` placeholders (PostgreSQL's), and turned into ``?`` for
-SQLite; each parameter appears once, in order.
+The SQL is written as ``bot.services.sql`` reads it (``$n`` placeholders, each once and in
+order); every statement here is a point read, through ``sql.one``.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import cache
-from typing import Any
+from datetime import datetime
 
-from tortoise import connections
-
-_PLACEHOLDER = re.compile(r"\$\d+")
+from bot.services import sql
+from bot.services.sql import json_value, moment
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,62 +142,59 @@ _MINIAPP_ACCOUNT = "SELECT id, lang FROM account WHERE id = $1 AND channel = $2"
 
 
 async def scanned_code(code_id: str) -> ScannedCode | None:
-    row = await _one(_SCAN, code_id)
+    row = await sql.one(_SCAN, code_id)
     if row is None:
         return None
-    return ScannedCode(row["person_id"], row["name_sealed"], row["color"], _json(row["reasons"]))
+    return _scanned(row)
 
 
 async def code_by_document(doc_lookup: str) -> ScannedCode | None:
-    row = await _one(_BY_DOCUMENT, doc_lookup)
+    row = await sql.one(_BY_DOCUMENT, doc_lookup)
     if row is None:
         return None
-    return ScannedCode(row["person_id"], row["name_sealed"], row["color"], _json(row["reasons"]))
+    return _scanned(row)
 
 
 async def scanned_paper(ref: str) -> ScannedPaper | None:
-    row = await _one(_PAPER, ref)
+    row = await sql.one(_PAPER, ref)
     if row is None:
         return None
     if row["revoked_at"] is not None or row["color"] is None:
         return ScannedPaper(row["revoked_at"] is not None, None)
-    code = ScannedCode(row["person_id"], row["name_sealed"], row["color"], _json(row["reasons"]))
-    return ScannedPaper(False, code)
+    return ScannedPaper(False, _scanned(row))
 
 
 async def live_code_of_person(person_id: int) -> LiveCode | None:
-    return _live(await _one(_BY_PERSON, person_id))
+    return _live(await sql.one(_BY_PERSON, person_id))
 
 
 async def live_code_by_public_id(public_id: str) -> LiveCode | None:
-    return _live(await _one(_BY_PUBLIC_ID, public_id))
+    return _live(await sql.one(_BY_PUBLIC_ID, public_id))
 
 
 async def current_live_code(account_id: int) -> LiveCode | None:
     """The code of the person the account acts as; None when it has no person yet."""
-    return _live(await _one(_CURRENT_OF_ACCOUNT, account_id))
+    return _live(await sql.one(_CURRENT_OF_ACCOUNT, account_id))
 
 
 async def reachable_live_code(account_id: int, public_id: str) -> LiveCode | None:
     """The code of ``public_id`` if the account may show it, else None."""
-    return _live(await _one(_REACHABLE_OF_ACCOUNT, public_id, account_id))
+    return _live(await sql.one(_REACHABLE_OF_ACCOUNT, public_id, account_id))
 
 
 async def trusted_regions() -> list[TrustedRow]:
     """The whole trust list (a handful of rows), for the per-process cache of its keys."""
-    connection = connections.get("default")
-    rows = await connection.execute_query_dict(_dialect_sql(_TRUSTED, _is_sqlite(connection)))
-    return [_trusted(row) for row in rows]
+    return [_trusted(row) for row in await sql.fetch(_TRUSTED)]
 
 
-def _trusted(row: dict[str, Any]) -> TrustedRow:
-    expires_at = _moment(row["expires_at"])
-    assert expires_at is not None  # NOT NULL
-    return TrustedRow(row["adcode"], row["name"], row["name_en"], _json(row["keys"]), expires_at)
+def _trusted(row: sql.Row) -> TrustedRow:
+    expires_at = moment(row["expires_at"])  # NOT NULL
+    keys = json_value(row["keys"])
+    return TrustedRow(row["adcode"], row["name"], row["name_en"], keys, expires_at)
 
 
 async def staff_by_token_hash(token_hash: str) -> StaffRow | None:
-    row = await _one(_STAFF, token_hash)
+    row = await sql.one(_STAFF, token_hash)
     if row is None:
         return None
     return StaffRow(row["id"], row["name"], row["role"], bool(row["active"]))
@@ -210,26 +202,17 @@ async def staff_by_token_hash(token_hash: str) -> StaffRow | None:
 
 async def account_language(account_id: int, channel: str) -> str | None:
     """The language of the account, or None when no such account (of that channel) exists."""
-    row = await _one(_MINIAPP_ACCOUNT, account_id, channel)
+    row = await sql.one(_MINIAPP_ACCOUNT, account_id, channel)
     return None if row is None else row["lang"]
 
 
-async def _one(sql: str, *values: Any) -> dict[str, Any] | None:
-    connection = connections.get("default")
-    rows = await connection.execute_query_dict(_dialect_sql(sql, _is_sqlite(connection)), values)
-    return rows[0] if rows else None
+def _scanned(row: sql.Row) -> ScannedCode:
+    return ScannedCode(
+        row["person_id"], row["name_sealed"], row["color"], json_value(row["reasons"])
+    )
 
 
-def _is_sqlite(connection: Any) -> bool:
-    return connection.capabilities.dialect == "sqlite"
-
-
-@cache
-def _dialect_sql(sql: str, sqlite: bool) -> str:
-    return _PLACEHOLDER.sub("?", sql) if sqlite else sql
-
-
-def _live(row: dict[str, Any] | None) -> LiveCode | None:
+def _live(row: sql.Row | None) -> LiveCode | None:
     if row is None:
         return None
     return LiveCode(
@@ -239,23 +222,11 @@ def _live(row: dict[str, Any] | None) -> LiveCode | None:
         district_id=row["district_id"],
         code_id=row["code_id"],
         color=row["color"],
-        reasons=_json(row["reasons"]) if row["reasons"] is not None else [],
+        reasons=json_value(row["reasons"]) if row["reasons"] is not None else [],
         rules_version=row["rules_version"],
-        decided_at=_moment(row["decided_at"]),
-        valid_until=_moment(row["valid_until"]),
+        decided_at=moment(row["decided_at"]),
+        valid_until=moment(row["valid_until"]),
         district_name=row["district_name"],
         district_name_en=row["district_name_en"],
         district_tier=row["district_tier"],
     )
-
-
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str | bytes) else value
-
-
-def _moment(value: Any) -> datetime | None:
-    """A timestamp as an aware UTC datetime: asyncpg gives one, SQLite gives Tortoise's text."""
-    if value is None or isinstance(value, datetime):
-        return value
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

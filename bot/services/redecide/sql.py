@@ -1,24 +1,40 @@
-"""Plain SQL on Tortoise's own connection, for the jobs that touch many rows at once (tier
-changes, feeds, expired codes): one statement over thousands of rows, no query builder and no
-model objects in between.
+"""Plain SQL on Tortoise's own connection: the one query module of the service. The hot reads
+(``bot.services.hot_reads``: a scan, a code, a credential) are single-row statements through
+``one``; the jobs that touch many rows at once (tier changes, feeds, expired codes) use
+``fetch`` and ``execute``: one statement over thousands of rows, no query builder and no model
+objects in between.
 
 Statements are written once, with PostgreSQL's ``$n`` placeholders, each used once and in
 order; for SQLite they become ``?``. Inside a unit of work they run on its transaction. What
 the two databases spell differently is a function here: a list of ids as one parameter (an
 array on PostgreSQL, a JSON text read with ``json_each`` on SQLite), JSON, timestamps.
+
+On SQLite, a point read outside a transaction does not go through Tortoise's connection: that
+one connection lives on aiosqlite's thread behind an asyncio lock, so every statement waited
+for the lock and crossed two threads (a queue, a wake-up, the GIL, the answer posted back to
+the loop), and that cost a read more than the read itself: ``GET /healthz``, one ``SELECT 1``,
+cost 3 to 4 times the CPU of the same answer without it (bench/README.md). ``one`` reads with
+a second, read-only connection of the process, on the event loop's thread: an indexed lookup
+in the page cache takes microseconds, and WAL lets it read beside a writer, seeing every
+committed row. It never waits for a lock (``timeout=0``): a busy database sends the read the
+old way.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sqlite3
+import weakref
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any, overload
 
 from tortoise import connections
+from tortoise.backends.base.client import TransactionalDBClient
 
 _PLACEHOLDER = re.compile(r"\$\d+")
 Row = Any  # an asyncpg Record or a sqlite3.Row: both read by name and by position
@@ -32,6 +48,61 @@ async def fetch(sql: str, *values: Any) -> list[Row]:
     connection = connections.get("default")
     _, rows = await connection.execute_query(_spelled(sql, _sqlite(connection)), list(values))
     return list(rows)
+
+
+async def one(sql: str, *values: Any) -> Row | None:
+    """The first row of a point read (a lookup by a unique key), or None. On SQLite outside a
+    transaction it is read on this thread (see above); anything else goes through Tortoise."""
+    connection = connections.get("default")
+    sqlite = _sqlite(connection)
+    if sqlite:
+        reader = _reader_of(connection)
+        if reader is not None:
+            try:
+                return reader.execute(_spelled(sql, True), values).fetchone()
+            except (sqlite3.OperationalError, sqlite3.ProgrammingError):
+                pass  # busy, or another thread's loop: Tortoise's connection answers
+    _, rows = await connection.execute_query(_spelled(sql, sqlite), list(values))
+    return rows[0] if rows else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Reader:
+    owner: object  # the aiosqlite connection of Tortoise's client it was opened beside
+    connection: sqlite3.Connection
+
+
+# one reader per Tortoise client (a test's fresh database has a fresh client)
+_READERS: weakref.WeakKeyDictionary[Any, _Reader] = weakref.WeakKeyDictionary()
+
+
+def close_readers() -> None:
+    """Close every reader (the ORM is closing): the last connection to close a SQLite file in
+    WAL mode folds its log back into it."""
+    for reader in list(_READERS.values()):
+        reader.connection.close()
+    _READERS.clear()
+
+
+def _reader_of(client: Any) -> sqlite3.Connection | None:
+    """The read-only connection beside ``client``'s, opened on first use; None inside a
+    transaction (its own writes are on its connection), for a database in memory (another
+    connection would see another database), or while the client is closed."""
+    if isinstance(client, TransactionalDBClient):
+        return None
+    owner = getattr(client, "_connection", None)
+    filename = getattr(client, "filename", ":memory:")
+    if owner is None or filename == ":memory:" or filename.startswith("file::memory:"):
+        return None
+    reader = _READERS.get(client)
+    if reader is None or reader.owner is not owner:  # first use, or the client reconnected
+        if reader is not None:
+            reader.connection.close()
+        connection = sqlite3.connect(filename, timeout=0, isolation_level=None)
+        connection.row_factory = sqlite3.Row
+        connection.execute("PRAGMA query_only = ON")
+        reader = _READERS[client] = _Reader(owner, connection)
+    return reader.connection
 
 
 async def execute(sql: str, *values: Any) -> int:
