@@ -41,14 +41,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import base45
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+import nacl.signing
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
     NoEncryption,
     PrivateFormat,
     PublicFormat,
 )
+from nacl.exceptions import BadSignatureError
 
 from bot.health.colors import Color
 
@@ -142,11 +143,38 @@ def kid_of(public_bytes: bytes) -> bytes:
     return hashlib.sha256(public_bytes).digest()[:KID_BYTES]
 
 
+class PublicKey:
+    """An Ed25519 public key that verifies through libsodium (PyNaCl): in half the time of
+    OpenSSL's verify, and every scan verifies one signature (bench/README.md)."""
+
+    __slots__ = ("_key",)
+
+    def __init__(self, raw: bytes) -> None:
+        if len(raw) != 32:
+            raise ValueError("an Ed25519 public key is 32 bytes")
+        self._key = nacl.signing.VerifyKey(raw)
+
+    @classmethod
+    def from_public_bytes(cls, raw: bytes) -> PublicKey:
+        return cls(raw)
+
+    def verifies(self, signature: bytes, data: bytes) -> bool:
+        try:
+            self._key.verify(data, signature)
+        except (BadSignatureError, ValueError):  # ValueError: not 64 bytes
+            return False
+        return True
+
+
 class SigningKey:
+    """Signs with libsodium too (a little faster than OpenSSL); generated and stored with
+    ``cryptography``, whose raw seed is the same 32 bytes."""
+
     def __init__(self, private: Ed25519PrivateKey) -> None:
         self._private = private
         self.public_bytes: bytes = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         self.kid: bytes = kid_of(self.public_bytes)
+        self._signer = nacl.signing.SigningKey(self.private_bytes())
 
     @classmethod
     def generate(cls) -> SigningKey:
@@ -161,7 +189,7 @@ class SigningKey:
         return self._private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
 
     def sign(self, data: bytes) -> bytes:
-        return self._private.sign(data)
+        return self._signer.sign(data).signature
 
     def __repr__(self) -> str:  # never print the private key by accident
         return f"SigningKey(kid={self.kid.hex()})"
@@ -181,7 +209,7 @@ class Keyring:
         retired_at: Mapping[bytes, datetime] | None = None,
     ) -> None:
         self.current = current
-        self._by_kid: dict[bytes, list[Ed25519PublicKey]] = {}
+        self._by_kid: dict[bytes, list[PublicKey]] = {}
         self._public: list[bytes] = []
         # when each verify-only key stopped signing (raw public key → moment), where known
         self.retired_at: dict[bytes, datetime] = dict(retired_at or {})
@@ -190,7 +218,7 @@ class Keyring:
 
     def trust(self, public_bytes: bytes) -> None:
         """Accept signatures by this raw 32-byte Ed25519 public key (adding twice is harmless)."""
-        public = Ed25519PublicKey.from_public_bytes(public_bytes)
+        public = PublicKey(public_bytes)
         if public_bytes not in self._public:
             self._public.append(public_bytes)
             self._by_kid.setdefault(kid_of(public_bytes), []).append(public)
@@ -200,7 +228,7 @@ class Keyring:
         self.trust(new.public_bytes)
         self.current = new
 
-    def keys_for(self, kid: bytes) -> list[Ed25519PublicKey]:
+    def keys_for(self, kid: bytes) -> list[PublicKey]:
         return list(self._by_kid.get(kid, ()))
 
     @property
@@ -244,7 +272,7 @@ def read_token(token: object) -> SignedToken:
 
 def verify_signed(
     signed: SignedToken,
-    keys: Sequence[Ed25519PublicKey],
+    keys: Sequence[PublicKey],
     *,
     now: datetime,
     skew: timedelta = DEFAULT_SKEW,
@@ -391,19 +419,12 @@ def _decode(
     return raw
 
 
-def _check_signature(
-    candidates: Sequence[Ed25519PublicKey], payload: bytes, signature: bytes
-) -> None:
+def _check_signature(candidates: Sequence[PublicKey], payload: bytes, signature: bytes) -> None:
     if not candidates:
         raise TokenInvalid("unknown kid")
     signed = PREFIX.encode() + payload
-    for public in candidates:
-        try:
-            public.verify(signature, signed)
-            return
-        except InvalidSignature:
-            continue
-    raise TokenInvalid("signature")
+    if not any(public.verifies(signature, signed) for public in candidates):
+        raise TokenInvalid("signature")
 
 
 def _unpack(payload: bytes) -> CodeToken:

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = ("bot", "handlers", "models", "schedules")
 
 # bot.health's only libraries: AES-GCM, HMAC and Ed25519; the QR's Reed-Solomon tables; base45
-PURE_LIBRARIES = {"cryptography", "qrcode", "base45"}
+PURE_LIBRARIES = {"cryptography", "nacl", "qrcode", "base45"}
 # what calls the use cases: the channels, the scheduler's jobs, the app and the commands
 CALLERS = (
     "handlers",

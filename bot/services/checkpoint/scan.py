@@ -7,13 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from bot.health.colors import Color
 from bot.health.errors import InvalidInput
 from bot.health.identity import mask_name
 from bot.health.tokens import (
     CodeToken,
+    PublicKey,
     ReferenceNotAllowed,
     SignedToken,
     TokenExpired,
@@ -165,7 +164,7 @@ def live_result(
     )
 
 
-def _own_keys(rt: Runtime, kid: bytes) -> list[Ed25519PublicKey]:
+def _own_keys(rt: Runtime, kid: bytes) -> list[PublicKey]:
     keys = rt.keyring.keys_for(kid)
     # A kid we do not know may be a key another process of ours has just started signing
     # with: look at the key file (a stat, and a read only if it changed), so that a rotation

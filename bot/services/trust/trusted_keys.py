@@ -14,9 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from bot.health.key_sets import decode_x
+from bot.health.tokens import PublicKey
 from bot.services.codes.hot_reads import TrustedRow, trusted_regions
 
 
@@ -26,7 +25,7 @@ class TrustedIssuer:
     name: str
     name_en: str
     expires_at: datetime
-    keys: dict[bytes, tuple[Ed25519PublicKey, ...]]  # by kid
+    keys: dict[bytes, tuple[PublicKey, ...]]  # by kid
 
 
 class TrustedKeys:
@@ -56,9 +55,9 @@ class TrustedKeys:
 
 
 def _issuer(row: TrustedRow) -> TrustedIssuer:
-    keys: dict[bytes, list[Ed25519PublicKey]] = {}
+    keys: dict[bytes, list[PublicKey]] = {}
     for key in row.keys:
-        public = Ed25519PublicKey.from_public_bytes(decode_x(key["x"]))
+        public = PublicKey.from_public_bytes(decode_x(key["x"]))
         keys.setdefault(bytes.fromhex(key["kid"]), []).append(public)
     frozen = {kid: tuple(found) for kid, found in keys.items()}
     return TrustedIssuer(row.adcode, row.name, row.name_en, row.expires_at, frozen)
