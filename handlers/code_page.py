@@ -22,17 +22,16 @@ from handlers.path_params import TICKET, path_value
 from handlers.responses import json_response
 
 
-async def _card(request: web.Request, lang: str) -> CodeCard:
-    return await card_for_ticket(request.app[RUNTIME], path_value(request, TICKET), lang)
+async def _card(request: web.Request, lang: str, *, image: bool = True) -> CodeCard:
+    ticket = path_value(request, TICKET)
+    return await card_for_ticket(request.app[RUNTIME], ticket, lang, image=image)
 
 
 def _page_view(
     request: web.Request, card: CodeCard, lang: str, paper_at: datetime | None = None
 ) -> CodePageView:
     view = card.view
-    district = None
-    if view.district and view.district_tier:
-        district = f"{view.district} · {t(f'code.tier_{view.district_tier}', lang)}"
+    assert card.png is not None, "the page shows the server's image"
     return CodePageView(
         ticket=path_value(request, TICKET),
         color=card.live.color.value,
@@ -41,10 +40,17 @@ def _page_view(
         issued_at=card.live.issued_at,
         expires_at=card.live.expires_at,
         qr_data_url=_data_url(card.png),
-        district=district,
+        district=_district(card, lang),
         region=request.app[RUNTIME].region_info.service_name(lang),
         paper=_paper_line(paper_at, lang) if paper_at else None,
     )
+
+
+def _district(card: CodeCard, lang: str) -> str | None:
+    view = card.view
+    if view.district and view.district_tier:
+        return f"{view.district} · {t(f'code.tier_{view.district_tier}', lang)}"
+    return None
 
 
 def _paper_line(printed_at: datetime, lang: str) -> str:
@@ -70,19 +76,20 @@ async def code_page(request: web.Request) -> web.Response:
 
 @not_found_as("json")
 async def code_json(request: web.Request) -> web.Response:
+    """The page's refresh: the token, not its image; the page draws the QR (bot/resident_pages)."""
     lang = language(request)
-    card = await _card(request, lang)
-    view = _page_view(request, card, lang)
+    card = await _card(request, lang, image=False)
+    color = card.live.color.value
     return json_response(
         {
-            "color": view.color,
-            "color_text": color_words(view.color, lang),
-            "name": view.name_masked,
-            "reasons": list(view.reasons),
-            "issued_at": view.issued_at.isoformat(),
-            "expires_at": view.expires_at.isoformat(),
-            "qr": view.qr_data_url,
-            "district": view.district,
+            "color": color,
+            "color_text": color_words(color, lang),
+            "name": card.view.name_masked,
+            "reasons": list(card.view.reasons),
+            "issued_at": card.live.issued_at.isoformat(),
+            "expires_at": card.live.expires_at.isoformat(),
+            "token": card.live.token,
+            "district": _district(card, lang),
         },
         headers=NO_STORE,
     )

@@ -9,7 +9,7 @@ NULLABLE_MOMENT: Schema = {"type": ["string", "null"], "format": "date-time"}
 
 PAGE_CODE: Schema = {
     "type": "object",
-    "required": ["color", "color_text", "name", "reasons", "issued_at", "expires_at", "qr"],
+    "required": ["color", "color_text", "name", "reasons", "issued_at", "expires_at", "token"],
     "additionalProperties": False,
     "properties": {
         "color": COLOR,
@@ -18,7 +18,11 @@ PAGE_CODE: Schema = {
         "reasons": {"type": "array", "items": {"type": "string"}},
         "issued_at": MOMENT,
         "expires_at": MOMENT,
-        "qr": {"type": "string", "pattern": "^data:image/png;base64,"},
+        "token": {
+            "type": "string",
+            "pattern": "^HC1:",
+            "description": "the signed token; the page draws its QR (the image: qr.png)",
+        },
         "district": {"type": ["string", "null"]},
     },
 }

@@ -13,7 +13,11 @@ expects (``color_text`` is optional: the page says the colour with its own words
 
     {"color": "green"|"orange"|"red", "color_text": str, "name": str, "reasons": [str, ...],
      "issued_at": ISO 8601 with offset, "expires_at": ISO 8601 with offset,
-     "qr": "data:image/png;base64,...", "district": str | null (optional)}
+     "token": "HC1:...", "district": str | null (optional)}
+
+and draws the token's QR itself (``drawQr``, with Lean QR, MIT, vendored in
+``bot/pages/vendor/`` and inlined like the rest): the page arrives with the server's image, and
+each refresh costs the server a signature, not an image (bench/README.md).
 
 with the server's ``Date`` header; 403/404/410 (body ``{"error": {"message": ...}}``) ends the
 page's polling and shows the message, anything else is retried with backoff.
@@ -34,6 +38,7 @@ from importlib.resources import files
 from zoneinfo import ZoneInfo
 
 from bot.health.colors import Color
+from bot.health.qr import INK
 from bot.texts import DEFAULT_LANGUAGE, LANGUAGES, t
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
@@ -184,7 +189,7 @@ def _state(view: CodePageView, color: Color, lang: str, now: datetime) -> dict[s
     offset = view.issued_at.astimezone(TIMEZONE).utcoffset()
     return {
         "lang": lang,
-        # The same shape as code.json, without the QR (the <img> already carries it).
+        # The same shape as code.json, without the token (the <img> already shows it).
         "code": {
             "color": color.value,
             "color_text": t(f"page.color_{color}", lang),
@@ -203,6 +208,8 @@ def _state(view: CodePageView, color: Color, lang: str, now: datetime) -> dict[s
             "retry_max_s": POLICY.retry_max_s,
         },
         "icons": {c.value: icon for c, icon in ICONS.items()},
+        # the QR's ink as RGBA, for the QR the script draws after a refresh
+        "ink": {c.value: [*bytes.fromhex(INK[c][1:]), 255] for c in Color},
         "theme": {c.value: background for c, (background, _) in PALETTE.items()},
         "texts": {
             # Raw, with {color} and {name}: the script fills them after a refresh.
@@ -242,10 +249,15 @@ def error_page_policy() -> str:
 
 
 def _compile(source: str, static: Mapping[str, str]) -> _Template:
-    """Fill ``static`` now, pin the inline blocks in a CSP, and split for fast rendering."""
-    source = _PLACEHOLDER.sub(lambda m: static.get(m[1], m[0]), source)
+    """Fill ``static`` now, pin the inline blocks in a CSP, and split for fast rendering. A
+    static value is text, never read for placeholders (the vendored QR library's own code
+    holds ``${…}``)."""
+    parts = _PLACEHOLDER.split(source)  # odd positions are placeholder names
+    filled = "".join(
+        part if i % 2 == 0 else static.get(part, "${" + part + "}") for i, part in enumerate(parts)
+    )
     hashes: dict[str, list[str]] = {"style": [], "script": []}
-    for kind, content in _INLINE.findall(source):
+    for kind, content in _INLINE.findall(filled):
         digest = base64.b64encode(hashlib.sha256(content.encode()).digest()).decode()
         hashes[kind].append(f"'sha256-{digest}'")
     allowed = {kind: " ".join(found) or "'none'" for kind, found in hashes.items()}
@@ -254,14 +266,22 @@ def _compile(source: str, static: Mapping[str, str]) -> _Template:
         f"style-src {allowed['style']}; script-src {allowed['script']}; "
         "base-uri 'none'; form-action 'none'"
     )
-    parts = _PLACEHOLDER.split(source.replace("${csp}", csp))
-    # After split, odd positions are placeholder names: one join renders a page.
-    return _Template(
-        lambda values: "".join(
-            part if i % 2 == 0 else values[part] for i, part in enumerate(parts)
-        ),
-        csp,
-    )
+    fixed = {**static, "csp": csp}
+    texts, names = [parts[0]], []  # texts[i] before names[i], texts[-1] last
+    for name, text in zip(parts[1::2], parts[2::2], strict=True):
+        if name in fixed:
+            texts[-1] += fixed[name] + text
+        else:
+            names.append(name)
+            texts.append(text)
+
+    def render(values: Mapping[str, str]) -> str:
+        out = [texts[0]]
+        for name, text in zip(names, texts[1:], strict=True):
+            out += (values[name], text)
+        return "".join(out)
+
+    return _Template(render, csp)
 
 
 def compile_page(source: str, static: Mapping[str, str]) -> _Template:
@@ -279,7 +299,8 @@ def _palette_css() -> str:
 @cache
 def _code_template() -> _Template:
     source = files(__package__).joinpath("code_page.html").read_text(encoding="utf-8")
-    return _compile(source, {"palette_css": _palette_css()})
+    lean_qr = files(__package__).joinpath("vendor", "lean-qr.js").read_text(encoding="utf-8")
+    return _compile(source, {"palette_css": _palette_css(), "lean_qr": lean_qr.strip()})
 
 
 _ERROR_PAGE = """<!doctype html>

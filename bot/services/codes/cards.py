@@ -23,13 +23,14 @@ from models.person import Person
 class CodeCard:
     view: CodeView
     live: LiveToken
-    png: bytes
+    png: bytes | None  # None when the caller draws the QR itself (the code page's refresh)
 
 
-async def card_for_ticket(rt: Runtime, ticket: str, lang: str) -> CodeCard:
+async def card_for_ticket(rt: Runtime, ticket: str, lang: str, *, image: bool = True) -> CodeCard:
     code = await live_code_for_ticket(rt, ticket)  # one read: token and view show one decision
     live = token_for(rt, code)
-    return CodeCard(view_of(rt, code, lang), live, render_png(live.token, live.color))
+    png = render_png(live.token, live.color) if image else None
+    return CodeCard(view_of(rt, code, lang), live, png)
 
 
 async def qr_for_ticket(rt: Runtime, ticket: str) -> tuple[LiveToken, bytes]:
