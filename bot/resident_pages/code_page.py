@@ -16,8 +16,8 @@ expects (``color_text`` is optional: the page says the colour with its own words
      "token": "HC1:...", "district": str | null (optional)}
 
 and draws the token's QR itself (``drawQr``, with Lean QR, MIT, vendored in
-``bot/pages/vendor/`` and inlined like the rest): the page arrives with the server's image, and
-each refresh costs the server a signature, not an image (bench/README.md).
+``bot/resident_pages/vendor/`` and inlined like the rest): the page arrives with the server's
+image, and each refresh costs the server a signature, not an image (bench/README.md).
 
 with the server's ``Date`` header; 403/404/410 (body ``{"error": {"message": ...}}``) ends the
 page's polling and shows the message, anything else is retried with backoff.

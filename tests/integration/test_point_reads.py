@@ -13,8 +13,8 @@ from tortoise import connections
 
 from bot.db import close_database, open_database
 from bot.services import sql
-from bot.services.hot_reads import staff_by_token_hash
-from bot.services.staff import add_staff
+from bot.services.access.staff import add_staff
+from bot.services.codes.hot_reads import staff_by_token_hash
 from bot.services.uow import UnitOfWork
 from models.staff import Staff
 from tests.support import databases

@@ -9,7 +9,7 @@ from tortoise.transactions import in_transaction
 
 from bot.db import tortoise_config
 from bot.services import sql
-from bot.services.staff import add_staff
+from bot.services.access.staff import add_staff
 from models.staff import Staff
 
 

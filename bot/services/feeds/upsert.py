@@ -15,8 +15,8 @@ from datetime import datetime
 
 from tortoise import connections
 
+from bot.services import sql
 from bot.services.feeds.records import FeedRecord
-from bot.services.redecide import sql
 
 STAGE = "feed_stage"
 _COLUMNS = ("record_id", "doc_lookup", "status", "since", "until")

@@ -22,7 +22,7 @@ from bot.services.notices.kinds import (
     kind_of,
     stored,
 )
-from bot.services.redecide import sql
+from bot.services import sql
 from bot.services.runtime import Runtime
 from models.outbox import Notice
 from models.person import Account, Guardianship, Person

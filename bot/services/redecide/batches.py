@@ -38,8 +38,8 @@ from tortoise import connections
 from tortoise.backends.base.client import TransactionalDBClient
 
 from bot.health.rules import Decision, decide
+from bot.services import sql
 from bot.services.notices.outbox import queue_same_change
-from bot.services.redecide import sql
 from bot.services.redecide.fact_groups import FactKey, facts_of, lock_codes, read_groups
 from bot.services.redecide.writes import record_changes, store_decision
 from bot.services.runtime import Runtime

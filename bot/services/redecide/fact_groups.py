@@ -22,8 +22,8 @@ from typing import Any
 
 from bot.health.colors import Color
 from bot.health.rules import AuthorityRecord, Facts, Override, Presence, Trip
+from bot.services import sql
 from bot.services.codes.decisions import PRESENCE_DAYS
-from bot.services.redecide import sql
 
 # (symptoms as stored, contact, trip, presences, authority records, override): the latest
 # declaration's answers (None, False, None without one), ``(from_city, return_date)`` of the trip

@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.health.rules import Decision
+from bot.services import sql
 from bot.services.codes.decisions import reasons_to_json
-from bot.services.redecide import sql
 
 _STORE = """
 UPDATE health_code AS c

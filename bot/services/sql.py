@@ -1,5 +1,5 @@
 """Plain SQL on Tortoise's own connection: the one query module of the service. The hot reads
-(``bot.services.hot_reads``: a scan, a code, a credential) are single-row statements through
+(``bot.services.codes.hot_reads``: a scan, a code, a credential) are single-row statements through
 ``one``; the jobs that touch many rows at once (tier changes, feeds, expired codes) use
 ``fetch`` and ``execute``: one statement over thousands of rows, no query builder and no model
 objects in between.
