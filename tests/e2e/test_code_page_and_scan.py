@@ -126,24 +126,29 @@ async def test_the_link_in_the_reply_opens_the_code_page(
     assert 'lang="zh-CN"' in html and "data:image/png;base64," in html
 
 
-async def test_the_page_json_carries_the_code_but_no_token(
+async def test_the_page_json_carries_the_code_and_the_token_its_qr_is_drawn_from(
     client: TestClient, resident: WeChatUser, clock: FakeClock
 ) -> None:
+    """The page draws each refreshed token's QR itself (bot/resident_pages): the answer holds
+    the token, no image, and the token is one a checkpoint accepts."""
     ticket = await ticket_after(resident)
     response = await client.get(f"/c/{ticket}/code.json")
     assert response.status == 200
     assert response.headers["Cache-Control"] == "no-store"
     body = await response.json()
-    assert {"color", "name", "issued_at", "expires_at", "qr"} <= set(body)
-    assert "token" not in body and PREFIX not in await response.text()
+    assert {"color", "name", "issued_at", "expires_at", "token"} <= set(body)
+    assert "qr" not in body and "data:image" not in await response.text()
     assert body["color"] == "green" and body["name"] == MASKED_NAME
     issued = datetime.fromisoformat(body["issued_at"])
     expires = datetime.fromisoformat(body["expires_at"])
     assert issued == clock()
     assert expires - issued == timedelta(seconds=TOKEN_LIFETIME)
-    assert body["qr"].startswith("data:image/png;base64,")
-    token = decode_qr(base64.b64decode(body["qr"].removeprefix("data:image/png;base64,")))
-    assert token.startswith(PREFIX)
+    token = body["token"]
+    assert token.startswith(PREFIX) and len(token) <= 200
+    assert FULL_NAME not in token and VALID_ID not in token
+    _, staff_token = await add_staff("检查员", "checkpoint")
+    scanned = await scan_ok(client, staff_token, token=token)
+    assert scanned["verdict"] == "pass" and scanned["issued_at"] == body["issued_at"]
 
 
 async def test_the_qr_image_decodes_to_a_short_signed_token(
