@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import cast
 
 from bot.health.colors import Color
+from bot.services import sql
 from bot.services.notices.kinds import (
     AppealReply,
     CodeImage,
@@ -22,7 +23,6 @@ from bot.services.notices.kinds import (
     kind_of,
     stored,
 )
-from bot.services import sql
 from bot.services.runtime import Runtime
 from models.outbox import Notice
 from models.person import Account, Guardianship, Person
