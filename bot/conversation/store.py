@@ -1,8 +1,10 @@
 """Where dialogues are kept between messages, behind a three-method interface.
 
-The Tortoise store is the real one (a restart or a second instance loses nothing); answers
-hold personal data, so it seals them. The memory store serves unit tests; one contract test
-runs over both (tests/integration/test_dialogue_store.py).
+The Tortoise store is the real one (a restart or a second instance loses nothing), on
+Tortoise's connection with the chat step's own statements
+(``bot.services.callbacks.chat_rows``); answers hold personal data, so it seals them. The
+memory store serves unit tests; one contract test runs over both
+(tests/integration/test_dialogue_store.py).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.health.sealing import Sealer
-from models.dialogue import DialogueState
+from bot.services.callbacks import chat_rows
 
 _COLUMN = "dialogue_state.data"
 
@@ -40,7 +42,7 @@ class TortoiseDialogueStore:
         self._idle = idle
 
     async def get(self, account_id: int, now: datetime) -> Dialogue | None:
-        row = await DialogueState.get_or_none(account_id=account_id)
+        row = await chat_rows.dialogue(account_id)
         if row is None or row.expires_at <= now:
             return None
         answers = json.loads(self._sealer.open(row.data, _COLUMN))
@@ -48,22 +50,15 @@ class TortoiseDialogueStore:
 
     async def set(self, account_id: int, dialogue: Dialogue, now: datetime) -> None:
         sealed = self._sealer.seal(json.dumps(dialogue.answers, ensure_ascii=False), _COLUMN)
-        values: dict[str, Any] = {
-            "flow": dialogue.flow,
-            "step": dialogue.step,
-            "data": sealed,
-            "expires_at": now + self._idle,
-        }
-        # one statement when the row exists (every step after the first); the account's lock,
-        # held by the caller's unit of work, keeps a second writer of this row out meanwhile
-        if not await DialogueState.filter(account_id=account_id).update(**values):
-            await DialogueState.create(account_id=account_id, **values)
+        await chat_rows.save_dialogue(
+            account_id, dialogue.flow, dialogue.step, sealed, now + self._idle
+        )
 
     async def clear(self, account_id: int) -> None:
-        await DialogueState.filter(account_id=account_id).delete()
+        await chat_rows.clear_dialogue(account_id)
 
     async def lapsed(self, account_id: int, now: datetime) -> bool:
-        return await DialogueState.exists(account_id=account_id, expires_at__lte=now)
+        return await chat_rows.dialogue_lapsed(account_id, now)
 
 
 class MemoryDialogueStore:

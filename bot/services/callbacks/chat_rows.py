@@ -1,0 +1,99 @@
+"""The chat step's statements: the account locked and touched, the message's dedup record and
+the open dialogue. A text in the middle of a dialogue is the chat's commonest request; built by
+Tortoise's query builder and hydrated into models, its statements cost most of the step
+(bench/README.md, the chat step). Here each is one parameterised statement on Tortoise's own
+connection (inside the unit of work, its transaction), with no model objects in between.
+
+The SQL is written once, with ``$n`` placeholders (PostgreSQL's), each used once and in order,
+and spelled with ``?`` for SQLite. Moments are written as Tortoise writes them
+(``bot.services.sql``), so the queries Tortoise builds elsewhere (the purge) compare
+alike.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from tortoise import connections
+
+from bot.services.sql import moment, moment_param
+
+_PLACEHOLDER = re.compile(r"\$\d+")
+
+
+@dataclass(frozen=True, slots=True)
+class DialogueRow:
+    flow: str
+    step: str
+    data: str  # sealed
+    expires_at: datetime
+
+
+_DIALOGUE = "SELECT flow, step, data, expires_at FROM dialogue_state WHERE account_id = $1"
+_UPDATE_DIALOGUE = (
+    "UPDATE dialogue_state SET flow = $1, step = $2, data = $3, expires_at = $4"
+    " WHERE account_id = $5"
+)
+# no upsert: on PostgreSQL each ON CONFLICT would draw from the id's sequence, once per step
+_INSERT_DIALOGUE = (
+    "INSERT INTO dialogue_state (flow, step, data, expires_at, account_id)"
+    " VALUES ($1, $2, $3, $4, $5)"
+)
+_CLEAR_DIALOGUE = "DELETE FROM dialogue_state WHERE account_id = $1"
+_LAPSED_DIALOGUE = "SELECT 1 FROM dialogue_state WHERE account_id = $1 AND expires_at <= $2"
+
+
+async def dialogue(account_id: int) -> DialogueRow | None:
+    rows = await _rows(_DIALOGUE, account_id)
+    if not rows:
+        return None
+    row = rows[0]
+    return DialogueRow(row["flow"], row["step"], row["data"], moment(row["expires_at"]))
+
+
+async def save_dialogue(
+    account_id: int, flow: str, step: str, data: str, expires_at: datetime
+) -> None:
+    """One statement when the row exists (every step after the first); the account's lock,
+    held by the caller's unit of work, keeps a second writer of this row out meanwhile."""
+    values = (flow, step, data, moment_param(expires_at), account_id)
+    if not await _write(_UPDATE_DIALOGUE, *values):
+        await _write(_INSERT_DIALOGUE, *values)
+
+
+async def clear_dialogue(account_id: int) -> None:
+    await _write(_CLEAR_DIALOGUE, account_id)
+
+
+async def dialogue_lapsed(account_id: int, now: datetime) -> bool:
+    rows = await _rows(_LAPSED_DIALOGUE, account_id, moment_param(now))
+    return bool(rows)
+
+
+async def _rows(sql: str, *values: Any) -> list[dict[str, Any]]:
+    connection = connections.get("default")
+    rows: list[dict[str, Any]] = await connection.execute_query_dict(
+        _spelled(sql, _is_sqlite(connection)), list(values)
+    )
+    return rows
+
+
+async def _write(sql: str, *values: Any) -> int:
+    """A statement that returns no rows; the number of rows it changed (an UPDATE's)."""
+    connection = connections.get("default")
+    count: int
+    count, _ = await connection.execute_query(_spelled(sql, _is_sqlite(connection)), list(values))
+    return count
+
+
+def _is_sqlite(connection: Any) -> bool:
+    return bool(connection.capabilities.dialect == "sqlite")
+
+
+@cache
+def _spelled(sql: str, sqlite: bool) -> str:
+    return _PLACEHOLDER.sub("?", sql) if sqlite else sql
