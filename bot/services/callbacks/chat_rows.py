@@ -1,8 +1,8 @@
-"""The chat step's statements: the account locked and touched, the message's dedup record and
-the open dialogue. A text in the middle of a dialogue is the chat's commonest request; built by
-Tortoise's query builder and hydrated into models, its statements cost most of the step
-(bench/README.md, the chat step). Here each is one parameterised statement on Tortoise's own
-connection (inside the unit of work, its transaction), with no model objects in between.
+"""The chat step's statements: the message's dedup record and the open dialogue. A text in the
+middle of a dialogue is the chat's commonest request; built by Tortoise's query builder and
+hydrated into models, its statements cost most of the step (bench/README.md, the chat step).
+Here each is one parameterised statement on Tortoise's own connection (inside the unit of work,
+its transaction), with no model objects in between.
 
 The SQL is written once, with ``$n`` placeholders (PostgreSQL's), each used once and in order,
 and spelled with ``?`` for SQLite. Moments are written as Tortoise writes them
@@ -33,6 +33,19 @@ class DialogueRow:
     expires_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class ProcessedRow:
+    key: str
+    nonce: str | None
+    reply: str | None  # sealed
+
+
+# the message's own record, and whichever message its nonce came with (bot.services.dedup)
+_PROCESSED = "SELECT key, nonce, reply FROM processed_message WHERE key = $1 OR nonce = $2"
+_RECORD_PROCESSED = (
+    "INSERT INTO processed_message (key, nonce, reply, created_at) VALUES ($1, $2, $3, $4)"
+)
+
 _DIALOGUE = "SELECT flow, step, data, expires_at FROM dialogue_state WHERE account_id = $1"
 _UPDATE_DIALOGUE = (
     "UPDATE dialogue_state SET flow = $1, step = $2, data = $3, expires_at = $4"
@@ -45,6 +58,17 @@ _INSERT_DIALOGUE = (
 )
 _CLEAR_DIALOGUE = "DELETE FROM dialogue_state WHERE account_id = $1"
 _LAPSED_DIALOGUE = "SELECT 1 FROM dialogue_state WHERE account_id = $1 AND expires_at <= $2"
+
+
+async def processed(key: str, nonce: str | None) -> list[ProcessedRow]:
+    """The records of message ``key`` and of nonce ``nonce`` (None matches no nonce)."""
+    rows = await _rows(_PROCESSED, key, nonce)
+    return [ProcessedRow(row["key"], row["nonce"], row["reply"]) for row in rows]
+
+
+async def record_processed(key: str, nonce: str | None, reply: str | None, at: datetime) -> None:
+    """Raises Tortoise's IntegrityError when the key or the nonce is on record already."""
+    await _write(_RECORD_PROCESSED, key, nonce, reply, moment_param(at))
 
 
 async def dialogue(account_id: int) -> DialogueRow | None:

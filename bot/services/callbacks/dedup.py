@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tortoise.expressions import Q
-
+from bot.services.callbacks import chat_rows
 from bot.services.callbacks.replay import Replayed
 from bot.services.runtime import Runtime
-from models.dialogue import ProcessedMessage
 
 _COLUMN = "processed_message.reply"
 
@@ -27,17 +25,16 @@ class Seen:
 async def seen(rt: Runtime, key: str, nonce: str | None = None) -> Seen | None:
     """The record of message ``key``, if handled; raises ``Replayed`` when ``nonce`` came
     with another message."""
-    where = Q(key=key) if nonce is None else Q(key=key) | Q(nonce=nonce)
     found = None
-    for row in await ProcessedMessage.filter(where).values("key", "nonce", "reply"):
-        if row["key"] != key:
+    for row in await chat_rows.processed(key, nonce):
+        if row.key != key:
             raise Replayed()
         found = row
     if found is None:
         return None
-    return Seen(rt.sealer.open(found["reply"], _COLUMN) if found["reply"] else None)
+    return Seen(rt.sealer.open(found.reply, _COLUMN) if found.reply else None)
 
 
 async def remember(rt: Runtime, key: str, reply: str | None, nonce: str | None = None) -> None:
     sealed = rt.sealer.seal(reply, _COLUMN) if reply else None
-    await ProcessedMessage.create(key=key, nonce=nonce, reply=sealed, created_at=rt.now())
+    await chat_rows.record_processed(key, nonce, sealed, rt.now())

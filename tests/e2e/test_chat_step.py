@@ -1,0 +1,58 @@
+"""What one chat step does to the database: what a text in the middle of a dialogue costs
+(bench/README.md, the chat step), counted in the statements Tortoise's client logs on each
+backend, and on SQLite in what the database itself was given to execute, transactions
+included."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from aiohttp.test_utils import TestClient
+from tortoise import connections
+
+from tests.support.wechat_user import WeChatUser
+
+REASK = "【2/9】"  # the document-type step, asked again after a choice it does not have
+# lock the account, the dedup record (and nonce), touch the account, read and save the dialogue,
+# record the reply
+STEP_STATEMENTS = 6
+
+
+@pytest.fixture
+async def at_document_type(resident: WeChatUser) -> WeChatUser:
+    await resident.converse("申领", "张三")
+    return resident
+
+
+async def test_a_dialogue_step_runs_a_fixed_number_of_statements(
+    at_document_type: WeChatUser, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
+        reply = await at_document_type.say("9")
+    assert REASK in reply
+    assert len(_statements(caplog)) == STEP_STATEMENTS, "\n".join(_statements(caplog))
+
+
+async def test_a_dialogue_step_is_one_transaction_on_sqlite(
+    client: TestClient, at_document_type: WeChatUser
+) -> None:
+    connection = connections.get("default")
+    if connection.capabilities.dialect != "sqlite":
+        pytest.skip("SQLite's own trace of what it ran")
+    executed: list[str] = []
+    raw = connection._connection  # aiosqlite's: its trace sees BEGIN and COMMIT too
+    await raw.set_trace_callback(executed.append)
+    try:
+        reply = await at_document_type.say("9")
+    finally:
+        await raw.set_trace_callback(None)
+    assert REASK in reply
+    words = [sql.split(None, 1)[0].upper() for sql in executed]
+    assert words[0] == "BEGIN" and words[-1] == "COMMIT", executed
+    assert words.count("BEGIN") == 1 and words.count("COMMIT") == 1, executed
+    assert len(words) == STEP_STATEMENTS + 2, executed
+
+
+def _statements(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "tortoise.db_client"]
