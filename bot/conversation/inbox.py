@@ -42,8 +42,7 @@ async def _handle_once(rt: Runtime, store: DialogueStore, inbound: Inbound) -> s
         prior = await dedup.seen(rt, inbound.dedup_key, inbound.nonce)
         if prior is not None:
             log.info("a retried message was answered from its record")
-            return prior.reply
-        await accounts.touch(rt, account.id)
+            return prior.reply  # uncommitted: the retry changes nothing
         turn = Turn(rt, account.id, account.lang, store, inbound.dedup_key, account.position)
         reply = await respond(turn, inbound)
         await dedup.remember(rt, inbound.dedup_key, reply, inbound.nonce)

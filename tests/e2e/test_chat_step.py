@@ -1,7 +1,7 @@
-"""What one chat step does to the database: what a text in the middle of a dialogue costs
-(bench/README.md, the chat step), counted in the statements Tortoise's client logs on each
-backend, and on SQLite in what the database itself was given to execute, transactions
-included."""
+"""What one chat step does to the database: the account it touches, and what a text in the
+middle of a dialogue costs (bench/README.md, the chat step), counted in the statements
+Tortoise's client logs on each backend, and on SQLite in what the database itself was given to
+execute, transactions included."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ import pytest
 from aiohttp.test_utils import TestClient
 from tortoise import connections
 
+from models.person import Account
+from tests.support.clock import FakeClock
 from tests.support.wechat_user import WeChatUser
 
 REASK = "【2/9】"  # the document-type step, asked again after a choice it does not have
-# lock the account, the dedup record (and nonce), touch the account, read and save the dialogue,
+# lock and touch the account, the dedup record (and nonce), read and save the dialogue,
 # record the reply
-STEP_STATEMENTS = 6
+STEP_STATEMENTS = 5
 
 
 @pytest.fixture
@@ -52,6 +54,26 @@ async def test_a_dialogue_step_is_one_transaction_on_sqlite(
     assert words[0] == "BEGIN" and words[-1] == "COMMIT", executed
     assert words.count("BEGIN") == 1 and words.count("COMMIT") == 1, executed
     assert len(words) == STEP_STATEMENTS + 2, executed
+
+
+async def test_a_message_starts_the_accounts_service_window_again(
+    resident: WeChatUser, clock: FakeClock
+) -> None:
+    await resident.say("帮助")  # first contact: the account is made and touched
+    assert (await Account.get(openid=resident.openid)).last_message_at == clock()
+    clock.advance(hours=30)
+    await resident.say("帮助")
+    assert (await Account.get(openid=resident.openid)).last_message_at == clock()
+
+
+async def test_a_retry_answered_from_its_record_leaves_the_account_as_it_was(
+    at_document_type: WeChatUser, clock: FakeClock
+) -> None:
+    first = await at_document_type.say("9", msg_id=4242)
+    touched = (await Account.get(openid=at_document_type.openid)).last_message_at
+    clock.advance(seconds=5)
+    assert await at_document_type.say("9", msg_id=4242) == first
+    assert (await Account.get(openid=at_document_type.openid)).last_message_at == touched
 
 
 def _statements(caplog: pytest.LogCaptureFixture) -> list[str]:

@@ -1,8 +1,8 @@
-"""The chat step's statements: the message's dedup record and the open dialogue. A text in the
-middle of a dialogue is the chat's commonest request; built by Tortoise's query builder and
-hydrated into models, its statements cost most of the step (bench/README.md, the chat step).
-Here each is one parameterised statement on Tortoise's own connection (inside the unit of work,
-its transaction), with no model objects in between.
+"""The chat step's statements: the account locked and touched, the message's dedup record and
+the open dialogue. A text in the middle of a dialogue is the chat's commonest request; built by
+Tortoise's query builder and hydrated into models, its statements cost most of the step
+(bench/README.md, the chat step). Here each is one parameterised statement on Tortoise's own
+connection (inside the unit of work, its transaction), with no model objects in between.
 
 The SQL is written once, with ``$n`` placeholders (PostgreSQL's), each used once and in order,
 and spelled with ``?`` for SQLite. Moments are written as Tortoise writes them
@@ -34,12 +34,25 @@ class DialogueRow:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountRow:
+    id: int
+    lang: str
+    location_sealed: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class ProcessedRow:
     key: str
     nonce: str | None
     reply: str | None  # sealed
 
 
+# the UPDATE takes the row's lock (PostgreSQL; SQLite serialises every transaction anyway), and
+# the touch it makes is undone with the unit of work when the message was handled before
+_CONTACTED = (
+    "UPDATE account SET last_message_at = $1 WHERE channel = $2 AND openid = $3"
+    " RETURNING id, lang, location_sealed"
+)
 # the message's own record, and whichever message its nonce came with (bot.services.dedup)
 _PROCESSED = "SELECT key, nonce, reply FROM processed_message WHERE key = $1 OR nonce = $2"
 _RECORD_PROCESSED = (
@@ -58,6 +71,16 @@ _INSERT_DIALOGUE = (
 )
 _CLEAR_DIALOGUE = "DELETE FROM dialogue_state WHERE account_id = $1"
 _LAPSED_DIALOGUE = "SELECT 1 FROM dialogue_state WHERE account_id = $1 AND expires_at <= $2"
+
+
+async def contacted(channel: str, openid: str, now: datetime) -> AccountRow | None:
+    """The account, its last message now, locked for the rest of the unit of work; None for
+    an account not made yet."""
+    rows = await _rows(_CONTACTED, moment_param(now), channel, openid)
+    if not rows:
+        return None
+    row = rows[0]
+    return AccountRow(row["id"], row["lang"], row["location_sealed"])
 
 
 async def processed(key: str, nonce: str | None) -> list[ProcessedRow]:

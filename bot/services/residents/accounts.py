@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import cast
 
+from bot.services.callbacks import chat_rows
 from bot.services.codes.display import CodeView, code_view
 from bot.services.errors import NotFound
 from bot.services.notices import outbox
@@ -39,20 +40,22 @@ class Current:
 
 
 async def lock_account(rt: Runtime, channel: str, openid: str) -> AccountView:
-    """The account, created on first contact and locked for the rest of the unit of work, so
-    two messages of one person are handled one after the other (on PostgreSQL: a row lock;
-    SQLite serialises every transaction anyway)."""
-    account = await Account.select_for_update().get_or_none(channel=channel, openid=openid)
+    """The account that just wrote, created on first contact, locked for the rest of the unit
+    of work, so two messages of one person are handled one after the other, and touched: the
+    platform's 48-hour customer-service window starts again (undone with the unit of work, as
+    for a retry answered from its record). One statement for an account that exists."""
+    account = await chat_rows.contacted(channel, openid, rt.now())
     if account is None:  # first contact: made (or made by a racing delivery), then locked
         await Account.get_or_create(channel=channel, openid=openid)
-        account = await Account.select_for_update().get(channel=channel, openid=openid)
-    return AccountView(account.id, account.lang, _position(rt, account))
+        account = await chat_rows.contacted(channel, openid, rt.now())
+        assert account is not None, "the account was just made"
+    return AccountView(account.id, account.lang, _position(rt, account.location_sealed))
 
 
-def _position(rt: Runtime, account: Account) -> tuple[float, float] | None:
-    if not account.location_sealed:
+def _position(rt: Runtime, location_sealed: str | None) -> tuple[float, float] | None:
+    if not location_sealed:
         return None
-    lat, lng = rt.sealer.open(account.location_sealed, _LOCATION).split(",")
+    lat, lng = rt.sealer.open(location_sealed, _LOCATION).split(",")
     return float(lat), float(lng)
 
 
@@ -65,11 +68,6 @@ async def language_of(channel: str, openid: str) -> str:
 async def store_location(rt: Runtime, account_id: int, lat: float, lng: float) -> None:
     sealed = rt.sealer.seal(f"{lat:.5f},{lng:.5f}", _LOCATION)
     await Account.filter(id=account_id).update(location_sealed=sealed, located_at=rt.now())
-
-
-async def touch(rt: Runtime, account_id: int) -> None:
-    """The user just wrote: the platform's 48-hour customer-service window starts again."""
-    await Account.filter(id=account_id).update(last_message_at=rt.now())
 
 
 async def set_language(account_id: int, lang: str) -> None:
