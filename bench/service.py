@@ -257,7 +257,7 @@ def loads(url: str, seeded: Seeded) -> list[tuple[str, Load]]:
         ),
         (
             "GET /c/{ticket}/code.json",
-            Load(_get(f"{url}/c/{seeded.ticket}/code.json"), "image/png"),
+            Load(_get(f"{url}/c/{seeded.ticket}/code.json"), '"token":"HC1:'),
         ),
         ("GET /c/{ticket}/qr.png", Load(_get(f"{url}/c/{seeded.ticket}/qr.png"), "PNG")),
         ("POST /api/checkpoint/scan", Load(scan, '"pass"')),
