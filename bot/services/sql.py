@@ -41,7 +41,8 @@ Row = Any  # an asyncpg Record or a sqlite3.Row: both read by name and by positi
 
 
 def is_postgres() -> bool:
-    return connections.get("default").capabilities.dialect == "postgres"
+    dialect: str = connections.get("default").capabilities.dialect
+    return dialect == "postgres"
 
 
 async def fetch(sql: str, *values: Any) -> list[Row]:
@@ -109,14 +110,16 @@ async def execute(sql: str, *values: Any) -> int:
     """Run a statement that returns no rows; the number of rows it wrote."""
     connection = connections.get("default")
     if _sqlite(connection):
+        count: int
         count, _ = await connection.execute_query(_spelled(sql, True), list(values))
         return count
     # Tortoise reads the count of "INSERT 0 5" as 0 (the oid): read the status line ourselves,
     # with Tortoise's own translation of errors (IntegrityError and kin)
-    return await connection._translate_exceptions(_postgres_execute, sql, values)
+    written: int = await connection._translate_exceptions(_postgres_execute, sql, values)
+    return written
 
 
-async def _postgres_execute(client: Any, sql: str, values: tuple) -> int:
+async def _postgres_execute(client: Any, sql: str, values: tuple[Any, ...]) -> int:
     async with client.acquire_connection() as connection:
         client.log.debug("%s: %s", sql, values)
         status = await connection.execute(sql, *values)
@@ -147,7 +150,8 @@ async def index_lookups() -> AsyncIterator[None]:
 
 
 def _sqlite(connection: Any) -> bool:
-    return connection.capabilities.dialect == "sqlite"
+    dialect: str = connection.capabilities.dialect
+    return dialect == "sqlite"
 
 
 @cache

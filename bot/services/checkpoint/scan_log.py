@@ -32,7 +32,7 @@ class ScanRow:
     temperature: float | None
     created_at: datetime
 
-    def values(self) -> tuple:
+    def values(self) -> tuple[object, ...]:
         return (
             self.staff_id,
             self.person_id,

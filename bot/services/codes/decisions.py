@@ -57,7 +57,7 @@ async def redecide(rt: Runtime, person: Person, cause: str) -> Outcome:
     old = Color(code.color) if code else None
     code = await _store(code, person, decision, now)
     if cause == "declaration" or old != decision.color:
-        await CodeChange.create(**_change_row(person.id, old, decision, cause, now))
+        await _record_change(person.id, old, decision, cause, now)
     return Outcome(code, old)
 
 
@@ -100,7 +100,11 @@ async def _declarations(
 
 
 def _presences(
-    person: Person, recent: list[Declaration], districts: dict, today: date, rt: Runtime
+    person: Person,
+    recent: list[Declaration],
+    districts: dict[int, District],
+    today: date,
+    rt: Runtime,
 ) -> tuple[Presence, ...]:
     """Where the person lives now, and every district they declared within 14 days."""
     seen: dict[int, date] = {}
@@ -160,18 +164,18 @@ async def _store(
     return code
 
 
-def _change_row(
+async def _record_change(
     person_id: int, old: Color | None, decision: Decision, cause: str, now: datetime
-) -> dict:
-    return {
-        "person_id": person_id,
-        "old_color": old.value if old else None,
-        "new_color": decision.color.value,
-        "reasons": reasons_to_json(decision.reasons),
-        "cause": cause,
-        "rules_version": decision.rules_version,
-        "created_at": now,
-    }
+) -> None:
+    await CodeChange.create(
+        person_id=person_id,
+        old_color=old.value if old else None,
+        new_color=decision.color.value,
+        reasons=reasons_to_json(decision.reasons),
+        cause=cause,
+        rules_version=decision.rules_version,
+        created_at=now,
+    )
 
 
 def reasons_to_json(reasons: tuple[Reason, ...]) -> list[dict[str, str]]:

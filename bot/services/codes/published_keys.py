@@ -17,7 +17,7 @@ def publication_window(rt: Runtime) -> timedelta:
     return s.token_lifetime + DEFAULT_SKEW + timedelta(seconds=s.key_reload_seconds)
 
 
-def published_keys(rt: Runtime) -> dict:
+def published_keys(rt: Runtime) -> dict[str, object]:
     info = rt.region_info
     keys = jwks(rt.keyring, now=rt.now(), window=publication_window(rt))
     # who we are, so that a region adding us to its trust list can check it took the right URL

@@ -46,12 +46,12 @@ class Rejection:
     position: int  # the line of a file, or the index in a JSON list
     field: str | None
     code: str
-    params: dict
+    params: dict[str, object]
 
     def message(self, lang: str) -> str:
         return t(self.code, lang, **self.params)
 
-    def as_dict(self, position_name: str, lang: str) -> dict:
+    def as_dict(self, position_name: str, lang: str) -> dict[str, object]:
         return {position_name: self.position, "field": self.field, "error": self.message(lang)}
 
 
@@ -150,7 +150,7 @@ async def _plan_each_query() -> None:
         await connection.execute_script("SET LOCAL plan_cache_mode = force_custom_plan")
 
 
-async def _save_counts(result: FeedResult, rejected: list[dict] | None = None) -> None:
+async def _save_counts(result: FeedResult, rejected: list[dict[str, object]] | None = None) -> None:
     values: dict[str, Any] = {
         "received": result.received,
         "created": result.created,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 
 from bot.health.errors import InvalidInput
@@ -115,7 +115,7 @@ _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
 
 
-def _moment(raw: object, name: str, tz, last_day: bool) -> datetime | None:
+def _moment(raw: object, name: str, tz: tzinfo, last_day: bool) -> datetime | None:
     """A day or an RFC 3339 instant, as an instant in UTC; a day's is the midnight that starts
     it, or with ``last_day`` the midnight that ends it. A time without an offset is refused:
     it would name a different moment wherever it is read."""
@@ -128,7 +128,7 @@ def _moment(raw: object, name: str, tz, last_day: bool) -> datetime | None:
 
 
 @lru_cache(maxsize=4096)  # a feed names the same few days again and again
-def _instant(text: str, tz, last_day: bool) -> datetime | None:
+def _instant(text: str, tz: tzinfo, last_day: bool) -> datetime | None:
     try:
         if _DAY.fullmatch(text):
             day = date.fromisoformat(text) + timedelta(days=1 if last_day else 0)

@@ -17,21 +17,77 @@ colours, history and notices.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any, NamedTuple
 
 from bot.health.colors import Color
 from bot.health.rules import AuthorityRecord, Facts, Override, Presence, Trip
 from bot.services import sql
 from bot.services.codes.decisions import PRESENCE_DAYS
+from models.district import District
 
-# (symptoms as stored, contact, trip, presences, authority records, override): the latest
-# declaration's answers (None, False, None without one), ``(from_city, return_date)`` of the trip
-# it declared or None, ``(adcode, last day seen)`` of each district present in (home first,
-# then the most recent), ``(status, since, until)`` of each authority record, ``(color, until,
-# zh, en)`` of the newest correction in force or None. When the person declared is left out:
-# no condition reads it.
-FactKey = tuple[Any, bool, Any, tuple, tuple, Any]
+# Values are kept as the driver gives them (asyncpg: datetime, date, jsonb text; sqlite3: text),
+# so the database's own equality groups them; ``facts_of`` converts them once per group.
+StoredMoment = datetime | str
+StoredDay = date | str
+
+
+class TripKey(NamedTuple):
+    """``(from_city, return_date)`` of the trip the latest declaration declared."""
+
+    place: str
+    returned_on: StoredDay
+
+
+class AuthorityKey(NamedTuple):
+    status: str
+    since: StoredMoment
+    until: StoredMoment | None
+
+
+class OverrideKey(NamedTuple):
+    """The newest official's correction in force."""
+
+    color: str
+    until: StoredMoment
+    reason_zh: str
+    reason_en: str
+
+
+class Answers(NamedTuple):
+    """The latest declaration's answers: ``(None, False, None)`` without one."""
+
+    symptoms: str | None  # the stored JSON list
+    contact: bool
+    trip: TripKey | None
+
+
+NO_ANSWERS = Answers(None, False, None)
+
+
+class FactKey(NamedTuple):
+    """Every fact a condition can read, as the rows give it. ``presences`` holds ``(adcode,
+    last day seen)`` of each district present in (home first, then the most recent). When the
+    person declared is left out: no condition reads it."""
+
+    symptoms: str | None
+    contact: bool
+    trip: TripKey | None
+    presences: tuple[tuple[int, date], ...]
+    authority: tuple[AuthorityKey, ...]
+    override: OverrideKey | None
+
+    @classmethod
+    def of(
+        cls,
+        answers: Answers,
+        presences: tuple[tuple[int, date], ...],
+        authority: tuple[AuthorityKey, ...] = (),
+        override: OverrideKey | None = None,
+    ) -> FactKey:
+        return cls(answers.symptoms, answers.contact, answers.trip, presences, authority, override)
+
+
 Groups = dict[tuple[str, FactKey], list[int]]  # (colour before, facts) -> person ids
 
 _LOCK = "SELECT c.person_id FROM {ids} JOIN health_code c ON c.person_id = t.id ORDER BY c.id"
@@ -101,7 +157,7 @@ async def lock_codes(person_ids: list[int], skip_locked: bool = False) -> list[i
     return [row[0] for row in await sql.fetch(statement, sql.ids(person_ids))]
 
 
-async def read_groups(person_ids: list[int], now: datetime, tz) -> Groups:
+async def read_groups(person_ids: list[int], now: datetime, tz: tzinfo) -> Groups:
     """These people (their codes locked already) grouped by colour now and facts."""
     if not person_ids:
         return {}
@@ -111,10 +167,9 @@ async def read_groups(person_ids: list[int], now: datetime, tz) -> Groups:
     extras = [row[0] for row in await sql.fetch(_extras(), ids, ids, _at(now), ids, since)]
     groups: Groups = defaultdict(list)
     for row in await sql.fetch(_plain_groups(), ids, sql.ids(extras)):
-        color, home, *answers = row[:7]
+        color, home = row[0], row[1]
         presences = ((home, today),) if home is not None else ()
-        key = (*_answers(*answers), presences, (), None)
-        groups[(color, key)].extend(sql.id_list(row[7]))
+        groups[(color, FactKey.of(_answers(*row[2:7]), presences))].extend(sql.id_list(row[7]))
     if extras:
         await _add_extras(groups, extras, now, tz)
     return dict(groups)
@@ -138,42 +193,56 @@ def _at(moment: datetime) -> Any:
     return sql.moment_param(moment)
 
 
-def _answers(symptoms: Any, contact: Any, left_city: Any, from_city: Any, return_date: Any):
+def _answers(
+    symptoms: str | None,
+    contact: object,
+    left_city: object,
+    from_city: str | None,
+    return_date: StoredDay | None,
+) -> Answers:
     if contact is None:  # no declaration at all
-        return (None, False, None)
-    trip = (from_city, return_date) if left_city and from_city and return_date else None
-    return (symptoms, bool(contact), trip)
+        return NO_ANSWERS
+    trip = TripKey(from_city, return_date) if left_city and from_city and return_date else None
+    return Answers(symptoms, bool(contact), trip)
 
 
-async def _add_extras(groups: Groups, person_ids: list[int], now: datetime, tz) -> None:
+class _Extra:
+    """What the rows of one person with extra facts say, gathered row by row."""
+
+    def __init__(self, color: str, home: int | None, today: date) -> None:
+        self.color = color
+        self.answers = NO_ANSWERS
+        self.seen = _home(home, today)
+
+
+async def _add_extras(groups: Groups, person_ids: list[int], now: datetime, tz: tzinfo) -> None:
     ids = sql.ids(person_ids)
     since = now - timedelta(days=PRESENCE_DAYS + 1)
     today = now.astimezone(tz).date()
     statement = _EXTRA_DECLARATIONS.format(declared=_DECLARED.format(ids=sql.ids_table("$1")))
-    people: dict[int, dict] = {}
+    people: dict[int, _Extra] = {}
     for row in await sql.fetch(statement, ids, sql.moment_param(since)):
         person_id, color, home, district, declared_at = row[:5]
-        person = people.setdefault(
-            person_id,
-            {"color": color, "answers": (None, False, None), "seen": _home(home, today)},
-        )
+        person = people.get(person_id)
+        if person is None:
+            person = people[person_id] = _Extra(color, home, today)
         if declared_at is None:
             continue  # no declaration
         if row[10] == 1:
-            person["answers"] = _answers(*row[5:10])
+            person.answers = _answers(*row[5:10])
         moment = sql.moment(declared_at)
         if moment >= since:
-            person["seen"].setdefault(district, moment.astimezone(tz).date())
+            person.seen.setdefault(district, moment.astimezone(tz).date())
     authority = await _authority(ids)
     overrides = await _overrides(ids, now)
     for person_id, person in people.items():
-        key = (
-            *person["answers"],
-            tuple(person["seen"].items()),
+        key = FactKey.of(
+            person.answers,
+            tuple(person.seen.items()),
             authority.get(person_id, ()),
             overrides.get(person_id),
         )
-        groups[(person["color"], key)].append(person_id)
+        groups[(person.color, key)].append(person_id)
 
 
 def _home(home: int | None, today: date) -> dict[int, date]:
@@ -181,45 +250,44 @@ def _home(home: int | None, today: date) -> dict[int, date]:
     return {} if home is None else {home: today}
 
 
-async def _authority(ids: Any) -> dict[int, tuple]:
-    records: dict[int, list[tuple]] = defaultdict(list)
+async def _authority(ids: Any) -> dict[int, tuple[AuthorityKey, ...]]:
+    records: dict[int, list[AuthorityKey]] = defaultdict(list)
     for person_id, status, since, until in await sql.fetch(
         _AUTHORITY.format(ids=sql.ids_table("$1")), ids
     ):
-        records[person_id].append((status, since, until))
+        records[person_id].append(AuthorityKey(status, since, until))
     return {person_id: tuple(rows) for person_id, rows in records.items()}
 
 
-async def _overrides(ids: Any, now: datetime) -> dict[int, tuple]:
-    found: dict[int, tuple] = {}
+async def _overrides(ids: Any, now: datetime) -> dict[int, OverrideKey]:
+    found: dict[int, OverrideKey] = {}
     statement = _OVERRIDES.format(ids=sql.ids_table("$1"))
-    for person_id, *override in await sql.fetch(statement, ids, _at(now)):
-        found[person_id] = tuple(override)  # the newest correction in force wins
+    for person_id, color, until, reason_zh, reason_en in await sql.fetch(statement, ids, _at(now)):
+        found[person_id] = OverrideKey(color, until, reason_zh, reason_en)  # the newest wins
     return found
 
 
-def facts_of(key: FactKey, districts: dict[int, Any]) -> Facts:
+def facts_of(key: FactKey, districts: dict[int, District]) -> Facts:
     """The rules' ``Facts`` for a group's key; ``districts`` by adcode (name and tier now)."""
-    symptoms, contact, trip, presences, authority, override = key
+    trip, override = key.trip, key.override
     return Facts(
-        symptoms=frozenset(sql.json_value(symptoms)) if symptoms is not None else frozenset(),
-        contact=contact,
-        trips=(Trip(place=trip[0], returned_on=sql.day(trip[1])),) if trip else (),
+        symptoms=frozenset(sql.json_value(key.symptoms))
+        if key.symptoms is not None
+        else frozenset(),
+        contact=key.contact,
+        trips=(Trip(place=trip.place, returned_on=sql.day(trip.returned_on)),) if trip else (),
         presences=tuple(
             Presence(a, districts[a].name, districts[a].name_en, districts[a].tier, day)
-            for a, day in presences
+            for a, day in key.presences
             if a in districts
         ),
         authority=tuple(
-            AuthorityRecord(status, sql.moment(since), sql.moment(until))
-            for status, since, until in authority
+            AuthorityRecord(record.status, sql.moment(record.since), sql.moment(record.until))
+            for record in key.authority
         ),
-        override=_override(override),
+        override=_override(override) if override is not None else None,
     )
 
 
-def _override(row: tuple | None) -> Override | None:
-    if row is None:
-        return None
-    color, until, reason_zh, reason_en = row
-    return Override(Color(color), sql.moment(until), reason_zh, reason_en)
+def _override(row: OverrideKey) -> Override:
+    return Override(Color(row.color), sql.moment(row.until), row.reason_zh, row.reason_en)

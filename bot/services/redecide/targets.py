@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 
 from bot.services.codes.decisions import PRESENCE_DAYS
 from models.code import HealthCode
@@ -40,21 +41,16 @@ class DistrictTargets:
         visitors = await self._visitors()
         cursor = 0
         while True:
-            ids = await (
-                self._residents()
-                .filter(id__gt=cursor)
-                .order_by("id")
-                .limit(size)
-                .values_list("id", flat=True)
-            )
+            query = self._residents().filter(id__gt=cursor).order_by("id").limit(size)
+            ids = cast(list[int], await query.values_list("id", flat=True))
             if not ids:
                 break
-            yield list(ids)
+            yield ids
             cursor = ids[-1]
         for start in range(0, len(visitors), size):
             yield visitors[start : start + size]
 
-    def _residents(self):
+    def _residents(self) -> QuerySet[Person]:
         query = Person.filter(district_id=self.adcode)
         if self.decided_before is not None:
             query = query.filter(code__decided_at__lt=self.decided_before)
@@ -70,8 +66,9 @@ class DistrictTargets:
         )
         if self.decided_before is not None:
             query = query.filter(person__code__decided_at__lt=self.decided_before)
+        # (Tortoise types a flat values_list as tuples, here and in ``batches``)
         found = cast(list[int], await query.distinct().values_list("person_id", flat=True))
-        return sorted(set(found))  # (Tortoise types a flat values_list as tuples)
+        return sorted(set(found))
 
 
 @dataclass(frozen=True)
@@ -86,18 +83,13 @@ class RulesetTargets:
     async def batches(self, size: int) -> AsyncIterator[list[int]]:
         cursor = 0
         while True:
-            ids = await (
-                self._codes()
-                .filter(person_id__gt=cursor)
-                .order_by("person_id")
-                .limit(size)
-                .values_list("person_id", flat=True)
-            )
+            query = self._codes().filter(person_id__gt=cursor).order_by("person_id").limit(size)
+            ids = cast(list[int], await query.values_list("person_id", flat=True))
             if not ids:
                 break
-            yield list(ids)
+            yield ids
             cursor = ids[-1]
 
-    def _codes(self):
+    def _codes(self) -> QuerySet[HealthCode]:
         query = HealthCode.all()
         return query.exclude(rules_version=self.version) if self.version is not None else query
