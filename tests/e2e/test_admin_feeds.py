@@ -17,39 +17,20 @@ from models.authority import AuthorityRecord, FeedImport
 from models.code import HealthCode
 from models.outbox import Notice
 from models.person import Person
-from tests.e2e.test_declaration_dialogue import GREEN_ANSWERS, VALID_ID, declare
-from tests.e2e.test_family import CHILD, MOTHER
+from tests.support.chat import GREEN_ANSWERS, declare
 from tests.support.clock import FakeClock
+from tests.support.feeds import FEEDS, post_feed, record
+from tests.support.ids import CHILD, MOTHER, VALID_ID
 from tests.support.wechat_user import WeChatUser
 
-FEEDS = "/api/admin/feeds"
 TIANJIN = ZoneInfo("Asia/Shanghai")
 WRONG_CHECKSUM = VALID_ID[:-1] + "1"
-
-
-def record(record_id: str, doc: str, status: str = "confirmed", **extra: object) -> dict:
-    since = (date.today() - timedelta(days=1)).isoformat()
-    return {
-        "record_id": record_id,
-        "doc_type": "resident_id",
-        "doc_number": doc,
-        "status": status,
-        "since": since,
-        **extra,
-    }
 
 
 @pytest.fixture
 async def official(client: TestClient) -> dict[str, str]:
     _staff, token = await add_staff("官员乙", "official")
     return {"Authorization": f"Bearer {token}"}
-
-
-async def post_feed(client: TestClient, headers: dict, *records: dict, source: str = "tj-cdc"):
-    response = await client.post(
-        FEEDS, json={"source": source, "records": list(records)}, headers=headers
-    )
-    return response.status, await response.json()
 
 
 async def test_a_feed_turns_a_registered_resident_red(

@@ -9,8 +9,7 @@ from aiohttp.test_utils import TestClient
 from bot.services.access.staff import add_staff
 from bot.services.runtime import Runtime
 from models.staff import ScanLog
-from tests.e2e.test_appeals import appeal, orange_resident, red_resident
-from tests.e2e.test_broadcasts import resident
+from tests.support.chat import appeal, district_resident, orange_resident, red_resident
 from tests.support.staff import bearer
 
 
@@ -35,10 +34,10 @@ async def test_codes_by_colour_and_district_appeals_and_scans(
     runtime: Runtime,
     official: str,
 ) -> None:
-    await resident(client, "o-green", "120101199003071235", "1")  # 和平区, green
+    await district_resident(client, "o-green", "120101199003071235", "1")  # 和平区, green
     orange = await orange_resident(client, runtime)  # 和平区, orange
     await red_resident(client)  # 和平区, red
-    await resident(client, "o-hedong", "110105194801010016", "2")  # 河东区, green
+    await district_resident(client, "o-hedong", "110105194801010016", "2")  # 河东区, green
     await appeal(orange)
     staff, _token = await add_staff("检查员", "checkpoint")
     tz = runtime.ruleset.tz

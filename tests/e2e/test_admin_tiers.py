@@ -18,7 +18,7 @@ from models.district import District
 from models.outbox import Notice
 from models.person import Account
 from tests.conftest import start_app
-from tests.e2e.test_declaration_dialogue import GREEN_ANSWERS, declare
+from tests.support.chat import GREEN_ANSWERS, declare
 from tests.support.clock import FakeClock
 from tests.support.people import resident_id
 from tests.support.wechat_user import WeChatUser

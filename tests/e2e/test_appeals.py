@@ -12,8 +12,6 @@ from bot.app_state import CODEC
 from bot.services.access.staff import add_staff
 from bot.services.appeals.filing import file_appeal
 from bot.services.errors import ServiceError
-from bot.services.notices.appeal_answer import appeal_reply_message
-from bot.services.notices.kinds import AppealReply
 from bot.services.runtime import Runtime
 from models.appeal import Appeal, CodeOverride
 from models.audit import AuditEntry
@@ -21,53 +19,14 @@ from models.code import CodeChange, HealthCode
 from models.dialogue import DialogueState
 from models.outbox import Notice
 from models.person import Account, Person
-from tests.e2e.test_declaration_dialogue import VALID_ID
-from tests.e2e.test_family import CHILD, add_family, registered
+from tests.support.chat import COMPLAINT, appeal, orange_resident, red_resident, reply_of
 from tests.support.clock import FakeClock
+from tests.support.family import add_family, registered
+from tests.support.ids import CHILD, VALID_ID
 from tests.support.staff import bearer
 from tests.support.wechat_user import WeChatUser
 
-MOTHER = "110105195001010012"
 STAYED = ["1", "1", "1", "1"]  # district 1, stayed, no symptoms, no contact
-COMPLAINT = "我3月1日已从武汉返津并居家隔离满14天，社区已出具解除隔离证明。"
-
-
-def today(rt: Runtime) -> str:
-    return rt.now().astimezone(rt.ruleset.tz).date().isoformat()
-
-
-async def orange_resident(client: TestClient, rt: Runtime, openid: str = "o-wuhan") -> WeChatUser:
-    """A resident back from Wuhan today: an orange code."""
-    user = WeChatUser(client, client.app[CODEC], openid)
-    await user.say("申领")
-    await user.converse("张三", "1", VALID_ID, "13812345678", "1", "2", "武汉", today(rt), "1", "1")
-    assert "橙码" in await user.say("1")
-    return user
-
-
-async def red_resident(client: TestClient, openid: str = "o-contact") -> WeChatUser:
-    """A resident who declared contact with a case: a red code."""
-    user = WeChatUser(client, client.app[CODEC], openid)
-    await user.say("申领")
-    await user.converse("王五", "1", MOTHER, "13900000009", "1", "1", "1", "2")
-    assert "红码" in await user.say("1")
-    return user
-
-
-async def reply_of(rt: Runtime, appeal_id: int) -> tuple[Notice, str]:
-    """The queued answer to an appeal and the text its account will read."""
-    notice = await Notice.get(dedupe_key=f"appeal:{appeal_id}:reply").prefetch_related("account")
-    assert notice.kind == "appeal_reply" and notice.payload == {"appeal": appeal_id}
-    payload = AppealReply(notice.payload["appeal"])
-    return notice, (await appeal_reply_message(rt, payload, notice.account.lang)).text
-
-
-async def appeal(user: WeChatUser, text: str = COMPLAINT) -> str:
-    prompt = await user.say("申诉")
-    assert "请用一条消息说明" in prompt or "In one message" in prompt, prompt
-    summary = await user.say(text)
-    assert "1 确认提交" in summary or "1 Submit" in summary, summary
-    return await user.say("1")
 
 
 async def resolve(client: TestClient, token: str, appeal_id: int | str, body: dict):

@@ -13,21 +13,14 @@ from bot.services.access.staff import add_staff
 from models.audit import AuditEntry, Broadcast
 from models.outbox import Notice
 from models.person import Account
-from tests.e2e.test_family import CHILD, add_family
+from tests.support.chat import district_resident
+from tests.support.family import add_family
+from tests.support.ids import CHILD
 from tests.support.staff import bearer
 from tests.support.wechat_user import WeChatUser
 
 HEPING, HEDONG, HEXI = 120101, 120102, 120103
 NOTICE = "和平区今日起开展全员核酸检测，请留意社区通知。"
-
-
-async def resident(client: TestClient, openid: str, doc: str, district: str) -> WeChatUser:
-    """A resident of the district numbered ``district`` in the chat's list (1 和平区 …)."""
-    user = WeChatUser(client, client.app[CODEC], openid)
-    await user.say("申领")
-    await user.converse("张三", "1", doc, "13812345678", district, "1", "1", "1")
-    assert "申报已提交" in await user.say("1")
-    return user
 
 
 async def send(client: TestClient, token: str, body: dict):
@@ -68,8 +61,8 @@ async def test_a_bad_body_is_refused(
 
 
 async def test_everyone_means_every_follower(client: TestClient, official: str) -> None:
-    await resident(client, "o-heping", "11010519491231002X", "1")
-    await resident(client, "o-hedong", "110105195001010012", "2")
+    await district_resident(client, "o-heping", "11010519491231002X", "1")
+    await district_resident(client, "o-hedong", "110105195001010012", "2")
     await WeChatUser(client, client.app[CODEC], "o-follower").say("帮助")  # never declared
     await Account.create(channel="miniapp", openid="mini-1")  # no mass send on the mini-program
     response = await send(client, official, {"text": NOTICE})
@@ -91,10 +84,10 @@ async def test_a_district_reaches_its_residents_and_their_families(
     client: TestClient,
     official: str,
 ) -> None:
-    await resident(client, "o-heping", "11010519491231002X", "1")
-    await resident(client, "o-hedong", "110105195001010012", "2")
+    await district_resident(client, "o-heping", "11010519491231002X", "1")
+    await district_resident(client, "o-hedong", "110105195001010012", "2")
     # lives in 河西区 and acts for a child living in 和平区 (the family answers say district 1)
-    parent = await resident(client, "o-parent", "110105194801010016", "3")
+    parent = await district_resident(client, "o-parent", "110105194801010016", "3")
     await add_family(parent, "3", "张小宝", CHILD)
     response = await send(client, official, {"text": NOTICE, "districts": [HEPING, "120101"]})
     assert (await response.json())["queued"] == 2
@@ -106,7 +99,7 @@ async def test_a_district_reaches_its_residents_and_their_families(
 
 
 async def test_a_lone_recipient_gets_a_text_notice(client: TestClient, official: str) -> None:
-    await resident(client, "o-hedong", "110105195001010012", "2")
+    await district_resident(client, "o-hedong", "110105195001010012", "2")
     response = await send(client, official, {"text": "河东区通知", "districts": [HEDONG]})
     body = await response.json()
     assert body == {"broadcast": body["broadcast"], "queued": 1, "batches": 0}
@@ -136,8 +129,8 @@ async def test_a_retry_with_the_same_key_queues_nothing_twice(
     client: TestClient,
     official: str,
 ) -> None:
-    await resident(client, "o-heping", "11010519491231002X", "1")
-    await resident(client, "o-hedong", "110105195001010012", "2")
+    await district_resident(client, "o-heping", "11010519491231002X", "1")
+    await district_resident(client, "o-hedong", "110105195001010012", "2")
     body = {"text": NOTICE}
     first = await send_once(client, official, body, "console-7f3a")
     assert first.status == 201
@@ -152,8 +145,8 @@ async def test_a_retry_with_the_same_key_queues_nothing_twice(
 
 
 async def test_a_double_click_sends_once(client: TestClient, official: str) -> None:
-    await resident(client, "o-heping", "11010519491231002X", "1")
-    await resident(client, "o-hedong", "110105195001010012", "2")
+    await district_resident(client, "o-heping", "11010519491231002X", "1")
+    await district_resident(client, "o-hedong", "110105195001010012", "2")
     answers = await asyncio.gather(
         *(send_once(client, official, {"text": NOTICE}, "double-click") for _ in range(4))
     )
@@ -166,8 +159,8 @@ async def test_a_key_is_an_officials_own(
     client: TestClient,
     official: str,
 ) -> None:
-    await resident(client, "o-heping", "11010519491231002X", "1")
-    await resident(client, "o-hedong", "110105195001010012", "2")
+    await district_resident(client, "o-heping", "11010519491231002X", "1")
+    await district_resident(client, "o-hedong", "110105195001010012", "2")
     _staff, other = await add_staff("官员丙", "official")
     assert (await send_once(client, official, {"text": NOTICE}, "k1")).status == 201
     assert (await send_once(client, other, {"text": NOTICE}, "k1")).status == 201
@@ -191,8 +184,8 @@ async def test_a_key_reused_or_malformed_is_refused(
     status: int,
     code: str,
 ) -> None:
-    await resident(client, "o-heping", "11010519491231002X", "1")
-    await resident(client, "o-hedong", "110105195001010012", "2")
+    await district_resident(client, "o-heping", "11010519491231002X", "1")
+    await district_resident(client, "o-hedong", "110105195001010012", "2")
     assert (await send_once(client, official, {"text": NOTICE}, "k1")).status == 201
     response = await send_once(client, official, body, key)
     assert response.status == status, await response.text()

@@ -25,8 +25,8 @@ from bot.services.runtime import utc_now
 from bot.settings import Settings
 from bot.texts import t
 from tests.conftest import start_app
-from tests.e2e.test_miniapp import MiniappUser, declaration
 from tests.fakes.wechat_api import FakeWeChat
+from tests.support.miniapp import MiniappUser, declaration
 from tests.support.qr import qr_codes
 
 try:

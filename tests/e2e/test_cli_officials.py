@@ -19,10 +19,10 @@ from models.authority import AuthorityRecord, FeedImport
 from models.code import HealthCode
 from models.district import District
 from models.outbox import Notice
-from tests.integration.test_tiers import BINHAI, HEPING, color_of
 from tests.support.cli import run_bot
 from tests.support.clock import FakeClock
-from tests.support.people import make_person, resident_id
+from tests.support.districts import BINHAI, HEPING
+from tests.support.people import color_of, make_person, resident_id
 
 KNOWN, UNKNOWN = resident_id(7001), resident_id(7002)
 BAD = KNOWN[:-1] + ("1" if KNOWN[-1] != "1" else "2")

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from datetime import datetime, timedelta
 from typing import Any
 
 import base45
 import pytest
-from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -29,77 +27,29 @@ from models.code import HealthCode
 from models.outbox import Notice
 from models.person import Account, Person
 from models.staff import ScanLog, Staff
-from tests.e2e.test_declaration_dialogue import GREEN_ANSWERS, VALID_ID, declare
+from tests.support.chat import GREEN_ANSWERS, MASKED_NAME, RED_ANSWERS, declare
 from tests.support.clock import FakeClock
-from tests.support.qr import qr_codes
+from tests.support.ids import VALID_ID
+from tests.support.qr import decode_qr
+from tests.support.scans import (
+    LINK,
+    SCAN,
+    assert_error,
+    post_scan,
+    qr_token,
+    scan_ok,
+    scanned_token,
+    ticket_after,
+)
 from tests.support.wechat_user import WeChatUser
 
-SCAN = "/api/checkpoint/scan"
-LINK = re.compile(r"/c/([A-Za-z0-9_-]+)")
 FULL_NAME = GREEN_ANSWERS[0]  # 张三
-MASKED_NAME = "张*"
 ORANGE_ANSWERS = [*GREEN_ANSWERS[:5], "1", "2", "1"]  # fever
-RED_ANSWERS = [*GREEN_ANSWERS[:5], "1", "1", "2"]  # contact with a case
 TOKEN_LIFETIME = 120
 SKEW = 30
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-async def ticket_after(resident: WeChatUser, answers: list[str] = GREEN_ANSWERS) -> str:
-    """Declare through the chat; the ticket of the code page link in the reply."""
-    reply = await declare(resident, answers)
-    match = LINK.search(reply)
-    assert match, reply
-    return match[1]
-
-
-def decode_qr(png: bytes) -> str:
-    assert png.startswith(b"\x89PNG\r\n\x1a\n")
-    found = qr_codes(png)
-    assert len(found) == 1, found
-    return found[0].text
-
-
-async def qr_token(client: TestClient, ticket: str) -> str:
-    response = await client.get(f"/c/{ticket}/qr.png")
-    assert response.status == 200
-    assert response.content_type == "image/png"
-    return decode_qr(await response.read())
-
-
-async def scanned_token(client: TestClient, resident: WeChatUser, answers=GREEN_ANSWERS) -> str:
-    return await qr_token(client, await ticket_after(resident, answers))
-
-
-async def post_scan(
-    client: TestClient, staff_token: str | None, body: Any = None, **kwargs: Any
-) -> ClientResponse:
-    headers = dict(kwargs.pop("headers", {}))
-    if staff_token:
-        headers["Authorization"] = f"Bearer {staff_token}"
-    if body is not None:
-        kwargs["json"] = body
-    return await client.post(SCAN, headers=headers, **kwargs)
-
-
-async def scan_ok(client: TestClient, staff_token: str, **body: Any) -> dict[str, Any]:
-    response = await post_scan(client, staff_token, body)
-    assert response.status == 200, await response.text()
-    return await response.json()
-
-
-async def assert_error(response: ClientResponse, status: int) -> dict[str, Any]:
-    assert response.status == status, await response.text()
-    assert response.content_type == "application/json"
-    body = await response.json()
-    assert set(body) == {"error"}
-    error = body["error"]
-    assert {"code", "message"} <= set(error) <= {"code", "message", "field"}
-    assert isinstance(error["code"], str) and error["code"]
-    assert isinstance(error["message"], str) and error["message"]
-    return error
 
 
 def tampered(token: str, position: int) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import re
 from datetime import timedelta
 
 import pytest
@@ -23,46 +22,17 @@ from models.code import HealthCode
 from models.district import District
 from models.staff import Staff
 from tests.conftest import start_app
-from tests.e2e.test_appeals import appeal, orange_resident, reply_of
-from tests.e2e.test_declaration_dialogue import GREEN_ANSWERS, declare
+from tests.support.chat import GREEN_ANSWERS, appeal, declare, orange_resident, reply_of
 from tests.support.clock import FakeClock
+from tests.support.console import CSRF, dashboard, post_form, sign_in
 from tests.support.wechat_user import WeChatUser
 
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-
 
 @pytest.fixture
-async def official_token(client: TestClient) -> str:
-    _staff, token = await add_staff("官员乙", "official")
-    return token
-
-
-async def sign_in(client: TestClient, token: str, lang: str = "zh"):
-    page = await client.get("/console/login" + ("?lang=en" if lang == "en" else ""))
-    csrf = CSRF.search(await page.text())[1]
-    return await client.post(
-        "/console/login" + ("?lang=en" if lang == "en" else ""),
-        data={"csrf": csrf, "token": token},
-        allow_redirects=False,
-    )
-
-
-@pytest.fixture
-async def signed_in(client: TestClient, official_token: str) -> TestClient:
-    response = await sign_in(client, official_token)
+async def signed_in(client: TestClient, official: str) -> TestClient:
+    response = await sign_in(client, official)
     assert response.status == 303, await response.text()
     return client
-
-
-async def dashboard(client: TestClient, path: str = "/console") -> tuple[str, str]:
-    response = await client.get(path)
-    assert response.status == 200
-    html = await response.text()
-    return html, CSRF.search(html)[1]
-
-
-async def post_form(client: TestClient, path: str, data: dict, **kw):
-    return await client.post(path, data=data, allow_redirects=False, **kw)
 
 
 # --- sign-in ----------------------------------------------------------------------------------
@@ -83,12 +53,12 @@ async def test_the_console_asks_to_sign_in(client: TestClient) -> None:
     assert cookie["httponly"] and cookie["samesite"] == "Strict" and cookie["path"] == "/console"
 
 
-async def test_an_official_signs_in(client: TestClient, official_token: str) -> None:
-    response = await sign_in(client, official_token)
+async def test_an_official_signs_in(client: TestClient, official: str) -> None:
+    response = await sign_in(client, official)
     assert response.status == 303 and response.headers["Location"] == "/console"
     cookie = response.cookies["hc_console"]
     assert cookie["httponly"] and cookie["samesite"] == "Strict" and cookie["path"] == "/console"
-    assert official_token not in cookie.value  # sealed, not merely signed
+    assert official not in cookie.value  # sealed, not merely signed
     html, _csrf = await dashboard(client)
     assert "健康码管理台" in html and "当前用户：官员乙" in html
     assert await AuditEntry.filter(action="console.login").exists()
@@ -112,17 +82,15 @@ async def test_a_checkpoint_token_is_not_an_officials(client: TestClient) -> Non
     assert response.status == 403 and "无权" in await response.text()
 
 
-async def test_the_sign_in_form_needs_its_csrf_token(
-    client: TestClient, official_token: str
-) -> None:
+async def test_the_sign_in_form_needs_its_csrf_token(client: TestClient, official: str) -> None:
     await client.get("/console/login")
-    forged = await post_form(client, "/console/login", {"csrf": "x" * 64, "token": official_token})
+    forged = await post_form(client, "/console/login", {"csrf": "x" * 64, "token": official})
     assert forged.status == 403 and "hc_console" not in forged.cookies
     client.session.cookie_jar.clear()
     page = await client.get("/console/login")
     csrf = CSRF.search(await page.text())[1]
     client.session.cookie_jar.clear()  # the form without its pre-session cookie
-    alone = await post_form(client, "/console/login", {"csrf": csrf, "token": official_token})
+    alone = await post_form(client, "/console/login", {"csrf": csrf, "token": official})
     assert alone.status == 403
 
 
@@ -176,8 +144,8 @@ async def test_the_dashboard_shows_districts_chart_appeals_and_imports(
     assert 'action="/console/appeals/' in html and 'action="/console/districts/120101/tier"' in html
 
 
-async def test_the_dashboard_in_english(client: TestClient, official_token: str) -> None:
-    response = await sign_in(client, official_token, "en")
+async def test_the_dashboard_in_english(client: TestClient, official: str) -> None:
+    response = await sign_in(client, official, "en")
     assert response.headers["Location"] == "/console?lang=en"
     html, _csrf = await dashboard(client, "/console?lang=en")
     assert 'lang="en"' in html and "Health code console" in html and "Heping" in html

@@ -14,7 +14,7 @@ from bot.services.runtime import Runtime
 from models.appeal import Appeal
 from models.code import HealthCode
 from models.district import District
-from tests.e2e.test_appeals import appeal, orange_resident
+from tests.support.chat import appeal, orange_resident
 from tests.support.clock import FakeClock
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -12,14 +12,12 @@ from bot.services.access.credentials import CREDENTIAL_TTL, MISSING, TtlCache
 from bot.services.access.staff import add_staff
 from models.person import Account
 from models.staff import Staff
-from tests.e2e import test_miniapp as miniapp
-from tests.e2e.test_code_page_and_scan import assert_error, post_scan, scanned_token
-from tests.e2e.test_miniapp import MiniappUser
 from tests.support.clock import FakeClock
+from tests.support.miniapp import MiniappUser
+from tests.support.scans import assert_error, post_scan, scanned_token
 from tests.support.wechat_user import WeChatUser
 
 JUST_INSIDE = CREDENTIAL_TTL - 0.5
-app_user, registered = miniapp.app_user, miniapp.registered
 
 
 async def test_a_deactivated_worker_is_refused_within_the_bound(
@@ -65,23 +63,23 @@ async def test_a_token_unknown_at_first_is_not_remembered_past_the_bound(
 
 
 async def test_an_account_erased_by_another_process_is_refused_within_the_bound(
-    registered: MiniappUser,
+    declared_app_user: MiniappUser,
     clock: FakeClock,
 ) -> None:
-    assert (await registered.call("GET", "/code"))[0] == 200
+    assert (await declared_app_user.call("GET", "/code"))[0] == 200
     # another worker erased it: this process only learns it from the database
-    await Account.filter(openid=registered.openid).delete()
+    await Account.filter(openid=declared_app_user.openid).delete()
     clock.advance(seconds=CREDENTIAL_TTL)
-    status, answer = await registered.call("GET", "/code")
+    status, answer = await declared_app_user.call("GET", "/code")
     assert status == 401 and answer["error"]["code"] == "miniapp.token_invalid"
 
 
 async def test_the_process_that_erases_an_account_refuses_its_token_at_once(
-    registered: MiniappUser,
+    declared_app_user: MiniappUser,
 ) -> None:
-    assert (await registered.call("GET", "/me"))[0] == 200
-    assert (await registered.call("DELETE", "/me"))[0] == 200
-    status, answer = await registered.call("GET", "/me")
+    assert (await declared_app_user.call("GET", "/me"))[0] == 200
+    assert (await declared_app_user.call("DELETE", "/me"))[0] == 200
+    status, answer = await declared_app_user.call("GET", "/me")
     assert status == 401 and answer["error"]["code"] == "miniapp.token_invalid"
 
 

@@ -8,21 +8,9 @@ from bot.app_state import CODEC
 from models.code import CodeChange, HealthCode
 from models.declaration import Declaration
 from models.person import Person
+from tests.support.chat import GREEN_ANSWERS, declare
+from tests.support.ids import VALID_ID
 from tests.support.wechat_user import WeChatUser
-
-VALID_ID = "11010519491231002X"
-
-GREEN_ANSWERS = ["张三", "1", VALID_ID, "13812345678", "1", "1", "1", "1"]
-
-
-async def declare(user: WeChatUser, answers: list[str], confirm: str = "1") -> str:
-    """The whole script: for someone who declared before, through 3 修改个人信息."""
-    opening = await user.say("申领")
-    if "上次申报的个人信息" in opening or "from the last declaration" in opening:
-        await user.say("3")
-    replies = await user.converse(*answers)
-    assert "请核对申报信息" in replies[-1] or "check your declaration" in replies[-1]
-    return await user.say(confirm)
 
 
 async def test_a_resident_declares_and_gets_a_green_code(resident: WeChatUser) -> None:

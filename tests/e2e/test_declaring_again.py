@@ -14,10 +14,11 @@ from models.code import CodeChange, HealthCode
 from models.declaration import Declaration
 from models.outbox import Notice
 from models.person import Guardianship, Person
-from tests.e2e.test_declaration_dialogue import GREEN_ANSWERS, VALID_ID, declare
-from tests.e2e.test_family import CHILD, add_family, registered
-from tests.e2e.test_miniapp import MiniappUser, declaration, member, refusal
 from tests.fakes.wechat_api import FakeWeChat
+from tests.support.chat import GREEN_ANSWERS, declare
+from tests.support.family import add_family, registered
+from tests.support.ids import CHILD, VALID_ID
+from tests.support.miniapp import MiniappUser, declaration, member, refusal
 from tests.support.wechat_user import WeChatUser
 
 MASKED_ID = "1101**********002X"

@@ -11,8 +11,9 @@ import pytest
 from bot.resident_pages.code_page import HTML_LANG
 from models.code import HealthCode
 from models.declaration import Declaration
-from tests.e2e.test_declaration_dialogue import GREEN_ANSWERS
-from tests.e2e.test_family import CHILD, add_family, registered
+from tests.support.chat import GREEN_ANSWERS
+from tests.support.family import add_family, registered
+from tests.support.ids import CHILD
 from tests.support.wechat_user import WeChatUser
 
 IDENTITY = GREEN_ANSWERS[:5]  # name, document type and number, phone, district

@@ -5,8 +5,8 @@ from __future__ import annotations
 from models.code import HealthCode
 from models.declaration import Declaration
 from models.person import Person
-from tests.e2e.test_declaration_dialogue import GREEN_ANSWERS, declare
-from tests.e2e.test_family import registered
+from tests.support.chat import GREEN_ANSWERS, declare
+from tests.support.family import registered
 from tests.support.wechat_user import WeChatUser
 
 IDENTITY = GREEN_ANSWERS[:5]

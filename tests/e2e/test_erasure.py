@@ -18,22 +18,16 @@ from models.declaration import Declaration
 from models.dialogue import DialogueState
 from models.person import Account, Guardianship, Person
 from models.staff import ScanLog
-from tests.e2e.test_admin_feeds import post_feed, record
-from tests.e2e.test_appeals import appeal
-from tests.e2e.test_code_page_and_scan import LINK, post_scan, qr_token
-from tests.e2e.test_declaration_dialogue import GREEN_ANSWERS, VALID_ID, declare
-from tests.e2e.test_family import AUNT, CHILD, MOTHER, add_family, registered
-from tests.e2e.test_miniapp import MiniappUser, declaration
 from tests.fakes.wechat_api import FakeWeChat
+from tests.support.chat import GREEN_ANSWERS, appeal, declare, erase
 from tests.support.clock import FakeClock
+from tests.support.family import add_family, registered
+from tests.support.feeds import post_feed, record
+from tests.support.ids import AUNT, CHILD, MOTHER, VALID_ID
+from tests.support.miniapp import MiniappUser, declaration
+from tests.support.scans import LINK, post_scan, qr_token
 from tests.support.transfers import issue_in_chat, redeem_in_chat
 from tests.support.wechat_user import WeChatUser
-
-
-async def erase(user: WeChatUser) -> str:
-    prompt = await user.say("注销")
-    assert "1 确认注销" in prompt or "1 Delete my data" in prompt, prompt
-    return await user.say("1")
 
 
 async def test_a_resident_erases_their_account_and_what_the_law_keeps_waits(

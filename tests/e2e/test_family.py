@@ -6,39 +6,11 @@ from bot.app_state import CODEC
 from models.code import HealthCode
 from models.declaration import Declaration
 from models.person import Account, Guardianship, Person
-from tests.e2e.test_declaration_dialogue import GREEN_ANSWERS, declare
+from tests.support.chat import GREEN_ANSWERS, declare
+from tests.support.family import HEALTHY, add_family, member_answers, registered
+from tests.support.ids import AUNT, CHILD, FATHER, MOTHER
 from tests.support.transfers import issue_in_chat, redeem_in_chat
 from tests.support.wechat_user import WeChatUser
-
-# valid resident ids (GB 11643 check digits), one per family member
-CHILD = "110105201001010010"
-MOTHER = "110105195001010012"
-FATHER = "110105194801010016"
-AUNT = "110105196001010017"
-HEALTHY = ["1", "1", "1", "1"]  # district 1, stayed, no symptoms, no contact
-
-
-def member_answers(name: str, doc: str, phone: str = "0") -> list[str]:
-    return [name, "1", doc, phone, *HEALTHY]
-
-
-async def add_family(user: WeChatUser, relation: str, name: str, doc: str, **kw) -> str:
-    first = await user.say("代办")
-    assert "1 配偶" in first, first
-    await user.say(relation)
-    replies = await user.converse(*member_answers(name, doc, **kw))
-    assert "为您的" in replies[-1], replies[-1]
-    done = await user.say("1")
-    assert "已为" in done and "提交申报" in done, done
-    return done
-
-
-async def registered(
-    client, openid: str, name: str = "张三", doc: str = GREEN_ANSWERS[2], phone: str = "13812345678"
-) -> WeChatUser:
-    user = WeChatUser(client, client.app[CODEC], openid)
-    await declare(user, [name, "1", doc, phone, *HEALTHY])
-    return user
 
 
 async def test_a_family_member_gets_their_own_code(client) -> None:

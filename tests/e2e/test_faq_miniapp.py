@@ -8,8 +8,8 @@ from aiohttp.test_utils import TestClient
 
 from bot.services.runtime import Runtime
 from models.faq import UnansweredQuestion
-from tests.e2e.test_miniapp import MiniappUser
 from tests.fakes.wechat_api import FakeWeChat
+from tests.support.miniapp import MiniappUser
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from bot.services.faq.questions import most_asked
 from bot.services.housekeeping.retention import delete_expired_records
 from bot.services.runtime import Runtime
 from models.faq import UnansweredQuestion
-from tests.e2e.test_console import dashboard, official_token, sign_in  # noqa: F401
 from tests.support.cli import run_bot
 from tests.support.clock import FakeClock
+from tests.support.console import dashboard, sign_in
 from tests.support.wechat_user import WeChatUser
 
 VALID_ID = "11010519491231002X"
@@ -49,13 +49,13 @@ async def test_answered_questions_and_texts_without_words_are_not_kept(
 async def test_the_console_shows_the_unanswered_questions_counted(
     client: TestClient,
     resident: WeChatUser,
-    official_token: str,  # noqa: F811
+    official: str,
 ) -> None:
     for _ in range(3):
         await resident.say("口罩去哪里买")
     await resident.say("今天天气怎么样")
     await resident.say("截图的绿码能用吗")  # answered: not shown
-    assert (await sign_in(client, official_token)).status == 303
+    assert (await sign_in(client, official)).status == 303
     html, _csrf = await dashboard(client)
     section = html[html.index('id="questions"') :]
     assert "口罩去哪里买" in section and "今天天气怎么样" in section

@@ -23,10 +23,10 @@ from hypothesis import strategies as st
 from bot.app_state import CODEC, RUNTIME
 from bot.services.access.staff import add_staff
 from bot.wechat import BadCallback
-from tests.e2e.test_family import CHILD
-from tests.e2e.test_miniapp import MiniappUser, declaration, member
 from tests.fakes.wechat_api import FakeWeChat
 from tests.support import fuzz
+from tests.support.ids import CHILD
+from tests.support.miniapp import MiniappUser, declaration, member
 from tests.support.routes import ROUTES, Caller, concrete
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))

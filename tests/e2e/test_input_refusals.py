@@ -20,9 +20,9 @@ from handlers.openapi import mounted_routes
 from models.appeal import Appeal
 from models.authority import AuthorityRecord, FeedImport
 from models.person import Account
-from tests.e2e.test_console import dashboard, post_form, sign_in
-from tests.e2e.test_miniapp import MiniappUser
 from tests.fakes.wechat_api import FakeWeChat
+from tests.support.console import dashboard, post_form, sign_in
+from tests.support.miniapp import MiniappUser
 from tests.support.people import make_person, resident_id
 
 DEEP = 900

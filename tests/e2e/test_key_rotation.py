@@ -19,8 +19,8 @@ from bot.services.runtime import build_runtime
 from bot.settings import Settings
 from models.person import Person
 from tests.conftest import start_app
-from tests.e2e.test_code_page_and_scan import scan_ok, ticket_after
 from tests.support.clock import FakeClock
+from tests.support.scans import scan_ok, ticket_after
 from tests.support.wechat_user import WeChatUser
 
 SCANNERS = 4

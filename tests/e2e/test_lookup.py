@@ -19,17 +19,11 @@ from models.lookup import LookupLog
 from models.person import Person
 from models.staff import ScanLog
 from tests.conftest import start_app
-from tests.e2e.test_code_page_and_scan import (
-    MASKED_NAME,
-    RED_ANSWERS,
-    assert_error,
-    post_scan,
-    scanned_token,
-)
-from tests.e2e.test_console import dashboard, sign_in
-from tests.e2e.test_declaration_dialogue import GREEN_ANSWERS, VALID_ID, declare
-from tests.e2e.test_erasure import erase
+from tests.support.chat import GREEN_ANSWERS, MASKED_NAME, RED_ANSWERS, declare, erase
 from tests.support.clock import FakeClock
+from tests.support.console import dashboard, sign_in
+from tests.support.ids import VALID_ID
+from tests.support.scans import assert_error, post_scan, scanned_token
 from tests.support.wechat_user import WeChatUser
 
 LOOKUP = "/api/checkpoint/lookup"

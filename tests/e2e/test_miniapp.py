@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -19,114 +18,14 @@ from models.appeal import Appeal
 from models.declaration import Declaration
 from models.outbox import Notice
 from models.person import Account, Guardianship, Person
-from tests.e2e.test_declaration_dialogue import VALID_ID
-from tests.e2e.test_family import AUNT, CHILD, FATHER, MOTHER
 from tests.fakes.wechat_api import FakeWeChat
 from tests.support.clock import FakeClock
+from tests.support.ids import AUNT, CHILD, FATHER, MOTHER, VALID_ID
+from tests.support.miniapp import API, HEPING, MiniappUser, declaration, member, refusal
 from tests.support.transfers import issue_in_miniapp, redeem_in_miniapp
 
-API = "/api/miniapp"
-HEPING = 120101
 TRIP = {"left_city": True, "from_city": "北京", "return_date": "2020-01-01"}
 OTHER_ID = AUNT  # a valid number that is nobody else's in these tests
-
-
-def declaration(**changes: Any) -> dict[str, Any]:
-    """A healthy resident's declaration; ``changes`` replace fields (None removes one)."""
-    body = {
-        "name": "张三",
-        "doc_type": "resident_id",
-        "doc_number": VALID_ID,
-        "phone": "13812345678",
-        "district": HEPING,
-        "left_city": False,
-        "symptoms": [],
-        "contact": False,
-    }
-    body.update(changes)
-    return {key: value for key, value in body.items() if value is not None}
-
-
-def member(name: str, doc: str, **changes: Any) -> dict[str, Any]:
-    return declaration(name=name, doc_number=doc, phone=None, **changes)
-
-
-class MiniappUser:
-    """A mini-program on a phone: ``wx.login()`` gives a code, the server a session token."""
-
-    def __init__(self, client: TestClient, fake: FakeWeChat, openid: str) -> None:
-        self.client, self.fake, self.openid = client, fake, openid
-        self.token: str | None = None
-        self.session_key = secrets.token_urlsafe(16)
-
-    async def login(self, lang: str | None = None) -> dict[str, Any]:
-        code = secrets.token_hex(8)
-        self.fake.add_session(code, self.openid, self.session_key)
-        body = {"code": code} | ({"lang": lang} if lang else {})
-        status, answer = await self.call("POST", "/login", json=body, signed=False)
-        assert status == 200, answer
-        self.token = answer["token"]
-        return answer
-
-    async def call(
-        self, method: str, path: str, *, signed: bool = True, **kwargs: Any
-    ) -> tuple[int, Any]:
-        headers = kwargs.pop("headers", {})
-        if signed and self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        response = await self.client.request(method, API + path, headers=headers, **kwargs)
-        assert response.content_type == "application/json", await response.text()
-        return response.status, await response.json()
-
-    async def me(self) -> dict[str, Any]:
-        status, answer = await self.call("GET", "/me")
-        assert status == 200, answer
-        return answer
-
-    async def declare(self, body: dict[str, Any], status: int = 201) -> dict[str, Any]:
-        got, answer = await self.call("POST", "/declarations", json=body)
-        assert got == status, answer
-        return answer
-
-    async def code(self, person_id: str | None = None, status: int = 200) -> dict[str, Any]:
-        params = {"person_id": person_id} if person_id else {}
-        got, answer = await self.call("GET", "/code", params=params)
-        assert got == status, answer
-        return answer
-
-    async def appeal(self, body: dict[str, Any], status: int = 201) -> dict[str, Any]:
-        got, answer = await self.call("POST", "/appeals", json=body)
-        assert got == status, answer
-        return answer
-
-    async def appeals(self, person_id: str | None = None, status: int = 200) -> dict[str, Any]:
-        params = {"person_id": person_id} if person_id else {}
-        got, answer = await self.call("GET", "/appeals", params=params)
-        assert got == status, answer
-        return answer
-
-
-def refusal(answer: dict[str, Any], code: str, field: str | None = None) -> str:
-    """The message of an error answer, after checking its shape, code and field."""
-    assert set(answer) == {"error"}, answer
-    error = answer["error"]
-    assert error["code"] == code, error
-    assert error.get("field") == field, error
-    assert isinstance(error["message"], str) and error["message"], error
-    return error["message"]
-
-
-@pytest.fixture
-async def app_user(client: TestClient, fake_wechat: FakeWeChat) -> MiniappUser:
-    user = MiniappUser(client, fake_wechat, "mini-openid-1")
-    await user.login()
-    return user
-
-
-@pytest.fixture
-async def registered(app_user: MiniappUser) -> MiniappUser:
-    await app_user.declare(declaration())
-    return app_user
 
 
 # --- login ---------------------------------------------------------------------------------
@@ -292,12 +191,12 @@ async def test_me_before_and_after_declaring(app_user: MiniappUser) -> None:
     assert VALID_ID not in str(me) and "13812345678" not in str(me)
 
 
-async def test_me_lists_the_family(registered: MiniappUser) -> None:
-    child = await registered.declare(member("张小宝", CHILD, relation="child"))
-    mother = await registered.declare(
+async def test_me_lists_the_family(declared_app_user: MiniappUser) -> None:
+    child = await declared_app_user.declare(member("张小宝", CHILD, relation="child"))
+    mother = await declared_app_user.declare(
         member("李奶奶", MOTHER, relation="parent", symptoms=["fever"])
     )
-    family = (await registered.me())["family"]
+    family = (await declared_app_user.me())["family"]
     assert family == [
         {
             "person_id": child["person_id"],
@@ -320,22 +219,22 @@ async def test_me_lists_the_family(registered: MiniappUser) -> None:
 
 
 async def test_a_declaration_answers_the_code_with_a_token_that_scans(
-    registered: MiniappUser,
+    declared_app_user: MiniappUser,
 ) -> None:
-    code = await registered.code()
+    code = await declared_app_user.code()
     assert code["color"] == "green" and code["name"] == "张*"
     assert code["page_url"].startswith("http://testserver/c/")
-    rt = registered.client.app[RUNTIME]
+    rt = declared_app_user.client.app[RUNTIME]
     token = verify_token(rt.keyring, code["token"], now=rt.now())
     assert token.color.value == "green"
     _staff, staff_token = await add_staff("检查员", "checkpoint")
-    response = await registered.client.post(
+    response = await declared_app_user.client.post(
         "/api/checkpoint/scan",
         json={"token": code["token"]},
         headers={"Authorization": f"Bearer {staff_token}"},
     )
     assert (await response.json())["verdict"] == "pass"
-    page = await registered.client.get(code["page_url"].removeprefix("http://testserver"))
+    page = await declared_app_user.client.get(code["page_url"].removeprefix("http://testserver"))
     assert page.status == 200 and "张*" in await page.text()
 
 
@@ -435,47 +334,49 @@ async def test_a_too_large_body_is_refused(app_user: MiniappUser) -> None:
 
 
 async def test_another_persons_document_is_refused(
-    registered: MiniappUser, client: TestClient, fake_wechat: FakeWeChat
+    declared_app_user: MiniappUser, client: TestClient, fake_wechat: FakeWeChat
 ) -> None:
     other = MiniappUser(client, fake_wechat, "mini-openid-2")
     await other.login()
     answer = await other.declare(declaration(phone="13900000000"), status=409)
     assert "88908890" in refusal(answer, "declare.document_taken")
-    answer = await registered.declare(declaration(doc_number=OTHER_ID), status=409)
+    answer = await declared_app_user.declare(declaration(doc_number=OTHER_ID), status=409)
     assert "1101**********002X" in refusal(answer, "declare.not_your_document")
     assert (await other.me())["person"] is None
 
 
-async def test_declarations_for_the_family(registered: MiniappUser) -> None:
-    child = await registered.declare(member("张小宝", CHILD, relation="child"))
+async def test_declarations_for_the_family(declared_app_user: MiniappUser) -> None:
+    child = await declared_app_user.declare(member("张小宝", CHILD, relation="child"))
     assert child["name"] == "张*宝" and child["color"] == "green"
-    again = await registered.declare(
+    again = await declared_app_user.declare(
         member("张小宝", CHILD, person_id=child["person_id"], contact=True)
     )
     assert again["person_id"] == child["person_id"] and again["color"] == "red"
-    assert (await registered.code(child["person_id"]))["color"] == "red"
-    answer = await registered.declare(
+    assert (await declared_app_user.code(child["person_id"]))["color"] == "red"
+    answer = await declared_app_user.declare(
         member("张小宝", MOTHER, person_id=child["person_id"]), status=409
     )
     refusal(answer, "family.other_document")
-    answer = await registered.declare(member("张三", VALID_ID, relation="spouse"), status=409)
+    answer = await declared_app_user.declare(
+        member("张三", VALID_ID, relation="spouse"), status=409
+    )
     refusal(answer, "family.is_yourself")
     # the own person's id is the same as no id
-    own = await registered.declare(
-        declaration(person_id=(await registered.me())["person"]["person_id"])
+    own = await declared_app_user.declare(
+        declaration(person_id=(await declared_app_user.me())["person"]["person_id"])
     )
     assert own["name"] == "张*"
     assert await Guardianship.all().count() == 1
 
 
-async def test_at_most_three_family_members(registered: MiniappUser) -> None:
+async def test_at_most_three_family_members(declared_app_user: MiniappUser) -> None:
     for name, doc, relation in (
         ("张小宝", CHILD, "child"),
         ("李奶奶", MOTHER, "parent"),
         ("张爷爷", FATHER, "parent"),
     ):
-        await registered.declare(member(name, doc, relation=relation))
-    answer = await registered.declare(member("王阿姨", AUNT, relation="spouse"), status=409)
+        await declared_app_user.declare(member(name, doc, relation=relation))
+    answer = await declared_app_user.declare(member("王阿姨", AUNT, relation="spouse"), status=409)
     message = refusal(answer, "family.limit")
     assert "3" in message and "解除代办" not in message
     assert await Guardianship.all().count() == 3 and await Person.all().count() == 4
@@ -499,7 +400,7 @@ async def test_family_before_oneself_and_foreign_ids(
         )
 
 
-async def test_a_miniapp_declaration_queues_no_chat_image(registered: MiniappUser) -> None:
+async def test_a_miniapp_declaration_queues_no_chat_image(declared_app_user: MiniappUser) -> None:
     assert not await Notice.filter(kind="code_image").exists()
 
 
@@ -513,15 +414,15 @@ async def test_no_code_before_declaring(app_user: MiniappUser) -> None:
 
 
 async def test_each_code_request_signs_a_fresh_token(
-    registered: MiniappUser, clock: FakeClock
+    declared_app_user: MiniappUser, clock: FakeClock
 ) -> None:
-    response = await registered.client.get(
-        API + "/code", headers={"Authorization": f"Bearer {registered.token}"}
+    response = await declared_app_user.client.get(
+        API + "/code", headers={"Authorization": f"Bearer {declared_app_user.token}"}
     )
     assert response.headers["Cache-Control"] == "no-store"
     first = await response.json()
     clock.advance(seconds=90)
-    second = await registered.code()
+    second = await declared_app_user.code()
     assert second["token"] != first["token"] and second["issued_at"] > first["issued_at"]
     assert second["person_id"] == first["person_id"]
 
@@ -529,20 +430,22 @@ async def test_each_code_request_signs_a_fresh_token(
 # --- appeals -----------------------------------------------------------------------------
 
 
-async def test_an_appeal_is_filed_sealed_and_once_at_a_time(registered: MiniappUser) -> None:
-    filed = await registered.appeal({"text": "我没有发热，是体温计坏了。"})
+async def test_an_appeal_is_filed_sealed_and_once_at_a_time(declared_app_user: MiniappUser) -> None:
+    filed = await declared_app_user.appeal({"text": "我没有发热，是体温计坏了。"})
     assert (
         filed["status"] == "open"
-        and filed["person_id"] == (await registered.me())["person"]["person_id"]
+        and filed["person_id"] == (await declared_app_user.me())["person"]["person_id"]
     )
     row = await Appeal.get(id=filed["appeal_id"])
     assert "体温计" not in row.text_sealed
-    rt = registered.client.app[RUNTIME]
+    rt = declared_app_user.client.app[RUNTIME]
     assert rt.sealer.open(row.text_sealed, "appeal.text") == "我没有发热，是体温计坏了。"
-    answer = await registered.appeal({"text": "再说一次"}, status=409)
+    answer = await declared_app_user.appeal({"text": "再说一次"}, status=409)
     refusal(answer, "appeals.already_open")
-    child = await registered.declare(member("张小宝", CHILD, relation="child"))
-    for_child = await registered.appeal({"person_id": child["person_id"], "text": "没去过武汉"})
+    child = await declared_app_user.declare(member("张小宝", CHILD, relation="child"))
+    for_child = await declared_app_user.appeal(
+        {"person_id": child["person_id"], "text": "没去过武汉"}
+    )
     assert for_child["person_id"] == child["person_id"]
     assert await Appeal.all().count() == 2
 
@@ -558,9 +461,9 @@ async def test_an_appeal_is_filed_sealed_and_once_at_a_time(registered: MiniappU
     ],
 )
 async def test_a_wrong_appeal_is_refused(
-    registered: MiniappUser, body: dict, code: str, field: str
+    declared_app_user: MiniappUser, body: dict, code: str, field: str
 ) -> None:
-    refusal(await registered.appeal(body, status=422), code, field)
+    refusal(await declared_app_user.appeal(body, status=422), code, field)
     assert await Appeal.all().count() == 0
 
 
@@ -570,12 +473,12 @@ async def test_an_appeal_needs_a_person(app_user: MiniappUser) -> None:
 
 
 async def test_the_answer_to_an_appeal_is_read_in_the_mini_program(
-    registered: MiniappUser,
+    declared_app_user: MiniappUser,
 ) -> None:
     """The pushed answer needs the resident's subscription; the list shows it regardless."""
-    client = registered.client
-    filed = await registered.appeal({"text": "我没有发热，是体温计坏了。"})
-    (pending,) = (await registered.appeals())["appeals"]
+    client = declared_app_user.client
+    filed = await declared_app_user.appeal({"text": "我没有发热，是体温计坏了。"})
+    (pending,) = (await declared_app_user.appeals())["appeals"]
     assert pending["status"] == "open" and pending["decision"] is None and pending["reply"] is None
     assert pending["text"] == "我没有发热，是体温计坏了。" and pending["resolved_at"] is None
     _staff, official = await add_staff("官员甲", "official")
@@ -585,7 +488,7 @@ async def test_the_answer_to_an_appeal_is_read_in_the_mini_program(
         headers={"Authorization": f"Bearer {official}"},
     )
     assert response.status == 200, await response.text()
-    (answered,) = (await registered.appeals())["appeals"]
+    (answered,) = (await declared_app_user.appeals())["appeals"]
     assert answered["appeal_id"] == filed["appeal_id"]
     assert (answered["status"], answered["decision"]) == ("resolved", "reject")
     assert answered["reply"] == "请凭医院体温复测记录再次申诉。" and answered["resolved_at"]
@@ -594,23 +497,23 @@ async def test_the_answer_to_an_appeal_is_read_in_the_mini_program(
 
 
 async def test_appeals_are_listed_per_person_and_only_the_accounts_own(
-    registered: MiniappUser, client: TestClient, fake_wechat: FakeWeChat
+    declared_app_user: MiniappUser, client: TestClient, fake_wechat: FakeWeChat
 ) -> None:
-    child = await registered.declare(member("张小宝", CHILD, relation="child"))
-    await registered.appeal({"person_id": child["person_id"], "text": "孩子一直在家"})
-    assert (await registered.appeals())["appeals"] == []  # none for the parent's own code
-    (for_child,) = (await registered.appeals(child["person_id"]))["appeals"]
+    child = await declared_app_user.declare(member("张小宝", CHILD, relation="child"))
+    await declared_app_user.appeal({"person_id": child["person_id"], "text": "孩子一直在家"})
+    assert (await declared_app_user.appeals())["appeals"] == []  # none for the parent's own code
+    (for_child,) = (await declared_app_user.appeals(child["person_id"]))["appeals"]
     assert for_child["text"] == "孩子一直在家"
     # another parent acting for the same child reads their own appeals only
     other = MiniappUser(client, fake_wechat, "mini-other-parent")
     await other.login()
     await other.declare(declaration(name="李四", doc_number=MOTHER, phone="13900001111"))
-    issued = await issue_in_miniapp(registered, "add_guardian", child["person_id"])
+    issued = await issue_in_miniapp(declared_app_user, "add_guardian", child["person_id"])
     linked = await redeem_in_miniapp(other, issued["code"], "child")
     assert linked["person_id"] == child["person_id"]
     assert (await other.appeals(child["person_id"]))["appeals"] == []
     refusal(await other.appeals("p" * 22, status=404), "family.not_found")
-    refusal(await registered.appeals("../../etc", status=404), "family.not_found")
+    refusal(await declared_app_user.appeals("../../etc", status=404), "family.not_found")
 
 
 async def test_a_double_tap_files_twice_for_one_person(app_user: MiniappUser) -> None:

@@ -12,9 +12,9 @@ from aiohttp.test_utils import TestClient
 
 from models.declaration import Declaration
 from models.person import Person
-from tests.e2e.test_family import AUNT, CHILD
-from tests.e2e.test_miniapp import MiniappUser, declaration, member, refusal
 from tests.fakes.wechat_api import FakeWeChat
+from tests.support.ids import AUNT, CHILD
+from tests.support.miniapp import MiniappUser, declaration, member, refusal
 
 
 @pytest.fixture

@@ -29,9 +29,9 @@ from bot.api_spec import catalogue
 from bot.services.access.staff import add_staff
 from handlers.miniapp_forms import DECLARATION_FIELDS, SAME_AS_LAST_FIELDS
 from handlers.openapi import mounted_routes
-from tests.e2e.test_family import CHILD
-from tests.e2e.test_miniapp import MiniappUser, declaration, member
 from tests.fakes.wechat_api import FakeWeChat
+from tests.support.ids import CHILD
+from tests.support.miniapp import MiniappUser, declaration, member
 
 # Routes that answer something other than JSON: WeChat's XML, the code page, its PNG, metrics,
 # and the officials' console (HTML pages and form posts).

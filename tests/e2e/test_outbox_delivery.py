@@ -17,8 +17,8 @@ from bot.wechat import build_event_xml
 from bot.wechat.sender import send_due_notices
 from models.declaration import Declaration
 from models.outbox import Notice
-from tests.e2e.test_declaration_dialogue import GREEN_ANSWERS, declare
 from tests.fakes.wechat_api import FakeWeChat
+from tests.support.chat import GREEN_ANSWERS, declare
 from tests.support.clock import FakeClock
 from tests.support.qr import qr_codes
 from tests.support.wechat_user import ACCOUNT, WeChatUser

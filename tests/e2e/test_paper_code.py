@@ -16,19 +16,14 @@ from bot.services.runtime import Runtime
 from models.audit import AuditEntry
 from models.paper import PrintedCode
 from models.person import Person
-from tests.e2e.test_code_page_and_scan import (
-    LINK,
-    MASKED_NAME,
-    RED_ANSWERS,
-    decode_qr,
-    scan_ok,
-)
-from tests.e2e.test_declaration_dialogue import GREEN_ANSWERS, declare
-from tests.e2e.test_erasure import erase
-from tests.e2e.test_family import MOTHER, add_family, registered
-from tests.e2e.test_miniapp import MiniappUser, declaration, member, refusal
 from tests.fakes.wechat_api import FakeWeChat
+from tests.support.chat import GREEN_ANSWERS, MASKED_NAME, RED_ANSWERS, declare, erase
 from tests.support.clock import FakeClock
+from tests.support.family import add_family, registered
+from tests.support.ids import MOTHER
+from tests.support.miniapp import MiniappUser, declaration, member, refusal
+from tests.support.qr import decode_qr
+from tests.support.scans import LINK, scan_ok
 from tests.support.wechat_user import WeChatUser
 
 SHEET = re.compile(r"/p/([A-Za-z0-9_-]+)")

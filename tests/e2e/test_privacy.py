@@ -20,12 +20,13 @@ from aiohttp.test_utils import TestClient
 from bot.app_state import CODEC, GATEWAY, RUNTIME
 from bot.services.access.staff import add_staff
 from bot.wechat.sender import drain_outbox
-from tests.e2e.test_console import dashboard, sign_in
-from tests.e2e.test_declaration_dialogue import VALID_ID, declare
-from tests.e2e.test_family import AUNT, CHILD, FATHER, HEALTHY, MOTHER, add_family
-from tests.e2e.test_miniapp import MiniappUser, declaration, member
-from tests.e2e.test_wechat_channel import raw_rows, table_names
 from tests.fakes.wechat_api import FakeWeChat
+from tests.support.chat import declare
+from tests.support.console import dashboard, sign_in
+from tests.support.family import HEALTHY, add_family
+from tests.support.ids import AUNT, CHILD, FATHER, MOTHER, VALID_ID
+from tests.support.miniapp import MiniappUser, declaration, member
+from tests.support.rows import raw_rows, table_names
 from tests.support.wechat_user import WeChatUser
 
 # (name, document, phone) of everyone the flow registers or names

@@ -21,8 +21,8 @@ from models.declaration import Declaration
 from models.dialogue import ProcessedMessage
 from models.staff import ScanLog
 from tests.conftest import start_app
-from tests.e2e.test_code_page_and_scan import post_scan, scanned_token
 from tests.support.clock import FakeClock
+from tests.support.scans import post_scan, scanned_token
 from tests.support.wechat_user import WeChatUser
 
 TOO_FAST = "您发送消息太快了"

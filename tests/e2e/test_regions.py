@@ -19,11 +19,11 @@ from bot.services.runtime import build_runtime
 from bot.settings import Settings
 from models.district import District
 from tests.conftest import start_app
-from tests.e2e.test_code_page_and_scan import LINK, qr_token
-from tests.e2e.test_declaration_dialogue import GREEN_ANSWERS, declare
+from tests.support.chat import GREEN_ANSWERS, declare
 from tests.support.cli import run_bot
 from tests.support.clock import FakeClock
 from tests.support.processes import free_port
+from tests.support.scans import LINK, qr_token
 from tests.support.wechat_user import WeChatUser
 
 HAIDIAN = "6"

@@ -19,9 +19,9 @@ from typing import Any
 import aiohttp
 
 from models.trust import TrustedRegion
-from tests.e2e.test_declaration_dialogue import VALID_ID
 from tests.fakes.wechat_api import MINIAPP_APPID, MINIAPP_SECRET, FakeWeChat
 from tests.support.cli import run_bot
+from tests.support.ids import VALID_ID
 from tests.support.processes import Bot, bot_env, healthy, show_logs_on_failure, until
 
 STAFF_TOKEN = re.compile(r"hc_[a-z]{2}_[A-Za-z0-9_-]{20,}")

@@ -21,9 +21,9 @@ from bot.services.access.staff import add_staff
 from handlers.openapi import mounted_routes
 from models.person import Account
 from models.staff import Staff
-from tests.e2e.test_family import AUNT, CHILD, MOTHER
-from tests.e2e.test_miniapp import MiniappUser, declaration, member
 from tests.fakes.wechat_api import FakeWeChat
+from tests.support.ids import AUNT, CHILD, MOTHER
+from tests.support.miniapp import MiniappUser, declaration, member
 from tests.support.routes import ROUTES, Caller, concrete
 
 RIGHT = {

@@ -11,8 +11,8 @@ from bot.app_state import CODEC
 from bot.settings import Settings
 from models.outbox import Notice
 from tests.conftest import start_app
-from tests.e2e.test_declaration_dialogue import GREEN_ANSWERS, declare
 from tests.fakes.wechat_api import FakeWeChat
+from tests.support.chat import GREEN_ANSWERS, declare
 from tests.support.clock import FakeClock
 from tests.support.wechat_user import WeChatUser
 

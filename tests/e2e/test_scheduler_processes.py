@@ -158,8 +158,8 @@ async def _postgres_lock_holders() -> int:
     import asyncpg
 
     from schedules.leader import asyncpg_dsn
-    from tests.integration.test_schedules_leader import lock_holders
     from tests.support import databases
+    from tests.support.leader_lock import lock_holders
 
     conn = await asyncpg.connect(asyncpg_dsn(databases.POSTGRES_URL))
     try:

@@ -11,8 +11,8 @@ import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-from tests.e2e.test_miniapp import MiniappUser, declaration
 from tests.fakes.wechat_api import FakeWeChat
+from tests.support.miniapp import MiniappUser, declaration
 
 
 def assert_policy(response: ClientResponse) -> str:

@@ -11,60 +11,29 @@ answered differently from a right one, so any number could be tested.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.app_state import CODEC
 from bot.settings import Settings
 from models.code import HealthCode
 from models.declaration import Declaration
 from models.person import Account, Guardianship, Person
 from models.transfer import ClaimAttempt
 from tests.conftest import start_app
-from tests.e2e.test_declaration_dialogue import VALID_ID, declare
-from tests.e2e.test_erasure import erase
-from tests.e2e.test_family import CHILD, HEALTHY, add_family, member_answers, registered
-from tests.e2e.test_miniapp import API, MiniappUser, declaration, member, refusal
 from tests.fakes.wechat_api import FakeWeChat
+from tests.support.chat import chat_user, declare, erase
 from tests.support.clock import FakeClock
+from tests.support.family import HEALTHY, Family, family, member_answers, registered
+from tests.support.ids import CHILD, VALID_ID
+from tests.support.miniapp import API, declaration, member, mini_user, refusal
 from tests.support.people import resident_id
 from tests.support.transfers import issue_in_miniapp, redeem_in_miniapp
-from tests.support.wechat_user import WeChatUser
 
 STRANGER_PHONE = "13600000009"
 STRANGER_ID = resident_id(901)
 SECOND_STRANGER_ID = resident_id(902)
-
-
-@dataclass
-class Family:
-    chat: WeChatUser  # the parent in the chat
-    mini: MiniappUser  # the same parent in the mini-program
-    child_id: str
-
-
-async def family(client: TestClient, fake: FakeWeChat) -> Family:
-    """A parent (张三, with a phone) who registered their child 张小宝 (no phone) in the chat,
-    and uses the mini-program too."""
-    parent = await registered(client, "o-parent")
-    await add_family(parent, "3", "张小宝", CHILD)
-    mini = await mini_user(client, fake, "mini-parent")
-    await mini.declare(declaration())  # the same name, document and phone: the same person
-    child_id = (await mini.me())["family"][0]["person_id"]
-    return Family(parent, mini, child_id)
-
-
-async def mini_user(client: TestClient, fake: FakeWeChat, openid: str) -> MiniappUser:
-    user = MiniappUser(client, fake, openid)
-    await user.login()
-    return user
-
-
-def chat_user(client: TestClient, openid: str) -> WeChatUser:
-    return WeChatUser(client, client.app[CODEC], openid)
 
 
 def the_childs(**changes: Any) -> dict[str, Any]:

@@ -29,11 +29,11 @@ from bot.settings import Settings
 from models.paper import PrintedCode
 from models.person import Person
 from tests.conftest import start_app
-from tests.e2e.test_trusted_scans import trust
 from tests.support import fuzz
 from tests.support import token_vectors as tv
 from tests.support.clock import FakeClock
 from tests.support.people import make_person
+from tests.support.trust import trust
 
 VECTORS = json.loads(tv.FILE.read_text(encoding="utf-8"))
 # Stages the issue names; each has vectors in the file.

@@ -23,12 +23,12 @@ from models.outbox import Notice
 from models.person import Account, Guardianship, Person
 from models.transfer import ClaimAttempt, TransferCode
 from tests.conftest import start_app
-from tests.e2e.test_declaration_dialogue import declare
-from tests.e2e.test_family import CHILD, FATHER, HEALTHY, MOTHER, registered
-from tests.e2e.test_miniapp import declaration, member, refusal
-from tests.e2e.test_takeover import chat_user, family, mini_user
 from tests.fakes.wechat_api import FakeWeChat
+from tests.support.chat import chat_user, declare
 from tests.support.clock import FakeClock
+from tests.support.family import HEALTHY, family, registered
+from tests.support.ids import CHILD, FATHER, MOTHER
+from tests.support.miniapp import declaration, member, mini_user, refusal
 from tests.support.transfers import (
     code_in,
     issue_in_chat,

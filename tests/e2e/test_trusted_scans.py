@@ -23,15 +23,16 @@ from bot.health.tokens import Keyring, SigningKey, issue_token, jwks
 from bot.services.access.staff import add_staff
 from bot.services.runtime import Runtime
 from bot.services.trust.refresh import refresh_trust_lists
-from bot.services.trust.trust_list import TrustError, TrustView, add_trust, list_trust, remove_trust
+from bot.services.trust.trust_list import TrustError, list_trust, remove_trust
 from bot.settings import Settings
 from bot.trust_fetch import MAX_BYTES, fetch_key_set
 from models.audit import AuditEntry
 from models.staff import ScanLog
 from models.trust import TrustedRegion
 from tests.conftest import start_app
-from tests.e2e.test_code_page_and_scan import scan_ok
 from tests.support.clock import FakeClock
+from tests.support.scans import scan_ok
+from tests.support.trust import trust
 
 BEIJING = 110000
 BEIJING_KEY = SigningKey.from_private_bytes(bytes.fromhex("b1" * 32))
@@ -56,11 +57,6 @@ def foreign_token(
         now=rt.now() + timedelta(**moved),
         lifetime=timedelta(seconds=120),
     )
-
-
-async def trust(rt: Runtime, adcode: int, source: str, **how: Any) -> TrustView:
-    """What ``healthcode trust add`` does: fetch, then hand the keys to the use case."""
-    return await add_trust(rt, adcode, source, await fetch_key_set(source), **how)
 
 
 def key_set(*keys: SigningKey, region: dict | None = None) -> dict[str, Any]:

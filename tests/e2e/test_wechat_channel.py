@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp.test_utils import TestClient
-from tortoise import connections
 
 from bot.app_state import CODEC, RUNTIME
 from bot.wechat import (
@@ -38,6 +37,7 @@ from models.outbox import Notice
 from models.person import Account, Person
 from tests.conftest import start_app
 from tests.support.clock import FakeClock
+from tests.support.rows import raw_rows, table_names
 from tests.support.wechat_user import ACCOUNT, WeChatUser
 
 NAME = "欧阳娜娜"
@@ -115,23 +115,6 @@ async def nothing_written() -> bool:
         and await ProcessedMessage.all().count() == 0
         and await DialogueState.all().count() == 0
     )
-
-
-async def raw_rows(table: str) -> list[dict]:
-    return await connections.get("default").execute_query_dict(f"SELECT * FROM {table}")
-
-
-async def table_names() -> list[str]:
-    conn = connections.get("default")
-    if conn.capabilities.dialect == "sqlite":
-        rows = await conn.execute_query_dict(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
-        return [row["name"] for row in rows]
-    rows = await conn.execute_query_dict(
-        "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'"
-    )
-    return [row["name"] for row in rows]
 
 
 def in_clear(rows: list[dict]) -> list[str]:

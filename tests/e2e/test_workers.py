@@ -25,7 +25,8 @@ from bot.services.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from tests.fakes.wechat_api import FakeWeChat
 from tests.support import shared_state
-from tests.support.people import JIZHOU, make_person
+from tests.support.districts import JIZHOU
+from tests.support.people import make_person
 from tests.support.processes import Bot, bot_env, healthy, show_logs_on_failure, until
 
 needs_redis = pytest.mark.skipif(not shared_state.REDIS_URL, reason="TEST_REDIS_URL is not set")

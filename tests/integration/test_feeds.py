@@ -17,9 +17,9 @@ from models.audit import AuditEntry
 from models.authority import AuthorityRecord, FeedImport
 from models.code import CodeChange
 from models.outbox import Notice
-from tests.integration.test_tiers import BINHAI, color_of, runtime_with_districts
 from tests.support.clock import FakeClock
-from tests.support.people import make_person, resident_id
+from tests.support.districts import BINHAI, runtime_with_districts
+from tests.support.people import color_of, make_person, resident_id
 
 UNKNOWN = resident_id(9001)
 BAD_CHECKSUM = UNKNOWN[:-1] + ("0" if UNKNOWN[-1] != "0" else "1")

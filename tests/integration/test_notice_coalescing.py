@@ -11,7 +11,6 @@ from bot.services.feeds.imports import import_feed
 from bot.services.housekeeping.expiry import redecide_expired
 from bot.services.housekeeping.reminders import remind_to_declare
 from bot.services.notices import delivery
-from bot.services.redecide.tiers import set_tier
 from bot.services.runtime import Runtime
 from bot.wechat import WeChatGateway
 from bot.wechat.routes import reminder_reach
@@ -20,10 +19,10 @@ from models.outbox import Notice
 from models.person import Account, Person
 from tests.fakes.wechat_api import TEMPLATE_SEND, FakeWeChat
 from tests.support.clock import FakeClock
+from tests.support.districts import BINHAI, tier
 from tests.support.jobs import code_of, configure, quarantine, today
 from tests.support.people import make_person, resident_id
 
-BINHAI, JIZHOU = 120116, 120119
 GREEN, ORANGE, RED = "🟢 绿码", "🟠 橙码", "🔴 红码"
 
 
@@ -43,11 +42,6 @@ async def confirmed_case(rt: Runtime, clock: FakeClock, *docs: str) -> None:
     ]
     result = await import_feed(rt, None, "tj-cdc", list(enumerate(records)))
     assert result.matched == len(docs)
-
-
-async def tier(rt: Runtime, clock: FakeClock, level: str) -> None:
-    clock.advance(seconds=5)
-    await set_tier(rt, None, BINHAI, level, "")
 
 
 def told(fake: FakeWeChat) -> list[tuple[str, str]]:

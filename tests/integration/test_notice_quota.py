@@ -16,8 +16,8 @@ from bot.wechat.sender import RECIPIENT_WAIT, drain_outbox, limits_for
 from models.outbox import Notice
 from models.person import Account
 from tests.fakes.wechat_api import CUSTOM_SEND, SUBSCRIBE_SEND, TEMPLATE_SEND, FakeWeChat
-from tests.integration.test_notice_coalescing import BINHAI, tier
 from tests.support.clock import FakeClock
+from tests.support.districts import BINHAI, tier
 from tests.support.jobs import configure, texts_to_followers
 from tests.support.people import make_person
 

@@ -19,7 +19,6 @@ import pytest
 from bot.services.runtime import Runtime
 from bot.wechat import WeChatGateway
 from schedules.leader import (
-    LOCK_KEY,
     AdvisoryLock,
     FileLock,
     SoleProcess,
@@ -28,6 +27,7 @@ from schedules.leader import (
 )
 from schedules.runner import SchedulerRunner
 from tests.support import databases
+from tests.support.leader_lock import lock_holders
 
 needs_postgres = pytest.mark.skipif(
     not databases.POSTGRES_URL, reason="TEST_POSTGRES_URL is not set"
@@ -78,20 +78,6 @@ async def test_a_file_lock_is_freed_when_its_process_is_killed(tmp_path: Path) -
     finally:
         holder.kill()
         holder.wait()
-
-
-async def lock_holders(conn: asyncpg.Connection) -> list[int]:
-    """The server processes holding the scheduler's advisory lock in this database (a bigint
-    key shows in pg_locks as its high half in classid and its low half in objid)."""
-    key = LOCK_KEY & 0xFFFF_FFFF_FFFF_FFFF
-    rows = await conn.fetch(
-        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
-        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-        "AND classid = $1::bigint::oid AND objid = $2::bigint::oid",
-        key >> 32,
-        key & 0xFFFF_FFFF,
-    )
-    return [row["pid"] for row in rows]
 
 
 @needs_postgres

@@ -9,38 +9,24 @@ from pathlib import Path
 import pytest
 
 from bot.health.errors import InvalidInput
-from bot.services.district_table import ensure_districts
 from bot.services.errors import NotFound
 from bot.services.redecide.batches import redecide_batch
 from bot.services.redecide.stalled_tiers import finish_tier_changes
 from bot.services.redecide.tiers import finish_unfinished, set_tier
-from bot.services.runtime import Runtime, build_runtime
+from bot.services.runtime import Runtime
 from bot.services.uow import UnitOfWork
-from bot.settings import Settings
 from models.audit import AuditEntry
 from models.code import CodeChange, HealthCode
 from models.district import District
 from models.outbox import Notice
-from models.person import Person
 from tests.support.clock import FakeClock
-from tests.support.people import make_person
-
-BINHAI, JIZHOU, HEPING = 120116, 120119, 120101  # low, low, medium in March 2020
-
-
-async def runtime_with_districts(db: str, tmp_path: Path, clock: FakeClock) -> Runtime:
-    runtime = build_runtime(Settings(data_dir=tmp_path / "data", database_url=db), clock)
-    await ensure_districts(runtime)
-    return runtime
+from tests.support.districts import BINHAI, JIZHOU, runtime_with_districts
+from tests.support.people import color_of, make_person
 
 
 @pytest.fixture
 async def rt(db: str, tmp_path: Path, clock: FakeClock) -> Runtime:
     return await runtime_with_districts(db, tmp_path, clock)
-
-
-async def color_of(person: Person) -> str:
-    return (await HealthCode.get(person_id=person.id)).color
 
 
 async def test_a_high_tier_makes_residents_and_recent_visitors_orange(

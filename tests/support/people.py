@@ -11,10 +11,11 @@ from bot.health.identity import DocType
 from bot.services.codes.decisions import redecide
 from bot.services.residents.people import Identity, create_person, lookup_key
 from bot.services.runtime import Runtime
+from models.code import HealthCode
 from models.declaration import Declaration
 from models.person import Account, Person
+from tests.support.districts import JIZHOU
 
-JIZHOU = 120119
 _serial = itertools.count(1)
 
 
@@ -62,3 +63,7 @@ async def make_person(
     )
     await redecide(rt, person, "declaration")
     return person
+
+
+async def color_of(person: Person) -> str:
+    return (await HealthCode.get(person_id=person.id)).color

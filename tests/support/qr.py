@@ -16,3 +16,10 @@ def qr_codes(image: Image.Image | bytes) -> list[zxingcpp.Barcode]:
     if isinstance(image, bytes):
         image = Image.open(io.BytesIO(image))
     return zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+
+
+def decode_qr(png: bytes) -> str:
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    found = qr_codes(png)
+    assert len(found) == 1, found
+    return found[0].text

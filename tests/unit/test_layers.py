@@ -9,7 +9,10 @@
   through services;
 - only the WeChat adapter (``bot/wechat/``) imports wechatpy, and no service imports the
   adapter: services queue channel-neutral notices (``bot.services.notices.kinds``) and the
-  adapter routes, lays out and sends them, reaching the database through services too.
+  adapter routes, lays out and sends them, reaching the database through services too;
+- no test module is imported by another module of ``tests/``: helpers live in
+  ``tests/support/``, fixtures in a tier's ``conftest.py`` (a fixture imported from a test
+  module also runs that module's tests twice over, and needs a ``# noqa: F811`` per use).
 
 ``KNOWN`` lists the imports that break a rule today, each with the step that removes it; the
 test fails when one of them is gone too, so the list only shrinks.
@@ -128,6 +131,42 @@ def test_every_import_follows_the_layers() -> None:
 def test_the_known_exceptions_still_exist() -> None:
     gone = KNOWN - product_imports()
     assert not gone, f"no longer imported, remove from KNOWN: {sorted(gone)}"
+
+
+def test_imports_in_tests_are_read_as_modules() -> None:
+    source = "from tests.e2e import test_miniapp\nfrom tests.support.chat import declare\n"
+    found = set(imports_of("tests.e2e.test_credentials", False, source))
+    assert {"tests.e2e.test_miniapp", "tests.support.chat.declare"} <= found
+
+
+def is_test_module(module: str) -> bool:
+    return module.split(".")[-1].startswith("test_")
+
+
+def test_no_module_of_the_tests_imports_a_test_module() -> None:
+    test_modules = {
+        module_name(p) for p in (ROOT / "tests").rglob("*.py") if is_test_module(module_name(p))
+    }
+    found = sorted(
+        f"{module_name(path)} imports {target}"
+        for path in (ROOT / "tests").rglob("*.py")
+        for target in imports_of(
+            module_name(path), path.name == "__init__.py", path.read_text(encoding="utf-8")
+        )
+        if target in test_modules
+    )
+    assert not found, "\n".join(found)
+
+
+def test_support_modules_define_no_fixtures() -> None:
+    fixtures = sorted(
+        f"{path.relative_to(ROOT)}: {node.name}"
+        for path in (ROOT / "tests" / "support").rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and any("fixture" in ast.unparse(d) for d in node.decorator_list)
+    )
+    assert not fixtures, f"fixtures belong in a tier's conftest.py: {fixtures}"
 
 
 def test_each_rule_catches_its_import() -> None:
