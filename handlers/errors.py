@@ -15,7 +15,15 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.health.errors import InvalidInput
-from bot.services.errors import Forbidden, Malformed, NotFound, ServiceError, TooFast, Unauthorised
+from bot.services.errors import (
+    Forbidden,
+    Malformed,
+    NoCredentials,
+    NotFound,
+    ServiceError,
+    TooFast,
+    Unauthorised,
+)
 from bot.texts import catalogue, t
 from handlers.json_input import MAX_BODY_BYTES, BodyTooLarge, read_json_object
 from handlers.language import CALLER, LANG, request_language
@@ -64,12 +72,20 @@ def refusal_response(request: web.Request, refusal: InvalidInput) -> web.Respons
     message = _message(refusal, lang, request.get(CALLER))
     response = error_response(status, refusal.code, message, field=refusal.field)
     if status == 401:
-        # the caller whose credentials were refused (miniapp, checkpoint, official)
-        realm = request.get(CALLER) or "api"
-        response.headers["WWW-Authenticate"] = f'Bearer realm="{realm}", error="invalid_token"'
+        response.headers["WWW-Authenticate"] = bearer_challenge(request, refusal)
     if isinstance(refusal, TooFast):
         response.headers["Retry-After"] = str(refusal.retry_after)
     return response
+
+
+def bearer_challenge(request: web.Request, refusal: InvalidInput) -> str:
+    """RFC 6750 §3: the realm is the caller whose credentials were asked for (miniapp,
+    checkpoint, official); a request that sent none gets no error code (§3.1), one whose token
+    was refused gets ``invalid_token``."""
+    realm = request.get(CALLER) or "api"
+    if isinstance(refusal, NoCredentials):
+        return f'Bearer realm="{realm}"'
+    return f'Bearer realm="{realm}", error="invalid_token"'
 
 
 def _message(refusal: InvalidInput, lang: str, caller: str | None) -> str:

@@ -26,6 +26,10 @@ class Unauthorised(ServiceError):
     """The caller did not say who they are, or not in a way we accept."""
 
 
+class NoCredentials(Unauthorised):
+    """The caller sent no credentials at all (as opposed to ones we refuse)."""
+
+
 class Forbidden(ServiceError):
     """The caller is known and may not do this."""
 

@@ -57,6 +57,30 @@ async def test_every_401_says_how_to_authenticate(client: TestClient) -> None:
     assert me.headers["WWW-Authenticate"].startswith('Bearer realm="miniapp"')
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "realm"),
+    [
+        ("POST", "/api/checkpoint/scan", "checkpoint"),
+        ("GET", "/api/admin/stats", "official"),
+        ("GET", "/api/miniapp/me", "miniapp"),
+    ],
+)
+async def test_a_401_names_an_error_only_when_credentials_were_sent(
+    client: TestClient, method: str, path: str, realm: str
+) -> None:
+    """RFC 6750 §3.1: a request with no credentials gets a challenge without an error code; a
+    token that is refused gets ``invalid_token``."""
+    body = {"token": "HC1:x"} if method == "POST" else None
+    bare = await client.request(method, path, json=body)
+    assert bare.status == 401
+    assert bare.headers["WWW-Authenticate"] == f'Bearer realm="{realm}"'
+    refused = await client.request(
+        method, path, json=body, headers={"Authorization": "Bearer hc_ch_not-a-token"}
+    )
+    assert refused.status == 401
+    assert refused.headers["WWW-Authenticate"] == f'Bearer realm="{realm}", error="invalid_token"'
+
+
 async def test_a_staff_token_of_another_role_is_forbidden(
     client: TestClient, checkpoint: str
 ) -> None:

@@ -15,7 +15,7 @@ from datetime import datetime
 from bot.health.tickets import TicketExpired, TicketInvalid, make_ticket, read_ticket
 from bot.services.access.credentials import MISSING
 from bot.services.codes.hot_reads import account_language
-from bot.services.errors import Unauthorised
+from bot.services.errors import NoCredentials, Unauthorised
 from bot.services.residents.accounts import MINIAPP
 from bot.services.runtime import Runtime
 from bot.texts import LANGUAGES
@@ -54,7 +54,7 @@ async def session_account(rt: Runtime, token: str | None) -> SessionAccount:
     """The account a bearer token names; ``Unauthorised`` for a missing, forged or expired
     token, or one whose account is gone."""
     if not token:
-        raise Unauthorised("miniapp.token_missing")
+        raise NoCredentials("miniapp.token_missing")
     try:
         account_ref = read_ticket(rt.session_secret, token, rt.now())
     except TicketExpired as exc:

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from bot.services.access.credentials import MISSING, CachedStaff
 from bot.services.codes.hot_reads import staff_by_token_hash
-from bot.services.errors import Forbidden, Unauthorised
+from bot.services.errors import Forbidden, NoCredentials, Unauthorised
 from bot.services.runtime import Runtime
 from models.staff import Staff
 
@@ -51,7 +51,7 @@ async def authenticate(rt: Runtime, token: str | None, role: str) -> StaffView:
     """The active staff member the token belongs to, in ``role``. What the database said is
     kept for a few seconds (``bot.services.access.credentials``): a deactivation takes that long."""
     if not token:
-        raise Unauthorised("auth.missing")
+        raise NoCredentials("auth.missing")
     staff = await _active_staff(rt, _hash(token))
     if staff is None:
         raise Unauthorised("auth.invalid")
