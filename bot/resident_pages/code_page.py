@@ -227,6 +227,8 @@ def _state(view: CodePageView, color: Color, lang: str, now: datetime) -> dict[s
 
 
 # ``${name}`` and nothing else is a placeholder, so the script's regular expressions may use "$".
+# a phone's whole screen, to its rounded edges (the code page pads itself with the safe area)
+PHONE_VIEWPORT = "width=device-width, initial-scale=1, viewport-fit=cover"
 _PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
 _INLINE = re.compile(r"<(style|script)>(.*?)</\1>", re.DOTALL)
 
@@ -249,9 +251,12 @@ def error_page_policy() -> str:
 
 
 def _compile(source: str, static: Mapping[str, str]) -> _Template:
-    """Fill ``static`` now, pin the inline blocks in a CSP, and split for fast rendering. A
+    """Put in the shared ``${head}`` (head.html: the doctype to the title, the same on every
+    page), fill ``static`` now, pin the inline blocks in a CSP, and split for fast rendering. A
     static value is text, never read for placeholders (the vendored QR library's own code
     holds ``${…}``)."""
+    source = source.replace("${head}", _head(), 1)
+    static = {"viewport": PHONE_VIEWPORT, **static}
     parts = _PLACEHOLDER.split(source)  # odd positions are placeholder names
     filled = "".join(
         part if i % 2 == 0 else static.get(part, "${" + part + "}") for i, part in enumerate(parts)
@@ -284,6 +289,11 @@ def _compile(source: str, static: Mapping[str, str]) -> _Template:
     return _Template(render, csp)
 
 
+@cache
+def _head() -> str:
+    return files(__package__).joinpath("head.html").read_text(encoding="utf-8").rstrip("\n")
+
+
 def compile_page(source: str, static: Mapping[str, str]) -> _Template:
     """Another page of the same kind (the paper code's sheet): its inline style pinned too."""
     return _compile(source, static)
@@ -303,15 +313,7 @@ def _code_template() -> _Template:
     return _compile(source, {"palette_css": _palette_css(), "lean_qr": lean_qr.strip()})
 
 
-_ERROR_PAGE = """<!doctype html>
-<html lang="${html_lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="referrer" content="no-referrer">
-<meta name="robots" content="noindex, nofollow">
-<title>${title}</title>
+_ERROR_PAGE = """${head}
 <style>
 html { -webkit-text-size-adjust: 100%; text-size-adjust: 100%; color-scheme: light; }
 body {

@@ -54,15 +54,7 @@ def paper_page_policy() -> str:
     return _template().csp
 
 
-_SHEET = """<!doctype html>
-<html lang="${html_lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="referrer" content="no-referrer">
-<meta name="robots" content="noindex, nofollow">
-<title>${title}</title>
+_SHEET = """${head}
 <style>
 @page { size: A6 portrait; margin: 8mm; }
 html { color-scheme: light; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -99,4 +91,6 @@ dd { margin: 0; font-weight: 700; letter-spacing: .05em; }
 
 @cache
 def _template():
-    return compile_page(_SHEET, {"qr_width": str(QR_WIDTH_MM)})
+    # no viewport-fit=cover: a sheet to print, not a phone's full screen
+    viewport = "width=device-width, initial-scale=1"
+    return compile_page(_SHEET, {"qr_width": str(QR_WIDTH_MM), "viewport": viewport})

@@ -19,7 +19,8 @@ import pytest
 from bot.health.colors import Color
 from bot.health.qr import render_png
 from bot.resident_pages import CodePageView, render_code_page, render_error_page
-from bot.resident_pages.code_page import ICONS, PALETTE, POLICY, embed_json
+from bot.resident_pages.code_page import ICONS, PALETTE, PHONE_VIEWPORT, POLICY, embed_json
+from bot.resident_pages.paper_page import PaperPageView, render_paper_page
 from bot.texts import LANGUAGES, t
 
 TOKEN = "HC1:6BFOXN%TS3DH0YOJ58S S-W5HDC*M0II5XHC9B5G2+$N IOP-IA%NFQGRJPC%OQHIZC4.OI1RM8ZA"
@@ -218,6 +219,26 @@ def test_nothing_is_loaded_from_elsewhere() -> None:
     for tag, attributes in page.tags:
         assert "src" not in attributes or (attributes["src"] or "").startswith("data:image/"), tag
         assert not any(name.startswith("on") for name in attributes), f"inline handler on {tag}"
+
+
+def test_every_resident_page_has_the_one_head() -> None:
+    """The code page, its error page and the paper sheet share head.html: the same meta tags
+    once each (and the policy of each page in its own meta tag), the viewport the page asks."""
+    lang = "en"
+    sheet = render_paper_page(PaperPageView("张*", ISSUED, qr_url()), lang)
+    pages = [
+        (render(lang=lang), PHONE_VIEWPORT),
+        (render_error_page("page.expired", lang), PHONE_VIEWPORT),
+        (sheet, "width=device-width, initial-scale=1"),
+    ]
+    for html, viewport in pages:
+        assert html.startswith('<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">')
+        metas = Page(html).tags_of("meta")
+        assert {"name": "viewport", "content": viewport} in metas
+        assert {"name": "referrer", "content": "no-referrer"} in metas
+        assert {"name": "robots", "content": "noindex, nofollow"} in metas
+        assert sum(1 for meta in metas if meta.get("http-equiv") == "Content-Security-Policy") == 1
+        assert html.count("<title>") == 1 and html.count("<head>") == 1
 
 
 def test_the_content_security_policy_allows_exactly_the_inline_blocks() -> None:
