@@ -38,7 +38,7 @@ from bot.health.errors import InvalidInput
 from bot.services import audit
 from bot.services.access.staff import StaffView, authenticate
 from bot.services.appeals.answers import MAX_OVERRIDE_DAYS, parse_resolution, resolve_appeal
-from bot.services.appeals.filing import OPEN
+from bot.services.appeals.filing import AppealStatus
 from bot.services.appeals.queue import list_appeals
 from bot.services.checkpoint.lookup_stats import lookups_today
 from bot.services.errors import Forbidden, ServiceError
@@ -214,7 +214,7 @@ async def _dashboard(
         staff_name=signed.staff.name,
         csrf=csrf_token(rt.sealer, signed.session.nonce),
         stats=found,
-        appeals=await list_appeals(rt, OPEN, APPEALS_SHOWN, lang),
+        appeals=await list_appeals(rt, AppealStatus.OPEN, APPEALS_SHOWN, lang),
         imports=await recent_feed_imports(IMPORTS_SHOWN),
         until_range=(today, today + timedelta(days=MAX_OVERRIDE_DAYS - 1)),
         notice=None if error else _notice(request, found, lang),

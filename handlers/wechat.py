@@ -14,7 +14,7 @@ from bot.conversation.inbound import Inbound
 from bot.conversation.inbox import handle
 from bot.metrics import RATE_LIMITED
 from bot.services.callbacks.replay import NoncesUnavailable, Replayed, bind_nonce, nonce_key
-from bot.services.residents.accounts import OFFICIAL_ACCOUNT, language_of
+from bot.services.residents.accounts import Channel, language_of
 from bot.texts import t
 from bot.wechat import MAX_BODY_BYTES, BadCallback, Incoming, check_signature
 
@@ -97,7 +97,7 @@ async def _answer_once(request: web.Request, incoming: Incoming) -> str | None:
     """The reply, once the request's nonce is bound to this message
     (bot.services.callbacks.replay)."""
     q = request.query
-    message_key = f"{OFFICIAL_ACCOUNT}:{incoming.dedup_key}"
+    message_key = f"{Channel.OFFICIAL_ACCOUNT}:{incoming.dedup_key}"
     signed_nonce = nonce_key(q["timestamp"], q.get("nonce", ""))
     nonce = await bind_nonce(request.app[RUNTIME], signed_nonce, message_key)
     return await _answer_unless_too_fast(request, _inbound(incoming, message_key, nonce))
@@ -109,13 +109,13 @@ async def _answer_unless_too_fast(request: web.Request, inbound: Inbound) -> str
     does not become a flood of replies (or of database reads)."""
     if inbound.event == "location":
         return await _answer(request, inbound)  # the phone's own report, every few seconds
-    verdict = await request.app[LIMITS].messages.take((OFFICIAL_ACCOUNT, inbound.openid))
+    verdict = await request.app[LIMITS].messages.take((Channel.OFFICIAL_ACCOUNT, inbound.openid))
     if verdict.allowed:
         return await _answer(request, inbound)
     RATE_LIMITED.labels("messages").inc()
     if not verdict.first_refusal:
         return None
-    lang = await language_of(OFFICIAL_ACCOUNT, inbound.openid)
+    lang = await language_of(Channel.OFFICIAL_ACCOUNT, inbound.openid)
     return t("dialogue.too_fast", lang, seconds=verdict.retry_after_seconds)
 
 
@@ -138,7 +138,7 @@ async def _answer(request: web.Request, inbound: Inbound) -> str | None:
 
 def _inbound(incoming: Incoming, message_key: str, nonce: str | None) -> Inbound:
     return Inbound(
-        channel=OFFICIAL_ACCOUNT,
+        channel=Channel.OFFICIAL_ACCOUNT,
         openid=incoming.from_user,
         kind=incoming.kind,
         dedup_key=message_key,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.services.notices.kinds import NoticeKind
-from bot.services.residents.accounts import MINIAPP, OFFICIAL_ACCOUNT
+from bot.services.residents.accounts import Channel
 from bot.settings import Settings
 
 # The APIs, each with its own quota (and rate limit).
@@ -51,7 +51,7 @@ def route(
 ) -> Route:
     if kind == NoticeKind.MASS_TEXT:
         return Route(MASS, (MASS,))
-    if channel == MINIAPP:
+    if channel == Channel.MINIAPP:
         return _miniapp_route(kind, settings)
     template = _template_for(kind, settings)
     if template is not None:
@@ -113,7 +113,7 @@ def kinds_through(api: str, settings: Settings) -> dict[str | None, tuple[str, .
     found: dict[str | None, tuple[str, ...]] = {}
     if api in route(NoticeKind.MASS_TEXT, None, None, now, settings).apis:
         found[None] = (NoticeKind.MASS_TEXT,)
-    for channel in (OFFICIAL_ACCOUNT, MINIAPP):
+    for channel in (Channel.OFFICIAL_ACCOUNT, Channel.MINIAPP):
         kinds = tuple(kind for kind in ACCOUNT_KINDS if api in _apis(kind, channel, now, settings))
         if kinds:
             found[channel] = kinds

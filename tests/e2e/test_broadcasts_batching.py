@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.notices.outbox import MASS_TEXT
+from bot.services.notices.kinds import NoticeKind
 from bot.services.officials.broadcasts import broadcast, mass_batches
 from bot.services.runtime import build_runtime
 from bot.settings import Settings
@@ -36,7 +36,7 @@ async def test_several_batches_cover_everyone_once(
     openids = await followers(n)
     sent = await broadcast(build_runtime(settings), None, "通知", None, batch_size=size)
     assert (sent.queued, sent.batches) == (n, len(lengths))
-    rows = await Notice.filter(kind=MASS_TEXT).order_by("id")
+    rows = await Notice.filter(kind=NoticeKind.MASS_TEXT).order_by("id")
     assert [len(r.payload["openids"]) for r in rows] == lengths
     assert [r.dedupe_key for r in rows] == [f"broadcast:{sent.id}:{i}" for i in range(len(rows))]
     seen = [o for r in rows for o in r.payload["openids"]]

@@ -22,7 +22,8 @@ from bot.health.colors import Color
 from bot.health.identity import DocType
 from bot.services.codes.decisions import redecide
 from bot.services.district_table import ensure_districts
-from bot.services.notices.outbox import CODE_CHANGED, priority_of
+from bot.services.notices.kinds import NoticeKind
+from bot.services.notices.outbox import priority_of
 from bot.services.redecide import batches as redecide_module
 from bot.services.redecide.batches import redecide_in_batches
 from bot.services.redecide.tiers import finish_unfinished, publish_tier, set_tier, tier_progress
@@ -250,7 +251,7 @@ async def notices_due(rt: Runtime, cause: str = CAUSE) -> list[tuple]:
                     change.new_color,
                     cause,
                     change.person_id,
-                    priority_of(CODE_CHANGED, change.new_color),
+                    priority_of(NoticeKind.CODE_CHANGED, change.new_color),
                     "pending",
                     rt.now(),
                 )

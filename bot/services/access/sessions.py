@@ -16,7 +16,7 @@ from bot.health.tickets import TicketExpired, TicketInvalid, make_ticket, read_t
 from bot.services.access.credentials import MISSING
 from bot.services.codes.hot_reads import account_language
 from bot.services.errors import NoCredentials, Unauthorised
-from bot.services.residents.accounts import MINIAPP
+from bot.services.residents.accounts import Channel
 from bot.services.runtime import Runtime
 from bot.texts import LANGUAGES
 from models.person import Account
@@ -40,7 +40,7 @@ def sign_session(secret: bytes, account_id: int, expires_at: datetime) -> str:
 
 async def open_session(rt: Runtime, openid: str, lang: str | None = None) -> Session:
     """The mini-program account of ``openid`` (made on first login) and a fresh token for it."""
-    account, _ = await Account.get_or_create(channel=MINIAPP, openid=openid)
+    account, _ = await Account.get_or_create(channel=Channel.MINIAPP, openid=openid)
     if lang in LANGUAGES and lang != account.lang:
         account.lang = lang
         await account.save(update_fields=["lang"])
@@ -76,7 +76,7 @@ async def _language(rt: Runtime, account_id: int) -> str | None:
     cache = rt.credentials.accounts
     cached = cache.get(account_id)
     if cached is MISSING:
-        cached = await account_language(account_id, MINIAPP)
+        cached = await account_language(account_id, Channel.MINIAPP)
         cache.put(account_id, cached)
     return cached
 

@@ -18,7 +18,7 @@ from bot.health.colors import Color
 from bot.health.errors import InvalidInput
 from bot.services import audit
 from bot.services.access.staff import StaffView
-from bot.services.appeals.filing import ACCEPT, OPEN, REJECT, REPLY, RESOLVED
+from bot.services.appeals.filing import REPLY, AppealStatus, Decision
 from bot.services.codes.decisions import redecide
 from bot.services.errors import NotFound, ServiceError
 from bot.services.notices import outbox
@@ -47,20 +47,20 @@ class Resolution:
 def parse_resolution(body: Mapping[str, object], now: datetime, tz: ZoneInfo) -> Resolution:
     """The answer of the JSON API or the console's form (where an empty field means absent)."""
     decision = body.get("decision")
-    if decision not in (ACCEPT, REJECT):
+    if decision not in (Decision.ACCEPT, Decision.REJECT):
         raise InvalidInput("appeals.decision", field="decision")
     reply = _reply(body.get("reply"))
     color = _color(_given(body.get("color")))
     until = _given(body.get("until"))
-    if decision == REJECT:
+    if decision == Decision.REJECT:
         if color is not None or until is not None:
             raise InvalidInput("appeals.reject_with_color", field="color")
-        return Resolution(REJECT, reply)
+        return Resolution(Decision.REJECT, reply)
     if color is not None and until is None:
         raise InvalidInput("appeals.until_needed", field="until")
     if until is not None and color is None:
         raise InvalidInput("appeals.color_needed", field="color")
-    return Resolution(ACCEPT, reply, color, parse_until(until, now, tz) if until else None)
+    return Resolution(Decision.ACCEPT, reply, color, parse_until(until, now, tz) if until else None)
 
 
 def _given(raw: object) -> object:
@@ -129,13 +129,13 @@ async def resolve_appeal(
         appeal = await Appeal.filter(id=appeal_id).select_for_update().first()
         if appeal is None:
             raise NotFound("appeals.not_found")
-        if appeal.status != OPEN:
+        if appeal.status != AppealStatus.OPEN:
             raise ServiceError("appeals.already_resolved")
         person = await Person.get(id=appeal.person_id)
         code = await HealthCode.get_or_none(person_id=person.id)
         previous = Color(code.color) if code else None
         color = previous
-        if resolution.decision == ACCEPT:
+        if resolution.decision == Decision.ACCEPT:
             color = await _correct(rt, staff, appeal, person, resolution)
         await _close(rt, staff, appeal, resolution)
         notified = await _queue_reply(rt, appeal)
@@ -144,9 +144,13 @@ async def resolve_appeal(
             staff.id,
             "appeal.resolve",
             f"appeal:{appeal.id}",
-            before={"status": OPEN, "person": person.public_id, "color": _value(previous)},
+            before={
+                "status": AppealStatus.OPEN,
+                "person": person.public_id,
+                "color": _value(previous),
+            },
             after={
-                "status": RESOLVED,
+                "status": AppealStatus.RESOLVED,
                 "decision": resolution.decision,
                 "color": _value(color),
                 "override": _override_json(resolution),
@@ -182,7 +186,7 @@ async def _correct(
 
 
 async def _close(rt: Runtime, staff: StaffView, appeal: Appeal, resolution: Resolution) -> None:
-    appeal.status = RESOLVED
+    appeal.status = AppealStatus.RESOLVED
     appeal.decision = resolution.decision
     appeal.reply_sealed = rt.sealer.seal(resolution.reply, REPLY)
     appeal.resolved_by_id = staff.id

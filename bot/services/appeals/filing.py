@@ -39,10 +39,6 @@ class Decision(StrEnum):
     REJECT = "reject"
 
 
-ACCEPT, REJECT = Decision.ACCEPT, Decision.REJECT
-OPEN, RESOLVED = AppealStatus.OPEN, AppealStatus.RESOLVED
-
-
 @dataclass(frozen=True)
 class AppealView:
     id: int
@@ -67,7 +63,7 @@ async def file_appeal(rt: Runtime, account_id: int, person_id: str | None, text:
             person_id=person.id,
             account_id=account_id,
             text_sealed=rt.sealer.seal(text, TEXT),
-            status=OPEN,
+            status=AppealStatus.OPEN,
             created_at=rt.now(),
         )
         after = {"person": person.public_id, "account": account_id}
@@ -93,18 +89,20 @@ async def check_may_appeal(rt: Runtime, account_id: int, person_id: str | None) 
     person = await reachable_person(account_id, person_id)
     await _refuse_a_second(person)
     last = (
-        await Appeal.filter(person_id=person.id, account_id=account_id, status=RESOLVED)
+        await Appeal.filter(
+            person_id=person.id, account_id=account_id, status=AppealStatus.RESOLVED
+        )
         .order_by("-resolved_at", "-id")
         .first()
     )
     if last is None or last.reply_sealed is None or last.resolved_at is None:
         return None
     reply = rt.sealer.open(last.reply_sealed, REPLY)
-    return Answered(last.decision or REJECT, reply, last.created_at, last.resolved_at)
+    return Answered(last.decision or Decision.REJECT, reply, last.created_at, last.resolved_at)
 
 
 async def _refuse_a_second(person: Person) -> None:
-    if await Appeal.exists(person_id=person.id, status=OPEN):
+    if await Appeal.exists(person_id=person.id, status=AppealStatus.OPEN):
         raise ServiceError("appeals.already_open")
 
 

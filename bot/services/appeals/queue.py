@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.health.errors import InvalidInput
-from bot.services.appeals.filing import OPEN, REPLY, RESOLVED, TEXT
+from bot.services.appeals.filing import REPLY, TEXT, AppealStatus
 from bot.services.codes.decisions import reasons_in
 from bot.services.residents.people import masked_document, masked_name
 from bot.services.runtime import Runtime
@@ -17,7 +17,7 @@ from models.district import District
 from models.person import Account, Person
 from models.staff import Staff
 
-STATUSES = (OPEN, RESOLVED, "all")
+STATUSES = (AppealStatus.OPEN, AppealStatus.RESOLVED, "all")
 MAX_LISTED = 200
 
 
@@ -45,7 +45,7 @@ class AppealSummary:
 
 
 def parse_status(raw: str | None) -> str:
-    status = (raw or OPEN).strip().lower()
+    status = (raw or AppealStatus.OPEN).strip().lower()
     if status not in STATUSES:
         raise InvalidInput("appeals.status", field="status", choices=" / ".join(STATUSES))
     return status
@@ -61,12 +61,12 @@ def parse_limit(raw: str | None, default: int = 50) -> int:
 
 
 async def list_appeals(
-    rt: Runtime, status: str = OPEN, limit: int = 50, lang: str = "zh"
+    rt: Runtime, status: str = AppealStatus.OPEN, limit: int = 50, lang: str = "zh"
 ) -> list[AppealSummary]:
     """Open appeals oldest first (a queue); resolved ones newest first; the code's reasons in
     ``lang``. A handful of queries whatever the page's length."""
     query = Appeal.all() if status == "all" else Appeal.filter(status=status)
-    order = ("created_at", "id") if status == OPEN else ("-created_at", "-id")
+    order = ("created_at", "id") if status == AppealStatus.OPEN else ("-created_at", "-id")
     appeals = await query.order_by(*order).limit(limit)
     person_ids = {a.person_id for a in appeals}
     people = {p.id: p for p in await Person.filter(id__in=person_ids)}

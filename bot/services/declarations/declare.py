@@ -11,7 +11,7 @@ from bot.services.codes.display import CodeView, code_view
 from bot.services.family.claims import count_claim
 from bot.services.notices import outbox
 from bot.services.request_keys import KeyedRequest
-from bot.services.residents.accounts import MINIAPP
+from bot.services.residents.accounts import Channel
 from bot.services.residents.people import Identity, own_person_for
 from bot.services.runtime import Runtime
 from bot.services.uow import UnitOfWork
@@ -75,6 +75,7 @@ async def file_declaration(
         request_digest=answers.request.digest if answers.request else None,
     )
     await redecide(rt, person, cause="declaration")
-    if account.channel != MINIAPP:  # the mini-program shows the code itself; no chat to send to
+    # the mini-program shows the code itself; no chat to send to
+    if account.channel != Channel.MINIAPP:
         await outbox.queue_code_image(rt, account.id, person, f"declaration:{declaration.id}")
     return Declared(await code_view(rt, person, account.lang))

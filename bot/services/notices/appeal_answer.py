@@ -8,7 +8,7 @@ message where one is configured, a customer-service text otherwise.
 
 from __future__ import annotations
 
-from bot.services.appeals.filing import REPLY, RESOLVED
+from bot.services.appeals.filing import REPLY, AppealStatus
 from bot.services.codes.display import page_url
 from bot.services.notices.code_change import local_time, miniapp_page
 from bot.services.notices.kinds import AppealReply, NoticeKind
@@ -22,7 +22,7 @@ from models.person import Person
 
 async def appeal_reply_message(rt: Runtime, payload: AppealReply, lang: str) -> Message:
     appeal = await Appeal.get_or_none(id=payload.appeal)
-    if appeal is None or appeal.status != RESOLVED or appeal.reply_sealed is None:
+    if appeal is None or appeal.status != AppealStatus.RESOLVED or appeal.reply_sealed is None:
         raise Void("the appeal is gone")
     person = await Person.get_or_none(id=appeal.person_id)
     if person is None:

@@ -27,11 +27,9 @@ from typing import Any
 from tortoise.functions import Max
 from tortoise.queryset import QuerySet
 
-from bot.services.notices.kinds import NoticeStatus
-from bot.services.notices.outbox import CODE_CHANGED
+from bot.services.notices.kinds import NoticeKind, NoticeStatus
 from models.outbox import Notice
 
-PENDING, SENDING, SENT = NoticeStatus.PENDING, NoticeStatus.SENDING, NoticeStatus.SENT
 GroupKey = tuple[int, str, str]  # account id, kind, subject
 
 
@@ -60,7 +58,9 @@ class Verdict:
 
 
 def decide(group: Group, now: datetime) -> Verdict:
-    in_flight = {r.id for r in group.open_rows if r.status == SENDING and r.due_at > now}
+    in_flight = {
+        r.id for r in group.open_rows if r.status == NoticeStatus.SENDING and r.due_at > now
+    }
     stale = tuple(r.id for r in group.open_rows if r.id < group.newest and r.id not in in_flight)
     return Verdict(stale, group.newest, bool(in_flight))
 
@@ -93,7 +93,7 @@ async def settle(candidates: list[Notice], now: datetime) -> Settled:
         verdict = verdicts[key]
         if row.id in settled.superseded or row.id != verdict.newest or verdict.wait:
             continue
-        if row.kind == CODE_CHANGED:
+        if row.kind == NoticeKind.CODE_CHANGED:
             told = groups[key].told
             if told is not None and told == row.payload.get("new"):
                 settled.nothing_new.add(row.id)
@@ -120,11 +120,13 @@ async def _groups(keys: set[GroupKey]) -> dict[GroupKey, Group]:
     )
     newest = await _newest(scope)
     open_rows: dict[GroupKey, list[OpenRow]] = defaultdict(list)
-    for row in await scope.filter(status__in=(PENDING, SENDING)).values(
+    for row in await scope.filter(status__in=(NoticeStatus.PENDING, NoticeStatus.SENDING)).values(
         "id", "account_id", "kind", "subject", "status", "due_at"
     ):
         open_rows[_key_of(row)].append(OpenRow(row["id"], row["status"], row["due_at"]))
-    told = await _told(scope, keys) if any(key[1] == CODE_CHANGED for key in keys) else {}
+    told = (
+        await _told(scope, keys) if any(key[1] == NoticeKind.CODE_CHANGED for key in keys) else {}
+    )
     return {
         key: Group(newest[key], tuple(open_rows[key]), told.get(key))
         for key in keys
@@ -144,7 +146,7 @@ async def _newest(scope: QuerySet[Notice]) -> dict[GroupKey, int]:
 async def _told(scope: QuerySet[Notice], keys: set[GroupKey]) -> dict[GroupKey, str | None]:
     history: dict[GroupKey, list[Change]] = defaultdict(list)
     rows = (
-        await scope.filter(kind=CODE_CHANGED)
+        await scope.filter(kind=NoticeKind.CODE_CHANGED)
         .order_by("id")
         .values("account_id", "kind", "subject", "status", "payload")
     )
@@ -167,7 +169,7 @@ def told_colour(history: list[Change]) -> str | None:
     each other, the colour the first of them started from. If they do not (the colour moved
     another way between them, say a declaration whose reply told it), nothing is collapsed:
     the newest change's own starting colour."""
-    sent = [n for n, change in enumerate(history) if change.status == SENT]
+    sent = [n for n, change in enumerate(history) if change.status == NoticeStatus.SENT]
     unsent = history[sent[-1] + 1 :] if sent else history
     if not unsent:
         return history[-1].new

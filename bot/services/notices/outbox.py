@@ -27,10 +27,7 @@ from bot.services.runtime import Runtime
 from models.outbox import Notice
 from models.person import Account, Guardianship, Person
 
-CODE_IMAGE, TEXT, CODE_CHANGED = NoticeKind.CODE_IMAGE, NoticeKind.TEXT, NoticeKind.CODE_CHANGED
-REMINDER, MASS_TEXT = NoticeKind.REMINDER, NoticeKind.MASS_TEXT
-APPEAL_REPLY, FAMILY_CHANGED = NoticeKind.APPEAL_REPLY, NoticeKind.FAMILY_CHANGED
-# what a FAMILY_CHANGED notice reports (bot/services/notices/family_change.py says it)
+# what a family_changed notice reports (bot/services/notices/family_change.py says it)
 HANDED_OVER, GUARDIAN_ADDED, HANDED_BACK = "handed_over", "guardian_added", "handed_back"
 
 # The order the sender claims notices in (``Notice.priority``, lowest first). A code that
@@ -40,7 +37,7 @@ URGENT, NORMAL, LATER = 0, 1, 2
 PRIORITIES = (URGENT, NORMAL, LATER)
 # Only the newest of these, per account and person, is worth sending
 # (bot/services/notices/coalescing.py).
-COALESCED = frozenset({CODE_CHANGED, REMINDER})
+COALESCED = frozenset({NoticeKind.CODE_CHANGED, NoticeKind.REMINDER})
 
 
 def new_notice(key: str, account_id: int | None, payload: Payload, now: datetime) -> Notice:
@@ -60,11 +57,11 @@ def new_notice(key: str, account_id: int | None, payload: Payload, now: datetime
 
 def priority_of(kind: str, new_color: str | None = None) -> int:
     """A notice's priority; a code change's depends on the colour it moved to."""
-    if kind == CODE_CHANGED:
+    if kind == NoticeKind.CODE_CHANGED:
         return NORMAL if new_color == Color.GREEN.value else URGENT
-    if kind == CODE_IMAGE:  # the code someone asked for, to show at a checkpoint
+    if kind == NoticeKind.CODE_IMAGE:  # the code someone asked for, to show at a checkpoint
         return URGENT
-    if kind == REMINDER:
+    if kind == NoticeKind.REMINDER:
         return LATER
     return NORMAL
 
@@ -189,11 +186,11 @@ async def queue_same_change(
     return await sql.execute(
         statement,
         f"{cause}:{stamp}:",
-        CODE_CHANGED.value,
+        NoticeKind.CODE_CHANGED.value,
         old,
         new,
         cause,
-        priority_of(CODE_CHANGED, new),
+        priority_of(NoticeKind.CODE_CHANGED, new),
         sql.moment_param(now),
         sql.moment_param(now),
         ids,

@@ -28,7 +28,7 @@ from bot.services.access.staff import StaffView
 from bot.services.errors import ServiceError
 from bot.services.notices import outbox
 from bot.services.notices.kinds import MassText
-from bot.services.residents.accounts import OFFICIAL_ACCOUNT
+from bot.services.residents.accounts import Channel
 from bot.services.runtime import Runtime
 from bot.services.uow import UnitOfWork
 from bot.wechat.payloads import MASS_SEND_MAX, mass_batches
@@ -164,13 +164,13 @@ async def _check_known(adcodes: list[int]) -> None:
 async def _recipients(districts: list[int] | None) -> dict[str, int]:
     """Openid → account id, each follower once, in account order. Set-based: the family link
     is a subquery, so a district of a million people is still two queries."""
-    followers = Account.filter(channel=OFFICIAL_ACCOUNT)
+    followers = Account.filter(channel=Channel.OFFICIAL_ACCOUNT)
     if districts is None:
         rows = await followers.order_by("id").values_list("openid", "id")
         return dict(rows)
     residents = followers.filter(person__district_id__in=districts)
     actors = Guardianship.filter(member__district_id__in=districts).values("actor_id")
-    family = Account.filter(channel=OFFICIAL_ACCOUNT, person_id__in=Subquery(actors))
+    family = Account.filter(channel=Channel.OFFICIAL_ACCOUNT, person_id__in=Subquery(actors))
     rows = [
         *await residents.values_list("id", "openid"),
         *await family.values_list("id", "openid"),

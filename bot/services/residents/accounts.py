@@ -22,7 +22,6 @@ class Channel(StrEnum):
     MINIAPP = "miniapp"
 
 
-OFFICIAL_ACCOUNT, MINIAPP = Channel.OFFICIAL_ACCOUNT, Channel.MINIAPP
 _LOCATION = "account.location"
 
 
