@@ -23,7 +23,7 @@ from bot.services.runtime import Runtime, build_runtime, utc_now
 from bot.settings import Settings
 from bot.shared_state import shared_state
 from bot.single_flight import SingleFlight
-from bot.wechat import TIMESTAMP_WINDOW_SECONDS, CallbackCodec
+from bot.wechat import CallbackCodec
 from bot.wechat.sandbox import Sandbox
 from bot.wechat.sandbox_api import SANDBOX, sandbox_api
 from bot.wechat.sandbox_setup import (
@@ -51,7 +51,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> w
         settings.wechat_token,
         settings.wechat_appid,
         settings.wechat_aes_key,
-        max_skew=TIMESTAMP_WINDOW_SECONDS,
+        max_skew=settings.callback_window_seconds,
         clock=lambda: rt.now().timestamp(),  # the runtime's clock, so tests can move it
     )
     app[LIMITS] = _request_limits(rt)

@@ -63,6 +63,10 @@ class Settings:
     # the hotline residents are told to call; empty: the region's (build_runtime fills it in)
     hotline: str = ""
     token_lifetime: timedelta = timedelta(seconds=120)
+    # a signed callback whose timestamp is further off than this is not answered (WeChat's
+    # guidance: 5 minutes); its nonce is remembered for that long on both sides of now
+    # (bot/services/callbacks/replay.py)
+    callback_window_seconds: int = 300
     # each process reads the trust list again this often: a removed region is refused
     # everywhere within it (bot/services/trust/trusted_keys.py)
     trust_cache_seconds: float = 10.0

@@ -7,7 +7,6 @@
 
 from bot.wechat.api import SessionInfo, WeChatGateway
 from bot.wechat.callback import (
-    TIMESTAMP_WINDOW_SECONDS,
     CallbackCodec,
     Reply,
     ServerRequest,
@@ -32,12 +31,10 @@ from bot.wechat.messages import (
     build_video_xml,
     build_voice_xml,
 )
-from bot.wechat.payloads import mass_batches
 from bot.wechat.wire import MAX_BODY_BYTES
 
 __all__ = [
     "MAX_BODY_BYTES",
-    "TIMESTAMP_WINDOW_SECONDS",
     "BadCallback",
     "CallbackCodec",
     "Incoming",
@@ -58,6 +55,5 @@ __all__ = [
     "build_video_xml",
     "build_voice_xml",
     "check_signature",
-    "mass_batches",
     "sign_request",
 ]

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import requests
 from wechatpy.exceptions import WeChatClientException
 
+from bot.services.notices.mass_batches import mass_batches
 from bot.wechat.client import ApiClient, token_of_request
 from bot.wechat.errors import (
     TOKEN_ERRCODES,
@@ -25,7 +26,7 @@ from bot.wechat.errors import (
     error_for_http,
 )
 from bot.wechat.incoming import MAX_USER_CHARS
-from bot.wechat.payloads import mass_batches, subscribe_data, template_data
+from bot.wechat.payloads import subscribe_data, template_data
 
 T = TypeVar("T")
 

@@ -20,8 +20,6 @@ from bot.wechat.wire import read_fields, render
 
 AES_KEY_CHARS = 43  # the EncodingAESKey: 32 bytes in base64 without its trailing "="
 PLAIN_TYPES = frozenset({"", "raw"})
-# WeChat's guidance: a callback whose timestamp is more than 5 minutes off is not answered
-TIMESTAMP_WINDOW_SECONDS = 300
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")  # seconds since 1970; ASCII digits only
 
 
@@ -68,8 +66,8 @@ class CallbackCodec:
         clock: Callable[[], float] = time.time,
     ) -> None:
         """`max_skew` (seconds), when set, refuses a request whose timestamp is further off
-        than that from `clock`; the server sets it (TIMESTAMP_WINDOW_SECONDS), a client that
-        only writes requests or reads replies has no need to."""
+        than that from `clock`; the server sets it (``Settings.callback_window_seconds``), a
+        client that only writes requests or reads replies has no need to."""
         self._token = token
         self._appid = appid
         self._crypto = _crypto(token, aes_key, appid) if aes_key else None

@@ -1,10 +1,7 @@
 """The bodies WeChat expects, shaped from plain values."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
-
-MASS_SEND_MIN = 2
-MASS_SEND_MAX = 10_000
 
 # Subscribe-message fields longer than this are refused with 47003 (the template's field type is
 # the key's prefix: thing1, phrase2 …); shortened here, since a cut sentence beats no notice.
@@ -24,18 +21,6 @@ def subscribe_data(data: Mapping[str, Any]) -> dict[str, Any]:
         if limit and isinstance(value, str) and len(value) > limit:
             fields[key] = {**field, "value": value[: limit - 1] + "…"}
     return fields
-
-
-def mass_batches(openids: Sequence[str], size: int = MASS_SEND_MAX) -> list[list[str]]:
-    """Openids in batches of at most `size`, none with fewer than two (WeChat's 40130): a last
-    batch of one takes a recipient from the batch before it. The outbox cuts a broadcast into
-    rows with it, and the gateway each row into calls, so both keep the same rule."""
-    if not 2 * MASS_SEND_MIN - 1 <= size <= MASS_SEND_MAX:  # the lender must keep two
-        raise ValueError(f"a batch holds {2 * MASS_SEND_MIN - 1} to {MASS_SEND_MAX} openids")
-    batches = [list(openids[start : start + size]) for start in range(0, len(openids), size)]
-    if len(batches) > 1 and len(batches[-1]) < MASS_SEND_MIN:
-        batches[-1].insert(0, batches[-2].pop())
-    return batches
 
 
 def _field(value: Any) -> dict[str, Any]:

@@ -13,8 +13,10 @@ import secrets
 
 import pytest
 from aiohttp.test_utils import TestClient
+from redis.asyncio import Redis
 
 from bot.app_state import CODEC, RUNTIME
+from bot.services.callbacks.replay import nonce_key
 from bot.settings import Settings
 from bot.wechat import ServerRequest, build_event_xml, build_location_event_xml, build_text_xml
 from models.dialogue import DialogueState, ProcessedMessage
@@ -113,6 +115,28 @@ async def test_a_timestamp_inside_the_window_is_taken(client: TestClient, offset
     status, body = await post(client, request)
 
     assert status == 200 and reply_of(client, body)
+
+
+async def test_the_window_is_one_setting_the_codec_and_the_nonces_both_read(
+    aiohttp_client, shared_settings: Settings, clock: FakeClock
+) -> None:
+    """``callback_window_seconds``: the codec refuses outside it, and a nonce bound in Redis is
+    kept for it on both sides of now."""
+    narrow = dataclasses.replace(shared_settings, callback_window_seconds=60)
+    client = await start_app(aiohttp_client, narrow, clock)
+    late = signed(client, text("o-late", "帮助"), timestamp=str(now(client) - 61))
+    assert (await post(client, late))[0] == 403
+    nonce = secrets.token_hex(6)
+    on_time = signed(client, text("o-on-time", "帮助"), str(now(client) - 59), nonce)
+    assert (await post(client, on_time))[0] == 200
+    if narrow.redis_url is None:
+        return  # the nonce is in the message's dedup row, kept as long as the row
+    redis = Redis.from_url(narrow.redis_url)
+    try:
+        key = "hc:wechat:nonce:" + nonce_key(on_time.query["timestamp"], nonce)
+        assert 2 * 60 - 5 <= await redis.ttl(key) <= 2 * 60 + 1
+    finally:
+        await redis.aclose()
 
 
 # --- the nonce --------------------------------------------------------------------------------

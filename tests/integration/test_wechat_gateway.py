@@ -9,12 +9,12 @@ from collections.abc import AsyncIterator
 import pytest
 import qrcode
 
+from bot.services.notices.mass_batches import mass_batches
 from bot.wechat import (
     WeChatGateway,
     WeChatPermanentError,
     WeChatQuotaError,
     WeChatTransientError,
-    mass_batches,
 )
 from bot.wechat.client import ApiClient, on_api_base
 from bot.wechat.errors import API_DAY, API_MINUTE, RECIPIENT

@@ -46,9 +46,6 @@ CALLERS = (
 )
 
 KNOWN = {
-    # WeChat's limits in use cases: they move behind the WeChat adapter (issue 13, the adapter step)
-    ("bot.services.officials.broadcasts", "bot.wechat.payloads"),
-    ("bot.services.callbacks.replay", "bot.wechat"),
     # the race of two deliveries of one message, seen as the unique index's refusal
     ("bot.conversation.inbox", "tortoise.exceptions"),
 }

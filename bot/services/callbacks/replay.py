@@ -2,8 +2,9 @@
 
 The signature covers the token, the timestamp and the nonce, not the body (in plaintext mode
 nothing signs the body): whoever saw one callback's URL could post any message as anyone with
-it. The codec refuses a timestamp outside WeChat's 5-minute window; here a nonce, once seen,
-stays bound to the message it came with. The same message again (WeChat's own retry) is
+it. The codec refuses a timestamp outside the callback window (WeChat's 5 minutes,
+``Settings.callback_window_seconds``); here a nonce, once seen, stays bound to the message it
+came with. The same message again (WeChat's own retry) is
 answered from its record; another message under that nonce is a replay and refused.
 
 Every worker must see every nonce. With Redis (``REDIS_URL``) the binding is one ``SET NX``
@@ -21,12 +22,9 @@ import logging
 from redis.exceptions import RedisError
 
 from bot.services.runtime import Runtime
-from bot.wechat import TIMESTAMP_WINDOW_SECONDS
 
 MAX_NONCE_KEY = 64  # the column's width
 _REDIS_PREFIX = "hc:wechat:nonce:"
-# a nonce must outlive its timestamp's window on both sides of now: twice the skew, and a second
-_REDIS_LIFETIME = 2 * TIMESTAMP_WINDOW_SECONDS + 1
 
 
 log = logging.getLogger(__name__)
@@ -57,8 +55,10 @@ async def bind_nonce(rt: Runtime, nonce: str, message_key: str) -> str | None:
     if rt.redis is None:
         return nonce
     key = _REDIS_PREFIX + nonce
+    # a nonce must outlive its timestamp's window on both sides of now: twice the skew, and a second
+    lifetime = 2 * rt.settings.callback_window_seconds + 1
     try:
-        if await rt.redis.set(key, message_key, nx=True, ex=_REDIS_LIFETIME):
+        if await rt.redis.set(key, message_key, nx=True, ex=lifetime):
             return None
         bound = await rt.redis.get(key)
     except RedisError as exc:

@@ -28,10 +28,10 @@ from bot.services.access.staff import StaffView
 from bot.services.errors import ServiceError
 from bot.services.notices import outbox
 from bot.services.notices.kinds import MassText
+from bot.services.notices.mass_batches import MASS_SEND_MAX, mass_batches
 from bot.services.residents.accounts import Channel
 from bot.services.runtime import Runtime
 from bot.services.uow import UnitOfWork
-from bot.wechat.payloads import MASS_SEND_MAX, mass_batches
 from models.audit import Broadcast
 from models.district import District
 from models.outbox import Notice
