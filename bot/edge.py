@@ -4,9 +4,12 @@
 - ``/api``: the JSON API (mini-program, checkpoint, officials, the OpenAPI document);
   ``handlers.errors.json_errors``, every refusal as ``{"error": …}``.
 - ``/console``: the officials' pages; ``handlers.console.console_errors``, a refusal shown on
-  the dashboard or the sign-in form.
+  the dashboard or the sign-in form, an unexpected error on a page of its own.
 - ``/c`` and ``/p``: the code page and the paper code's sheet; ``handlers.page_errors``, a dead
-  link answered the way its route answers.
+  link (404) or an unexpected error (500) answered the way its route answers.
+
+Each of the three logs an unexpected error with its stack and answers it in its own shape, in
+the person's language, never with a trace.
 - ``/wechat``: WeChat's callbacks; no middleware, its refusals are aiohttp's own plain-text
   403 / 400 / 413 / 503, raised where each is found (``handlers.wechat``).
 

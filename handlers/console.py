@@ -11,6 +11,7 @@ answers with a redirect (post/redirect/get) or the dashboard with the refusal's 
 from __future__ import annotations
 
 import functools
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from bot.console import (
     read_cookie,
     render_dashboard,
     render_login,
+    render_unavailable,
     url,
 )
 from bot.console.session import LIFETIME
@@ -57,6 +59,7 @@ APPEALS_SHOWN, IMPORTS_SHOWN, QUESTIONS_SHOWN = 50, 10, 30
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+log = logging.getLogger(__name__)
 Redirect = web.HTTPSeeOther
 
 
@@ -126,7 +129,8 @@ def signed_in(handler: Handler) -> Handler:
 async def console_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The console's one middleware: the page's language, and every refusal (a stale or foreign
     form, a wrong answer, a refused sign-in) shown with its sentence: on the dashboard to a
-    signed-in official, on the sign-in form to anyone else."""
+    signed-in official, on the sign-in form to anyone else. An unexpected error is logged and
+    answered with a page of its own (the dashboard itself may be what failed)."""
     lang = request[LANG] = request_language(request)
     try:
         return await handler(request)
@@ -136,6 +140,11 @@ async def console_errors(request: web.Request, handler: Handler) -> web.StreamRe
         if signed is None:
             return _login_form(request, lang, message, status)
         return await _dashboard(request, signed, lang, message, status)
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return _page(render_unavailable(lang), 500)
 
 
 # --- sign-in and out ------------------------------------------------------------------------

@@ -2,7 +2,13 @@
 no script (docs/architecture.md; the JSON API under ``/api/admin`` does the same work for
 programs)."""
 
-from bot.console.dashboard import DashboardView, render_dashboard, render_login, url
+from bot.console.dashboard import (
+    DashboardView,
+    render_dashboard,
+    render_login,
+    render_unavailable,
+    url,
+)
 from bot.console.layout import HEADERS
 from bot.console.session import (
     Session,
@@ -24,5 +30,6 @@ __all__ = [
     "read_cookie",
     "render_dashboard",
     "render_login",
+    "render_unavailable",
     "url",
 ]

@@ -77,6 +77,18 @@ def render_login(lang: str, csrf: str, error: str | None = None) -> str:
     return document(lang, t("console.title", lang), body)
 
 
+def render_unavailable(lang: str) -> str:
+    """What an official sees when a request failed unexpectedly: that nothing is shown of it,
+    and the way back (whatever the form did was one unit of work, so it either happened or not;
+    the dashboard tells which)."""
+    body = f"""<main class="login"><section class="card">
+<h2>{_t("title", lang)}</h2>
+{_flash(None, t("console.unavailable", lang))}
+<p class="hint"><a href="{url("/console", lang)}">{_t("back_to_dashboard", lang)}</a></p>
+</section></main>"""
+    return document(lang, t("console.title", lang), body)
+
+
 # --- the dashboard --------------------------------------------------------------------------
 
 

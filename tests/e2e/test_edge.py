@@ -11,8 +11,13 @@ from bot.edge import mount
 from bot.health.errors import InvalidInput
 from bot.services.checkpoint.lookups import MalformedDocument
 from bot.services.errors import Forbidden, Malformed, NotFound, ServiceError, TooFast, Unauthorised
+from handlers import admin_stats, code_page, console
 from handlers.errors import STATUSES, WeChatUnavailable, status_of
 from handlers.json_input import BodyTooLarge
+from tests.support.console import sign_in
+from tests.support.scans import ticket_after
+from tests.support.staff import bearer
+from tests.support.wechat_user import WeChatUser
 
 
 @pytest.mark.parametrize(
@@ -118,3 +123,51 @@ async def test_each_prefix_answers_an_unknown_path_its_own_way(client: TestClien
 async def test_the_root_routes_still_answer(client: TestClient) -> None:
     assert (await client.get("/healthz")).status == 200
     assert (await client.get("/.well-known/health-code-keys")).status == 200
+
+
+def _broken(*_args: object, **_kwargs: object) -> None:
+    raise RuntimeError("a defect of ours, not the caller's")
+
+
+async def test_an_unexpected_error_is_answered_in_each_prefixs_own_way(
+    client: TestClient,
+    resident: WeChatUser,
+    official: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A defect behind a route (here: the use case each route calls fails) is logged with its
+    stack and answered in the sub-app's own shape and the person's language: JSON on /api and
+    for the code page's refresh, a page on /c and /console, a short text for the image. Never
+    aiohttp's bare 500, never the trace."""
+    ticket = await ticket_after(resident)
+    await sign_in(client, official)
+    monkeypatch.setattr(code_page, "card_for_ticket", _broken)
+    monkeypatch.setattr(code_page, "qr_for_ticket", _broken)
+    monkeypatch.setattr(admin_stats, "stats", _broken)
+    monkeypatch.setattr(console, "stats", _broken)
+
+    api = await client.get("/api/admin/stats", headers=bearer(official))
+    assert api.status == 500
+    assert (await api.json())["error"]["code"] == "internal"
+
+    page = await client.get(f"/c/{ticket}?lang=en")
+    assert page.status == 500
+    assert "reload this page" in await page.text()
+    assert page.headers["Cache-Control"] == "no-store"
+    refresh = await client.get(f"/c/{ticket}/code.json")
+    assert refresh.status == 500
+    assert (await refresh.json())["error"]["code"] == "page.unavailable"
+    image = await client.get(f"/c/{ticket}/qr.png")
+    assert image.status == 500
+    assert "稍后刷新" in await image.text()
+
+    dashboard = await client.get("/console")
+    assert dashboard.status == 500
+    html = await dashboard.text()
+    assert "出现意外错误" in html and 'href="/console"' in html
+
+    for answer in (api, page, refresh, image, dashboard):
+        assert "RuntimeError" not in await answer.text()
+    logged = [r for r in caplog.records if r.exc_info and r.exc_info[0] is RuntimeError]
+    assert len(logged) == 5
