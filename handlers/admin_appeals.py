@@ -6,14 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
+from msgspec import structs
 
 from bot.app_state import RUNTIME
 from bot.services.appeals.answers import parse_resolution, resolve_appeal
 from bot.services.appeals.queue import AppealSummary, list_appeals, parse_limit, parse_status
 from handlers.auth import STAFF, requires
-from handlers.errors import json_body
+from handlers.json_input import read_body
 from handlers.language import language
 from handlers.path_params import APPEAL_ID, path_value
+from handlers.request_bodies import Resolution
 from handlers.responses import json_response
 
 
@@ -34,7 +36,8 @@ async def post_resolve(request: web.Request) -> web.Response:
     staff = request[STAFF]
     appeal_id = path_value(request, APPEAL_ID)
     rt = request.app[RUNTIME]
-    resolution = parse_resolution(await json_body(request), rt.now(), rt.ruleset.tz)
+    body = structs.asdict(await read_body(request, Resolution))
+    resolution = parse_resolution(body, rt.now(), rt.ruleset.tz)
     done = await resolve_appeal(rt, staff, appeal_id, resolution)
     return json_response(
         {

@@ -9,7 +9,8 @@ from bot.app_state import RUNTIME
 from bot.services.officials.broadcasts import broadcast, parse_districts, parse_text
 from bot.services.request_keys import HEADER, parse_request_key
 from handlers.auth import STAFF, requires
-from handlers.errors import json_body
+from handlers.json_input import read_body
+from handlers.request_bodies import Broadcast
 from handlers.responses import json_response
 
 
@@ -17,8 +18,8 @@ from handlers.responses import json_response
 async def post_broadcast(request: web.Request) -> web.Response:
     staff = request[STAFF]
     key = parse_request_key(request.headers.get(HEADER))
-    body = await json_body(request)
-    text, districts = parse_text(body.get("text")), parse_districts(body.get("districts"))
+    body = await read_body(request, Broadcast)
+    text, districts = parse_text(body.text), parse_districts(body.districts)
     sent = await broadcast(request.app[RUNTIME], staff, text, districts, request_key=key)
     return json_response(
         {"broadcast": sent.id, "queued": sent.queued, "batches": sent.batches},

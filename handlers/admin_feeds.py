@@ -3,7 +3,8 @@
 A feed is larger than any other request, so its body has a bound of its own (``MAX_BYTES``,
 about 20 000 records) instead of the 64 KiB of the other JSON routes; larger files go through
 ``python -m bot import-feed``. Otherwise its body is read and checked as every route's is
-(``handlers.json_input``): nesting, numbers, and no NUL or lone surrogate anywhere in it.
+(``handlers.json_input``): nesting, numbers, and no NUL or lone surrogate anywhere in it; its
+shape is ``handlers.request_bodies.Feed``.
 """
 
 from __future__ import annotations
@@ -11,30 +12,22 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.app_state import RUNTIME
-from bot.health.errors import InvalidInput
 from bot.services.feeds.imports import import_feed
-from bot.services.feeds.records import parse_source
 from handlers.auth import STAFF, requires
-from handlers.json_input import read_json_object
+from handlers.json_input import read_body
 from handlers.language import language
+from handlers.request_bodies import Feed
 from handlers.responses import json_response
 
 MAX_BYTES = 4 * 1024 * 1024
-MAX_RECORDS = 20_000
 
 
 @requires("official")
 async def post_feed(request: web.Request) -> web.Response:
     staff = request[STAFF]
-    body = await read_json_object(request, MAX_BYTES, too_large="feeds.too_large")
-    source = parse_source(body.get("source"))
-    records = body.get("records")
-    if not isinstance(records, list):
-        raise InvalidInput("feeds.records", field="records")
-    if len(records) > MAX_RECORDS:
-        raise InvalidInput("feeds.too_many", field="records", max=MAX_RECORDS)
-    rt = request.app[RUNTIME]
-    result = await import_feed(rt, staff.id, source, enumerate(records), position_name="index")
+    body = await read_body(request, Feed, MAX_BYTES, too_large="feeds.too_large")
+    rt, records = request.app[RUNTIME], enumerate(body.records)
+    result = await import_feed(rt, staff.id, body.source, records, position_name="index")
     lang = language(request)
     return json_response(
         {

@@ -13,8 +13,9 @@ from aiohttp import web
 from bot.app_state import BACKGROUND, RUNTIME
 from bot.services.redecide.tiers import change_district_tier, parse_note, parse_tier, tier_progress
 from handlers.auth import STAFF, requires
-from handlers.errors import json_body
+from handlers.json_input import read_body
 from handlers.path_params import ADCODE, path_value
+from handlers.request_bodies import SetTier
 from handlers.responses import json_response
 
 
@@ -22,8 +23,8 @@ from handlers.responses import json_response
 async def put_tier(request: web.Request) -> web.Response:
     staff = request[STAFF]
     adcode = path_value(request, ADCODE)
-    body = await json_body(request)
-    tier, note = parse_tier(body.get("tier")), parse_note(body.get("note"))
+    body = await read_body(request, SetTier)
+    tier, note = parse_tier(body.tier), parse_note(body.note)
     rt, background = request.app[RUNTIME], request.app[BACKGROUND].start
     change = await change_district_tier(rt, staff, adcode, tier, note, background)
     answer = {

@@ -25,7 +25,7 @@ from bot.services.errors import (
     Unauthorised,
 )
 from bot.texts import catalogue, t
-from handlers.json_input import MAX_BODY_BYTES, BodyTooLarge, read_json_object
+from handlers.json_input import BodyTooLarge
 from handlers.language import CALLER, LANG, request_language
 from handlers.responses import json_response
 
@@ -113,12 +113,6 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except Exception:
         log.exception("unexpected error on %s %s", request.method, request.path)
         return error_response(500, "internal", t("api.internal", request[LANG]))
-
-
-async def json_body(request: web.Request, unchecked: frozenset[str] = frozenset()) -> dict:
-    """The request's JSON object (at most ``MAX_BODY_BYTES``), or a 400 that says what is wrong
-    with it (``handlers.json_input``). Fields named in ``unchecked`` may hold control characters."""
-    return await read_json_object(request, MAX_BODY_BYTES, unchecked)
 
 
 def _slug(reason: str) -> str:

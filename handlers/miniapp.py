@@ -25,16 +25,16 @@ from bot.services.request_keys import HEADER, parse_request_key
 from bot.services.residents import miniapp
 from bot.services.residents.erasure import erase_account
 from bot.wechat import WeChatPermanentError, WeChatTransientError
+from handlers import request_bodies as bodies
 from handlers.auth import ACCOUNT, mini_program, requires
-from handlers.errors import WeChatUnavailable, json_body
+from handlers.errors import WeChatUnavailable
+from handlers.json_input import as_struct, read_body, read_json_object
 from handlers.miniapp_faq import faq_answer_json, faq_list_json, faq_query
 from handlers.miniapp_forms import (
     appeal_form,
     declaration_form,
     login_form,
     person_id_or_none,
-    printed_code_form,
-    same_as_last_form,
     transfer_code_form,
     transfer_form,
 )
@@ -58,7 +58,7 @@ FAQ_CHANNEL = "miniapp"
 
 @mini_program
 async def login(request: web.Request) -> web.Response:
-    form = login_form(await json_body(request))
+    form = login_form(await read_body(request, bodies.MiniappLogin))
     try:
         info = await request.app[GATEWAY].code_to_session(form.code)
     except WeChatPermanentError as exc:
@@ -100,13 +100,14 @@ async def declare(request: web.Request) -> web.Response:
     account = request[ACCOUNT]
     rt = request.app[RUNTIME]
     key = parse_request_key(request.headers.get(HEADER))
-    body = await json_body(request)
-    again = same_as_last_form(body)
-    if again is not None:
-        shown = await miniapp.declare_same_as_last(rt, account.id, again.person_id, request_key=key)
+    body = await read_json_object(request)
+    if body.get("same_as_last") is True:  # declaring again, nothing changed (or a full one)
+        again = as_struct(body, bodies.SameAsLast)
+        person_id = person_id_or_none(again.person_id)
+        shown = await miniapp.declare_same_as_last(rt, account.id, person_id, request_key=key)
         return json_response(code_json(shown), status=200 if shown.replayed else 201)
     today = rt.now().astimezone(rt.ruleset.tz).date()
-    form = declaration_form(body, today, rt.region)
+    form = declaration_form(as_struct(body, bodies.Declaration), today, rt.region)
     shown = await miniapp.declare(
         rt,
         account.id,
@@ -130,7 +131,7 @@ async def code(request: web.Request) -> web.Response:
 async def issue_code(request: web.Request) -> web.Response:
     """交接码: a one-time code for the own record or a family member's (shown once)."""
     account = request[ACCOUNT]
-    form = transfer_code_form(await json_body(request))
+    form = transfer_code_form(await read_body(request, bodies.TransferCodeRequest))
     issued = await issue_transfer_code(
         request.app[RUNTIME], account.id, form.person_id, form.purpose
     )
@@ -141,7 +142,7 @@ async def issue_code(request: web.Request) -> web.Response:
 async def redeem_code(request: web.Request) -> web.Response:
     """A 交接码 received: the record is handed over to this account, or it gains a guardian."""
     account = request[ACCOUNT]
-    form = transfer_form(await json_body(request))
+    form = transfer_form(await read_body(request, bodies.Transfer))
     accepted = await redeem_transfer_code(
         request.app[RUNTIME], account.id, form.code, form.relation
     )
@@ -152,7 +153,8 @@ async def redeem_code(request: web.Request) -> web.Response:
 async def printed_code(request: web.Request) -> web.Response:
     """A paper code (docs/paper-code.md): printing again revokes the one printed before."""
     account = request[ACCOUNT]
-    person_id = printed_code_form(await json_body(request))
+    body = await read_body(request, bodies.PrintedCodeRequest)
+    person_id = person_id_or_none(body.person_id)
     printed = await print_code(request.app[RUNTIME], account.id, person_id, account.lang)
     return json_response(printed_json(printed), status=201, headers={"Cache-Control": "no-store"})
 
@@ -160,7 +162,7 @@ async def printed_code(request: web.Request) -> web.Response:
 @requires("account")
 async def appeal(request: web.Request) -> web.Response:
     account = request[ACCOUNT]
-    form = appeal_form(await json_body(request))
+    form = appeal_form(await read_body(request, bodies.Appeal))
     view = await file_appeal(request.app[RUNTIME], account.id, form.person_id, form.text)
     return json_response(appeal_json(view), status=201)
 

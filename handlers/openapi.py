@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.api_spec import openapi_document
+from handlers.api_spec import openapi_document
 from handlers.responses import json_response
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from bot.api_spec import admin, miniapp, public
-from bot.api_spec.schemas import SCHEMAS, error_responses
+from handlers.api_spec import admin, miniapp, public
+from handlers.api_spec.schemas import SCHEMAS, body_schemas, error_responses
 
 OPENAPI_VERSION = "3.1.0"
 BEARER = {"type": "http", "scheme": "bearer"}
@@ -36,7 +36,7 @@ def openapi_document(mounted: Iterable[tuple[str, str]], title: str) -> dict[str
         for path, operations in catalogue().items()
         if (kept := {m: op for m, op in operations.items() if (m, path) in routes})
     }
-    schemas = dict(SCHEMAS)
+    schemas = {**SCHEMAS, **body_schemas()}
     for part in PARTS:
         schemas.update(part.SCHEMAS)
     return {

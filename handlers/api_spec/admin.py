@@ -5,7 +5,9 @@ district, a reply of at most 500 characters…) answer 422 with the field named.
 
 from __future__ import annotations
 
-from bot.api_spec.schemas import (
+from bot.health.risk_tiers import Tier
+from handlers import request_bodies as bodies
+from handlers.api_spec.schemas import (
     MOMENT,
     NULLABLE_COLOR,
     Schema,
@@ -15,21 +17,12 @@ from bot.api_spec.schemas import (
     ref,
     refusals,
 )
-from bot.health.risk_tiers import Tier
 
 OFFICIAL: list[dict[str, list[str]]] = [{"officialToken": []}]
 TIER: Schema = {"enum": [tier.value for tier in Tier]}
 COUNT: Schema = {"type": "integer", "minimum": 0}
 NULLABLE_TEXT: Schema = {"type": ["string", "null"]}
 
-SET_TIER: Schema = {
-    "type": "object",
-    "required": ["tier"],
-    "properties": {
-        "tier": {"type": "string", "description": "low, medium or high"},
-        "note": {"type": ["string", "null"], "description": "at most 200 characters"},
-    },
-}
 TIER_SET: Schema = {
     "type": "object",
     "required": [
@@ -71,23 +64,6 @@ TIER_PROGRESS: Schema = {
         "status": {"enum": ["running", "done"]},
     },
 }
-FEED: Schema = {
-    "type": "object",
-    "required": ["source", "records"],
-    "properties": {
-        "source": {"type": "string", "description": "the feed's name, at most 64 characters"},
-        "records": {
-            "type": "array",
-            "maxItems": 20000,
-            "description": (
-                "Each `{record_id, doc_type, doc_number, status, since, until?}`; `since` and "
-                "`until` are a day (`2026-12-01`) or an RFC 3339 instant with its offset "
-                "(`2026-12-01T18:00:00+08:00`). A malformed record is reported in `rejected` "
-                "and the others still import."
-            ),
-        },
-    },
-}
 FEED_IMPORTED: Schema = {
     "type": "object",
     "required": ["received", "created", "updated", "matched", "rejected"],
@@ -111,18 +87,6 @@ FEED_IMPORTED: Schema = {
                     "error": {"type": "string"},
                 },
             },
-        },
-    },
-}
-BROADCAST: Schema = {
-    "type": "object",
-    "required": ["text"],
-    "properties": {
-        "text": {"type": "string"},
-        "districts": {
-            "type": ["array", "null"],
-            "items": {"type": ["integer", "string"]},
-            "description": "adcodes; absent: everyone (an empty list is refused)",
         },
     },
 }
@@ -160,16 +124,6 @@ APPEAL_LIST: Schema = {
     "properties": {
         "appeals": {"type": "array", "items": ref("AppealSummary")},
         "count": COUNT,
-    },
-}
-RESOLUTION: Schema = {
-    "type": "object",
-    "required": ["decision", "reply"],
-    "properties": {
-        "decision": {"enum": ["accept", "reject"]},
-        "reply": {"type": "string", "description": "to the resident, at most 500 characters"},
-        "color": {"type": ["string", "null"], "description": "green, orange or red, with until"},
-        "until": {"type": ["string", "null"], "description": "a date or an ISO 8601 moment"},
     },
 }
 RESOLVED: Schema = {
@@ -229,17 +183,13 @@ STATS: Schema = {
 }
 
 SCHEMAS: dict[str, Schema] = {
-    "SetTier": SET_TIER,
     "TierSet": TIER_SET,
     "TierRunning": TIER_RUNNING,
     "TierProgress": TIER_PROGRESS,
-    "Feed": FEED,
     "FeedImported": FEED_IMPORTED,
-    "Broadcast": BROADCAST,
     "BroadcastQueued": BROADCAST_QUEUED,
     "AppealSummary": APPEAL_SUMMARY,
     "AppealList": APPEAL_LIST,
-    "Resolution": RESOLUTION,
     "Resolved": RESOLVED,
     "Stats": STATS,
 }
@@ -278,7 +228,7 @@ PATHS = {
                 **refusals(400, 401, 403, 404, 413, 422),
             },
             parameters=[ADCODE],
-            requestBody=body(ref("SetTier")),
+            requestBody=body(bodies.SetTier),
         ),
         "get": _operation(
             "The district's tier and how many people are still to be re-decided under it",
@@ -296,7 +246,7 @@ PATHS = {
                 "200": answer("Imported.", ref("FeedImported")),
                 **refusals(400, 401, 403, 413, 422),
             },
-            requestBody=body(ref("Feed")),
+            requestBody=body(bodies.Feed),
             description="This route accepts bodies of up to 4 MiB.",
         )
     },
@@ -314,7 +264,7 @@ PATHS = {
                 **refusals(400, 401, 403, 409, 413, 422),
             },
             parameters=[idempotency_key("queues nothing twice")],
-            requestBody=body(ref("Broadcast")),
+            requestBody=body(bodies.Broadcast),
         )
     },
     "/api/admin/appeals": {
@@ -356,7 +306,7 @@ PATHS = {
                     "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
                 }
             ],
-            requestBody=body(ref("Resolution")),
+            requestBody=body(bodies.Resolution),
         )
     },
     "/api/admin/stats": {

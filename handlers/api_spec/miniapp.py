@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.api_spec.schemas import (
+from handlers import request_bodies as bodies
+from handlers.api_spec.schemas import (
     COLOR,
     MOMENT,
     NULLABLE_COLOR,
@@ -16,10 +17,6 @@ from bot.api_spec.schemas import (
 
 SESSION: list[dict[str, list[str]]] = [{"miniappSession": []}]
 PERSON_ID: Schema = {"type": "string", "description": "a person's opaque public id"}
-OPTIONAL_PERSON_ID: Schema = {
-    "type": ["string", "null"],
-    "description": "a family member the account acts for; absent or null: the account's own",
-}
 RELATION: Schema = {"enum": ["spouse", "parent", "child"]}
 
 
@@ -34,15 +31,6 @@ def person_query(description: str) -> Schema:
     }
 
 
-LOGIN: Schema = {
-    "type": "object",
-    "required": ["code"],
-    "additionalProperties": False,
-    "properties": {
-        "code": {"type": "string", "description": "the code `wx.login()` returned"},
-        "lang": {"enum": ["zh", "en"], "description": "the language of later answers"},
-    },
-}
 SESSION_TOKEN: Schema = {
     "type": "object",
     "required": ["token", "expires_in"],
@@ -96,62 +84,6 @@ ME: Schema = {
         },
     },
 }
-DECLARATION: Schema = {
-    "type": "object",
-    "required": [
-        "name", "doc_type", "doc_number", "district", "left_city", "symptoms", "contact",
-    ],
-    "additionalProperties": False,
-    "description": (
-        "Validated as the chat validates the same answers. `phone` is required for oneself, "
-        "optional for a family member; `from_city` and `return_date` (YYYY-MM-DD, within 14 "
-        "days) are required when `left_city` is true. `person_id` and `relation` exclude each "
-        "other."
-    ),
-    "properties": {
-        "name": {"type": "string", "description": "2–30 characters as on the document"},
-        "doc_type": {
-            "enum": [
-                "resident_id", "hk_macau_permit", "taiwan_permit", "passport",
-                "foreign_permanent_resident",
-            ]
-        },
-        "doc_number": {"type": "string"},
-        "phone": {"type": ["string", "null"]},
-        "district": {"type": "integer", "description": "the district's adcode"},
-        "left_city": {"type": "boolean"},
-        "from_city": {"type": ["string", "null"]},
-        "return_date": {"type": ["string", "null"]},
-        "symptoms": {"type": "array", "items": {"enum": ["fever", "cough"]}},
-        "contact": {"type": "boolean"},
-        "person_id": OPTIONAL_PERSON_ID,
-        "relation": {
-            "enum": ["spouse", "parent", "child", None],
-            "description": "adds a new family member with this relation to the account's person",
-        },
-        "same_as_last": {
-            "enum": [False, None],
-            "description": "false or absent: a full declaration (see `SameAsLast` for true)",
-        },
-    },
-}  # fmt: skip
-SAME_AS_LAST: Schema = {
-    "type": "object",
-    "required": ["same_as_last"],
-    "additionalProperties": False,
-    "description": (
-        "Declaring again when nothing changed (the chat's `申领` option 1): the identity and "
-        "address on record, no fever or cough today, no contact with a case, and no trip, "
-        "except a return the last declaration gave that is still within the 14 days, which "
-        "stays declared. Filed like any declaration: the rules decide the colour, and an "
-        "`Idempotency-Key` names it as it does a full one. A person who never declared is "
-        "refused with 409 `declare.no_earlier`."
-    ),
-    "properties": {
-        "same_as_last": {"const": True},
-        "person_id": OPTIONAL_PERSON_ID,
-    },
-}
 CODE: Schema = {
     "type": "object",
     "required": [
@@ -169,15 +101,6 @@ CODE: Schema = {
         "page_url": {"type": "string", "description": "the code page, which refreshes itself"},
     },
 }  # fmt: skip
-APPEAL: Schema = {
-    "type": "object",
-    "required": ["text"],
-    "additionalProperties": False,
-    "properties": {
-        "person_id": OPTIONAL_PERSON_ID,
-        "text": {"type": "string", "description": "1–500 characters"},
-    },
-}
 APPEAL_FILED: Schema = {
     "type": "object",
     "required": ["appeal_id", "person_id", "status", "created_at"],
@@ -238,14 +161,6 @@ PURPOSE: Schema = {
     "own record from then on (the guardians keep showing the code); `add_guardian`: one more "
     "family member acts for the record",
 }
-TRANSFER_CODE_REQUEST: Schema = {
-    "type": "object",
-    "required": ["purpose"],
-    "additionalProperties": False,
-    "description": "A guardian issues either kind for a member without an account of their "
-    "own; a person who manages their own record issues `add_guardian` for it (no `person_id`).",
-    "properties": {"person_id": OPTIONAL_PERSON_ID, "purpose": PURPOSE},
-}
 TRANSFER_CODE: Schema = {
     "type": "object",
     "required": ["code", "purpose", "person_id", "name", "expires_at"],
@@ -260,22 +175,6 @@ TRANSFER_CODE: Schema = {
         "person_id": PERSON_ID,
         "name": {"type": "string", "description": "masked"},
         "expires_at": {**MOMENT, "description": "24 hours after issue"},
-    },
-}
-TRANSFER: Schema = {
-    "type": "object",
-    "required": ["code"],
-    "additionalProperties": False,
-    "properties": {
-        "code": {
-            "type": "string",
-            "description": "as received; case, spaces and dashes do not matter",
-        },
-        "relation": {
-            "enum": ["spouse", "parent", "child", None],
-            "description": "for an `add_guardian` code (required there): the record's relation "
-            "to the account's person",
-        },
     },
 }
 TRANSFERRED: Schema = {
@@ -344,11 +243,6 @@ FAQ_ANSWER: Schema = {
         "hotline": {"type": "string"},
     },
 }
-PRINTED_CODE_REQUEST: Schema = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {"person_id": OPTIONAL_PERSON_ID},
-}
 PRINTED_CODE: Schema = {
     "type": "object",
     "required": ["person_id", "name", "issued_at", "page_url", "qr_url", "revoked_earlier"],
@@ -371,24 +265,17 @@ PRINTED_CODE: Schema = {
 }
 
 SCHEMAS: dict[str, Schema] = {
-    "PrintedCodeRequest": PRINTED_CODE_REQUEST,
     "PrintedCode": PRINTED_CODE,
-    "MiniappLogin": LOGIN,
     "MiniappSession": SESSION_TOKEN,
     "OwnPerson": OWN_PERSON,
     "Member": MEMBER,
     "Me": ME,
-    "Declaration": DECLARATION,
-    "SameAsLast": SAME_AS_LAST,
     "Code": CODE,
-    "Appeal": APPEAL,
     "AppealFiled": APPEAL_FILED,
     "AppealRecord": APPEAL_RECORD,
     "Appeals": APPEALS,
     "Erased": ERASED,
-    "TransferCodeRequest": TRANSFER_CODE_REQUEST,
     "TransferCode": TRANSFER_CODE,
-    "Transfer": TRANSFER,
     "Transferred": TRANSFERRED,
     "FaqEntry": FAQ_ENTRY,
     "FaqMatch": FAQ_MATCH,
@@ -402,7 +289,7 @@ PATHS = {
             "tags": ["mini-program"],
             "summary": "Exchange a wx.login() code for a session token",
             "operationId": "miniappLogin",
-            "requestBody": body(ref("MiniappLogin")),
+            "requestBody": body(bodies.MiniappLogin),
             "responses": {
                 "200": answer("A session token.", ref("MiniappSession")),
                 **refusals(400, 401, 413, 422, 503),
@@ -434,7 +321,7 @@ PATHS = {
             "operationId": "miniappDeclare",
             "security": SESSION,
             "parameters": [idempotency_key("files nothing twice")],
-            "requestBody": body({"oneOf": [ref("Declaration"), ref("SameAsLast")]}),
+            "requestBody": body(bodies.Declaration, bodies.SameAsLast),
             "responses": {
                 "200": answer(
                     "Filed already under this Idempotency-Key: that person's code.", ref("Code")
@@ -451,7 +338,7 @@ PATHS = {
             "them or lets one more family member act for it",
             "operationId": "miniappIssueTransferCode",
             "security": SESSION,
-            "requestBody": body(ref("TransferCodeRequest")),
+            "requestBody": body(bodies.TransferCodeRequest),
             "responses": {
                 "201": answer("The code, shown this once.", ref("TransferCode")),
                 **refusals(400, 401, 404, 409, 413, 422),
@@ -465,7 +352,7 @@ PATHS = {
             "everyone else who shows the code is told",
             "operationId": "miniappRedeemTransferCode",
             "security": SESSION,
-            "requestBody": body(ref("Transfer")),
+            "requestBody": body(bodies.Transfer),
             "responses": {
                 "201": answer("Done.", ref("Transferred")),
                 **refusals(400, 401, 409, 413, 422, 429),
@@ -479,7 +366,7 @@ PATHS = {
             "reference token whose scan reads the live colour; printing again revokes the last",
             "operationId": "miniappPrintCode",
             "security": SESSION,
-            "requestBody": body(ref("PrintedCodeRequest")),
+            "requestBody": body(bodies.PrintedCodeRequest),
             "responses": {
                 "201": answer("Printed; the sheet's link.", ref("PrintedCode")),
                 **refusals(400, 401, 404, 413, 422),
@@ -502,7 +389,7 @@ PATHS = {
             "summary": "Ask officials to correct a colour (one open appeal per person)",
             "operationId": "miniappAppeal",
             "security": SESSION,
-            "requestBody": body(ref("Appeal")),
+            "requestBody": body(bodies.Appeal),
             "responses": {
                 "201": answer("Filed.", ref("AppealFiled")),
                 **refusals(400, 401, 404, 409, 413, 422),

@@ -3,7 +3,17 @@ and the checkpoint's scan (docs/architecture.md)."""
 
 from __future__ import annotations
 
-from bot.api_spec.schemas import COLOR, MOMENT, NULLABLE_COLOR, Schema, answer, body, ref, refusals
+from handlers import request_bodies as bodies
+from handlers.api_spec.schemas import (
+    COLOR,
+    MOMENT,
+    NULLABLE_COLOR,
+    Schema,
+    answer,
+    body,
+    ref,
+    refusals,
+)
 
 NULLABLE_MOMENT: Schema = {"type": ["string", "null"], "format": "date-time"}
 
@@ -87,15 +97,6 @@ HEALTH: Schema = {
         },
     },
 }
-SCAN: Schema = {
-    "type": "object",
-    "required": ["token"],
-    "properties": {
-        "token": {"type": "string", "description": "the text read from a resident's QR"},
-        "temperature": {"type": ["number", "null"], "minimum": 34, "maximum": 43},
-        "place": {"type": ["string", "null"]},
-    },
-}
 SCANNED: Schema = {
     "type": "object",
     "required": [
@@ -139,29 +140,6 @@ SCANNED: Schema = {
     },
 }
 
-LOOKUP: Schema = {
-    "type": "object",
-    "required": ["doc_type", "doc_number"],
-    "description": "A person with no code to show, looked up by document: answered like a scan. "
-    "Every lookup is logged with the keyed hash of the number (never the number); each worker "
-    "may make `HC_LOOKUPS_PER_MINUTE` (20) a minute, in bursts of `HC_LOOKUP_BURST` (10).",
-    "properties": {
-        "doc_type": {
-            "enum": [
-                "resident_id", "hk_macau_permit", "taiwan_permit", "passport",
-                "foreign_permanent_resident",
-            ]
-        },
-        "doc_number": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 64,
-            "description": "checked as a declaration checks it (a wrong checksum: 400)",
-        },
-        "temperature": {"type": ["number", "null"], "minimum": 34, "maximum": 43},
-        "place": {"type": ["string", "null"]},
-    },
-}  # fmt: skip
 LOOKED_UP: Schema = {
     "type": "object",
     "required": ["verdict", "color", "name", "reasons"],
@@ -175,12 +153,10 @@ LOOKED_UP: Schema = {
 }
 
 SCHEMAS: dict[str, Schema] = {
-    "Lookup": LOOKUP,
     "LookedUp": LOOKED_UP,
     "PageCode": PAGE_CODE,
     "Jwks": JWKS,
     "Health": HEALTH,
-    "Scan": SCAN,
     "Scanned": SCANNED,
 }
 
@@ -212,7 +188,7 @@ PATHS = {
             "summary": "Verify a scanned token and read the live colour",
             "operationId": "checkpointScan",
             "security": [{"checkpointToken": []}],
-            "requestBody": body(ref("Scan")),
+            "requestBody": body(bodies.Scan),
             "responses": {
                 "200": answer("What the checkpoint shows.", ref("Scanned")),
                 **refusals(400, 401, 403, 413, 422, 429),
@@ -225,7 +201,7 @@ PATHS = {
             "summary": "The ID-card lane: a person's live code by document number",
             "operationId": "checkpointLookup",
             "security": [{"checkpointToken": []}],
-            "requestBody": body(ref("Lookup")),
+            "requestBody": body(bodies.Lookup),
             "responses": {
                 "200": answer("What the checkpoint shows.", ref("LookedUp")),
                 **refusals(400, 401, 403, 404, 413, 422, 429),

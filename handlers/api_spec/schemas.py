@@ -1,9 +1,15 @@
-"""JSON Schemas (2020-12, as OpenAPI 3.1 uses) shared by several operations, and small helpers
-that spell the repetitive parts of an operation."""
+"""JSON Schemas (2020-12, as OpenAPI 3.1 uses) shared by several operations, the schemas of the
+request bodies (written by msgspec from their structs, ``handlers.request_bodies``), and small
+helpers that spell the repetitive parts of an operation."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import msgspec
+
+from handlers.bodies import Body
+from handlers.request_bodies import BODIES
 
 Schema = dict[str, Any]
 
@@ -56,8 +62,24 @@ def json_content(schema: Schema) -> dict[str, Any]:
     return {"application/json": {"schema": schema}}
 
 
-def body(schema: Schema) -> dict[str, Any]:
-    return {"required": True, "content": json_content(schema)}
+def body(*kinds: type[Body]) -> dict[str, Any]:
+    """A request body declared by one struct, or by any of several (``oneOf``)."""
+    refs = [ref(kind.__name__) for kind in kinds]
+    return {
+        "required": True,
+        "content": json_content(refs[0] if len(refs) == 1 else {"oneOf": refs}),
+    }
+
+
+def body_schemas() -> dict[str, Schema]:
+    """Every request body's schema, and the enums they name, as components."""
+    _refs, components = msgspec.json.schema_components(
+        BODIES, ref_template="#/components/schemas/{name}"
+    )
+    for schema in components.values():
+        if "description" in schema:  # a docstring's line breaks are not the text's
+            schema["description"] = " ".join(schema["description"].split())
+    return components
 
 
 def answer(description: str, schema: Schema) -> dict[str, Any]:

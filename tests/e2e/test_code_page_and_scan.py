@@ -17,12 +17,12 @@ import pytest
 from aiohttp.test_utils import TestClient
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from bot.api_spec.public import SCAN_REASONS
 from bot.health.colors import Color
 from bot.health.tokens import PREFIX, Keyring, SigningKey, issue_token, kid_of
 from bot.services.access.staff import add_staff
 from bot.services.runtime import Runtime
 from bot.texts import t
+from handlers.api_spec.public import SCAN_REASONS
 from models.code import HealthCode
 from models.outbox import Notice
 from models.person import Account, Person

@@ -25,10 +25,10 @@ from schemathesis.specs.openapi.checks import (
 )
 from schemathesis.specs.openapi.definitions import OPENAPI_31
 
-from bot.api_spec import catalogue
 from bot.services.access.staff import add_staff
-from handlers.miniapp_forms import DECLARATION_FIELDS, SAME_AS_LAST_FIELDS
+from handlers.api_spec import catalogue
 from handlers.openapi import mounted_routes
+from handlers.request_bodies import Declaration, SameAsLast
 from tests.fakes.wechat_api import FakeWeChat
 from tests.support.ids import CHILD
 from tests.support.miniapp import MiniappUser, declaration, member
@@ -134,8 +134,8 @@ async def test_a_declaration_is_a_full_one_or_same_as_last_with_the_forms_fields
         ]
     }
     schemas = document["components"]["schemas"]
-    assert set(schemas["Declaration"]["properties"]) == DECLARATION_FIELDS
-    assert set(schemas["SameAsLast"]["properties"]) == SAME_AS_LAST_FIELDS
+    assert set(schemas["Declaration"]["properties"]) == set(Declaration.__struct_fields__)
+    assert set(schemas["SameAsLast"]["properties"]) == set(SameAsLast.__struct_fields__)
     assert schemas["SameAsLast"]["required"] == ["same_as_last"]
     assert "declare.no_earlier" in schemas["SameAsLast"]["description"]
 

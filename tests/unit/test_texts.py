@@ -95,11 +95,21 @@ def _fields() -> dict[str, list[str]]:
 
 def _given_as(name: str) -> set[str]:
     """Every literal the service gives under ``name``: as a keyword argument, as the default
-    of a parameter of that name, or in that field's place when a class with the field is
-    made (``PathParameter("appeal_id", parse, "appeals.not_found")``)."""
+    of a parameter of that name, in that field's place when a class with the field is
+    made (``PathParameter("appeal_id", parse, "appeals.not_found")``), or as a class
+    attribute of that name (a request body's ``unknown_field``)."""
     found, fields = set(), _fields()
     for _, tree in SOURCES:
         for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    targets = item.targets if isinstance(item, ast.Assign) else []
+                    if isinstance(item, ast.AnnAssign):
+                        targets = [item.target]
+                    value = getattr(item, "value", None)
+                    named = any(isinstance(t, ast.Name) and t.id == name for t in targets)
+                    if named and _literal(value):
+                        found.add(_literal(value))
             if isinstance(node, ast.keyword) and node.arg == name and _literal(node.value):
                 found.add(_literal(node.value))
             if isinstance(node, ast.arguments):

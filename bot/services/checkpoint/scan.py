@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.health.colors import Color
-from bot.health.errors import InvalidInput
 from bot.health.identity import mask_name
 from bot.health.tokens import (
     CodeToken,
@@ -62,16 +61,6 @@ class ScanResult:
     reason: str | None = None
     issuer: Issuer | None = None
     source: str | None = None  # "live": our own code's colour now; "signed": another region's
-
-
-def parse_temperature(raw: object) -> float | None:
-    if raw is None:
-        return None
-    if isinstance(raw, bool) or not isinstance(raw, int | float):
-        raise InvalidInput("scan.temperature")
-    if not 34.0 <= float(raw) <= 43.0:
-        raise InvalidInput("scan.temperature")
-    return float(raw)
 
 
 async def scan(

@@ -38,10 +38,10 @@ class FeedRecord:
     until: datetime | None  # in UTC, when a quarantine ends
 
 
-def parse_source(raw: object) -> str:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
+def parse_source(raw: str) -> str:
+    if not raw.strip():
         raise InvalidInput("api.missing", field="source")
-    if not isinstance(raw, str) or len(raw.strip()) > MAX_SOURCE:
+    if len(raw.strip()) > MAX_SOURCE:
         raise InvalidInput("feeds.source", field="source", max=MAX_SOURCE)
     if _UNSTORABLE.search(raw):
         raise InvalidInput("api.control_characters", field="source")

@@ -50,11 +50,7 @@ class Broadcasted:
     replayed: bool = False  # answered from an earlier request with the same key
 
 
-def parse_text(raw: object) -> str:
-    if raw is None:
-        raise InvalidInput("api.missing", field="text")
-    if not isinstance(raw, str):
-        raise InvalidInput("api.wrong_type", field="text")
+def parse_text(raw: str) -> str:
     text = raw.strip()
     if not text:
         raise InvalidInput("broadcasts.text_empty", field="text")
@@ -63,13 +59,11 @@ def parse_text(raw: object) -> str:
     return text
 
 
-def parse_districts(raw: object) -> list[int] | None:
+def parse_districts(raw: list[int | str] | None) -> list[int] | None:
     """Adcodes, or ``None`` (the field left out) for everyone. An empty list is refused rather
     than read as everyone: a filter that selected nothing must not reach the whole city."""
     if raw is None:
         return None
-    if not isinstance(raw, list):
-        raise InvalidInput("api.wrong_type", field="districts")
     if not raw:
         raise InvalidInput("broadcasts.districts_empty", field="districts")
     if len(raw) > MAX_DISTRICTS:
