@@ -34,6 +34,7 @@ from bot.services.access.staff import _hash as token_hash  # the hash its cache 
 from bot.services.checkpoint.scan import ScanResult
 from bot.settings import Settings
 from bot.single_flight import SingleFlight
+from handlers.request_bodies import Scan
 from handlers.security_headers import set_security_headers
 
 TOKEN = "bench-edge-token"
@@ -49,8 +50,8 @@ async def _scanned(*_args: Any, **_kw: Any) -> ScanResult:
     return ScanResult(verdict="pass", name="张*三", source="live")
 
 
-async def _body(*_args: Any, **_kw: Any) -> dict[str, Any]:
-    return {"token": "HC1:ABC", "place": "bench gate"}
+async def _body(*_args: Any, **_kw: Any) -> Scan:
+    return Scan(token="HC1:ABC", place="bench gate")
 
 
 async def _per_request(app: web.Application, method: str, path: str, headers: dict, n: int):
@@ -75,7 +76,7 @@ def _app(tmp: str) -> web.Application:
         scans_per_minute=0,
     )
     handlers.checkpoint.scan = _scanned  # type: ignore[assignment]
-    handlers.checkpoint.json_body = _body  # type: ignore[assignment]
+    handlers.checkpoint.read_body = _body  # type: ignore[assignment]
     app = create_app(settings)
     app[DATABASE_PING] = SingleFlight(_ok)
     rt = app[RUNTIME]

@@ -190,6 +190,8 @@ class Lookup(Body):
         Meta(
             max_length=MAX_DOCUMENT_NUMBER,
             description="checked as a declaration checks it (a wrong checksum: 400)",
+            # in the document only: a blank number is the handler's api.missing, not a length's
+            extra_json_schema={"minLength": 1},
             extra=refused(wrong_type="api.missing", invalid="lookup.doc_number_length"),
         ),
     ]
