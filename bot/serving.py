@@ -25,8 +25,12 @@ import os
 import signal
 import time
 from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -51,11 +55,10 @@ def run_worker(settings: Settings, *, shared_port: bool) -> None:
     from aiohttp import web
 
     from bot.access_log import BufferedAccessLogger, quiet_client_errors
-    from bot.app import create_app
 
     quiet_client_errors()
     web.run_app(
-        create_app(settings),
+        worker_app(settings),
         host=settings.host,
         port=settings.port,
         reuse_port=shared_port or None,
@@ -63,6 +66,17 @@ def run_worker(settings: Settings, *, shared_port: bool) -> None:
         loop=uvloop.new_event_loop(),
         print=None if shared_port else print,
     )
+
+
+def worker_app(settings: Settings) -> web.Application:
+    """The app one serving process runs: the whole app, and its start-up heap frozen once it
+    has started (``bot.heap``)."""
+    from bot.app import create_app
+    from bot.heap import freeze_start_up_heap
+
+    app = create_app(settings)
+    app.on_startup.append(freeze_start_up_heap)
+    return app
 
 
 def _worker_main(settings: Settings) -> None:
