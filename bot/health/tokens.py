@@ -40,7 +40,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import base45
 import nacl.signing
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (
@@ -51,6 +50,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from nacl.exceptions import BadSignatureError
 
+from bot.health.base45 import b45decode, b45encode
 from bot.health.colors import Color
 
 PREFIX = "HC1:"
@@ -250,8 +250,7 @@ def issue_token(
     signer = keyring.current
     payload = _pack(signer.kid, code_id, Color(color), region, rules_version, now, lifetime)
     signature = signer.sign(PREFIX.encode() + payload)
-    encoded: bytes = base45.b45encode(payload + signature)  # base45 has no type information
-    return PREFIX + encoded.decode("ascii")
+    return PREFIX + b45encode(payload + signature)
 
 
 def verify_token(
@@ -299,8 +298,7 @@ def issue_reference_token(
         REFERENCE_VERSION, signer.kid, region.to_bytes(3, "big"), printed_id, issued
     )
     signature = signer.sign(PREFIX.encode() + payload)
-    encoded: bytes = base45.b45encode(payload + signature)  # base45 has no type information
-    return PREFIX + encoded.decode("ascii")
+    return PREFIX + b45encode(payload + signature)
 
 
 def reference_region(token: object) -> int:
@@ -405,7 +403,7 @@ def _decode(
     if not _BASE45_TEXT.fullmatch(body):
         raise TokenInvalid("encoding")
     try:
-        raw: bytes = base45.b45decode(body)
+        raw = b45decode(body)
     except ValueError:
         raise TokenInvalid("encoding") from None
     if not raw:
