@@ -55,6 +55,11 @@ def _normalised_url(database_url: str) -> str:
 
 def _connection(database_url: str) -> str | dict[str, Any]:
     url = _normalised_url(database_url)
+    if url.startswith("sqlite://"):
+        config = expand_db_url(url)
+        # Tortoise's client, with a transaction's point statements on the loop's thread
+        config["engine"] = "bot.sqlite_client"
+        return config
     if not url.startswith("postgres://"):
         return url
     config = expand_db_url(url)

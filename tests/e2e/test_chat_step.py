@@ -1,11 +1,12 @@
 """What one chat step does to the database: the account it touches, and what a text in the
 middle of a dialogue costs (bench/README.md, the chat step), counted in the statements
 Tortoise's client logs on each backend, and on SQLite in what the database itself was given to
-execute, transactions included."""
+execute, transactions included, and on which thread."""
 
 from __future__ import annotations
 
 import logging
+import threading
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -42,18 +43,27 @@ async def test_a_dialogue_step_is_one_transaction_on_sqlite(
     connection = connections.get("default")
     if connection.capabilities.dialect != "sqlite":
         pytest.skip("SQLite's own trace of what it ran")
-    executed: list[str] = []
+    executed: list[tuple[str, bool]] = []
     raw = connection._connection  # aiosqlite's: its trace sees BEGIN and COMMIT too
-    await raw.set_trace_callback(executed.append)
+
+    def trace(sql: str) -> None:  # called on the thread that runs the statement
+        executed.append((sql, threading.current_thread() is threading.main_thread()))
+
+    raw.commits = 0  # not the one commit in CHECKPOINT_EVERY that goes to aiosqlite's thread
+    await raw.set_trace_callback(trace)
     try:
         reply = await at_document_type.say("9")
     finally:
         await raw.set_trace_callback(None)
     assert REASK in reply
-    words = [sql.split(None, 1)[0].upper() for sql in executed]
+    # the settings a statement on the loop's thread runs with (bot/sqlite_client.py) aside
+    statements = [(sql, here) for sql, here in executed if not sql.startswith("PRAGMA")]
+    words = [sql.split(None, 1)[0].upper() for sql, _ in statements]
     assert words[0] == "BEGIN" and words[-1] == "COMMIT", executed
     assert words.count("BEGIN") == 1 and words.count("COMMIT") == 1, executed
     assert len(words) == STEP_STATEMENTS + 2, executed
+    # none of them handed to aiosqlite's thread and back
+    assert all(here for _, here in statements), executed
 
 
 async def test_a_message_starts_the_accounts_service_window_again(

@@ -18,7 +18,8 @@ def test_the_pool_keeps_the_session_instead_of_resetting_it() -> None:
     credentials = config["connections"]["default"]["credentials"]
     assert credentials["reset"].__name__ == "_keep_session"
     assert credentials["database"] == "name" and credentials["user"] == "user"
-    assert tortoise_config("sqlite:///tmp/x.sqlite3")["connections"]["default"].startswith("sqlite")
+    sqlite = tortoise_config("sqlite:///tmp/x.sqlite3")["connections"]["default"]
+    assert sqlite["engine"] == "bot.sqlite_client" and "reset" not in sqlite["credentials"]
 
 
 async def test_a_transaction_broken_by_an_error_leaves_nothing_behind(db: str) -> None:

@@ -2,7 +2,8 @@
 the open dialogue. A text in the middle of a dialogue is the chat's commonest request; built by
 Tortoise's query builder and hydrated into models, its statements cost most of the step
 (bench/README.md, the chat step). Here each is one parameterised statement on Tortoise's own
-connection (inside the unit of work, its transaction), with no model objects in between.
+connection (inside the unit of work, its transaction), with no model objects in between; on
+SQLite it runs on the event loop's thread, not handed to aiosqlite's (``bot.sqlite_client``).
 
 The SQL is written once, with ``$n`` placeholders (PostgreSQL's), each used once and in order,
 and spelled with ``?`` for SQLite. Moments are written as Tortoise writes them
@@ -21,6 +22,7 @@ from typing import Any
 from tortoise import connections
 
 from bot.services.sql import moment, moment_param
+from bot.sqlite_client import rows_here
 
 _PLACEHOLDER = re.compile(r"\$\d+")
 
@@ -121,19 +123,25 @@ async def dialogue_lapsed(account_id: int, now: datetime) -> bool:
     return bool(rows)
 
 
-async def _rows(sql: str, *values: Any) -> list[dict[str, Any]]:
+async def _rows(sql: str, *values: Any) -> list[Any]:
+    """The rows (read by column name) of a statement, run on this thread inside a SQLite unit
+    of work (``bot.sqlite_client``), through Tortoise otherwise."""
     connection = connections.get("default")
-    rows: list[dict[str, Any]] = await connection.execute_query_dict(
-        _spelled(sql, _is_sqlite(connection)), list(values)
-    )
+    sqlite = _is_sqlite(connection)
+    if sqlite and (done := rows_here(_spelled(sql, True), list(values))) is not None:
+        return done[1]
+    rows: list[Any] = await connection.execute_query_dict(_spelled(sql, sqlite), list(values))
     return rows
 
 
 async def _write(sql: str, *values: Any) -> int:
     """A statement that returns no rows; the number of rows it changed (an UPDATE's)."""
     connection = connections.get("default")
+    sqlite = _is_sqlite(connection)
+    if sqlite and (done := rows_here(_spelled(sql, True), list(values))) is not None:
+        return done[0]
     count: int
-    count, _ = await connection.execute_query(_spelled(sql, _is_sqlite(connection)), list(values))
+    count, _ = await connection.execute_query(_spelled(sql, sqlite), list(values))
     return count
 
 
