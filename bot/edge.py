@@ -7,11 +7,12 @@
   the dashboard or the sign-in form, an unexpected error on a page of its own.
 - ``/c`` and ``/p``: the code page and the paper code's sheet; ``handlers.page_errors``, a dead
   link (404) or an unexpected error (500) answered the way its route answers.
+- ``/wechat``: WeChat's callbacks; ``handlers.wechat.wechat_errors``, a refused callback (a
+  forged or stale signature, a replay, not WeChat's XML, another sender's openid) answered with
+  its plain-text 403 / 400 / 503 (WeChat reads only the status).
 
-Each of the three logs an unexpected error with its stack and answers it in its own shape, in
+The first three: each logs an unexpected error with its stack and answers it in its own shape, in
 the person's language, never with a trace.
-- ``/wechat``: WeChat's callbacks; no middleware, its refusals are aiohttp's own plain-text
-  403 / 400 / 413 / 503, raised where each is found (``handlers.wechat``).
 
 Everything else (``/healthz``, ``/metrics``, the key set, the sandbox) is the root app's and
 runs no middleware at all. Each module still names its routes by their full path (what a
@@ -65,7 +66,7 @@ SUBAPPS: tuple[tuple[str, Any, tuple[Any, ...]], ...] = (
     ("/console", console.console_errors, (console,)),
     ("/c", page_errors, (code_page,)),
     ("/p", page_errors, (paper,)),
-    ("/wechat", None, (wechat,)),
+    ("/wechat", wechat.wechat_errors, (wechat,)),
 )
 ROOT = (ops, published_keys)
 _MOUNTED = web.AppKey("edge_subapps", list)

@@ -1,4 +1,9 @@
-"""The official account's callback URL: ``GET /wechat`` (URL check) and ``POST /wechat``."""
+"""The official account's callback URL: ``GET /wechat`` (URL check) and ``POST /wechat``.
+
+A callback is refused by raising what is wrong with it (``bot.wechat.BadCallback`` and its kin,
+``Replayed``, ``NoncesUnavailable``, ``NotTheSender``); the sub-app's one middleware,
+``wechat_errors``, logs it and answers its plain status. WeChat reads only the status, and a
+forger learns nothing more from the word that comes with it."""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import asyncio
 import logging
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -16,11 +22,55 @@ from bot.metrics import RATE_LIMITED
 from bot.services.callbacks.replay import NoncesUnavailable, Replayed, bind_nonce, nonce_key
 from bot.services.residents.accounts import Channel, language_of
 from bot.texts import t
-from bot.wechat import MAX_BODY_BYTES, BadCallback, Incoming, check_signature
+from bot.wechat import (
+    MAX_BODY_BYTES,
+    BadCallback,
+    ForgedCallback,
+    Incoming,
+    StaleCallback,
+    check_signature,
+)
 
 log = logging.getLogger(__name__)
 # WeChat drops a reply that takes longer than 5 s and retries; answer well inside it.
 REPLY_BUDGET_SECONDS = 4.5
+
+
+class NotTheSender(Exception):
+    """The URL's ``openid`` is not the message's sender (the signature covers no body in
+    plaintext mode, so a signed URL must not carry somebody else's message)."""
+
+
+Refusal = type[web.HTTPException]
+# Each refusal's status and word, by the nearest class in its ancestry (the subclasses first).
+REFUSALS: dict[type[Exception], tuple[Refusal, str]] = {
+    StaleCallback: (web.HTTPForbidden, "stale timestamp"),
+    ForgedCallback: (web.HTTPForbidden, "bad signature"),
+    BadCallback: (web.HTTPBadRequest, "not a WeChat message"),
+    NotTheSender: (web.HTTPForbidden, "openid is not the sender"),
+    Replayed: (web.HTTPForbidden, "replayed"),
+    NoncesUnavailable: (web.HTTPServiceUnavailable, "try again"),
+}
+_REFUSED = tuple(REFUSALS)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def wechat_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The ``/wechat`` sub-app's one middleware: a refused callback, logged (its reason, never
+    its body) and answered with its status."""
+    try:
+        return await handler(request)
+    except _REFUSED as refused:
+        status, word = next(REFUSALS[k] for k in type(refused).__mro__ if k in REFUSALS)
+        log.warning("refused a callback: %s", _reason(refused))
+        raise status(text=word) from None
+
+
+def _reason(refused: Exception) -> str:
+    if isinstance(refused, BadCallback):
+        return refused.reason
+    return (type(refused).__doc__ or type(refused).__name__).strip().splitlines()[0]
 
 
 async def verify_url(request: web.Request) -> web.Response:
@@ -31,8 +81,8 @@ async def verify_url(request: web.Request) -> web.Response:
         q.get("timestamp", ""),
         q.get("nonce", ""),
     ):
-        raise web.HTTPForbidden(text="bad signature")
-    _check_fresh(request)
+        raise ForgedCallback("bad signature")
+    request.app[CODEC].check_fresh(q.get("timestamp", ""))
     return web.Response(text=q.get("echostr", ""))
 
 
@@ -42,23 +92,16 @@ async def receive(request: web.Request) -> web.Response:
     if not check_signature(
         settings.wechat_token, q.get("signature", ""), q.get("timestamp", ""), q.get("nonce", "")
     ):
-        raise web.HTTPForbidden(text="bad signature")
-    _check_fresh(request)
+        raise ForgedCallback("bad signature")
+    # WeChat's 5-minute window, before the body is read: a stale call costs nothing more
+    request.app[CODEC].check_fresh(q.get("timestamp", ""))
     body = await request.content.read(MAX_BODY_BYTES + 1)
     if len(body) > MAX_BODY_BYTES:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY_BYTES, actual_size=len(body))
     incoming = _parse(request, body)
     if q.get("openid") != incoming.from_user:
-        # the signature covers no body in plaintext mode: the URL's openid must be the sender
-        log.warning("refused a callback: its openid is not the message's sender")
-        raise web.HTTPForbidden(text="openid is not the sender")
-    try:
-        reply = await _answer_once(request, incoming)
-    except Replayed:
-        log.warning("refused a callback: its nonce came with another message")
-        raise web.HTTPForbidden(text="replayed") from None
-    except NoncesUnavailable:
-        raise web.HTTPServiceUnavailable(text="try again") from None
+        raise NotTheSender()
+    reply = await _answer_once(request, incoming)
     codec = request.app[CODEC]
     xml = codec.reply_text(
         incoming, reply, nonce=secrets.token_hex(8), timestamp=str(int(time.time()))
@@ -66,31 +109,16 @@ async def receive(request: web.Request) -> web.Response:
     return web.Response(text=xml, content_type="application/xml" if reply else "text/plain")
 
 
-def _check_fresh(request: web.Request) -> None:
-    """WeChat's 5-minute window (before the body is read: a stale call costs nothing more)."""
-    try:
-        request.app[CODEC].check_fresh(request.query.get("timestamp", ""))
-    except BadCallback as exc:
-        log.warning("refused a callback: %s", exc.reason)
-        raise web.HTTPForbidden(text="stale timestamp") from exc
-
-
 def _parse(request: web.Request, body: bytes) -> Incoming:
     q = request.query
-    try:
-        return request.app[CODEC].parse(
-            body,
-            signature=q.get("signature", ""),
-            timestamp=q.get("timestamp", ""),
-            nonce=q.get("nonce", ""),
-            msg_signature=q.get("msg_signature"),
-            encrypt_type=q.get("encrypt_type"),
-        )
-    except BadCallback as exc:
-        log.warning("refused a callback: %s", exc.reason)
-        if "signature" in exc.reason or "appid" in exc.reason:
-            raise web.HTTPForbidden(text="bad signature") from exc
-        raise web.HTTPBadRequest(text="not a WeChat message") from exc
+    return request.app[CODEC].parse(
+        body,
+        signature=q.get("signature", ""),
+        timestamp=q.get("timestamp", ""),
+        nonce=q.get("nonce", ""),
+        msg_signature=q.get("msg_signature"),
+        encrypt_type=q.get("encrypt_type"),
+    )
 
 
 async def _answer_once(request: web.Request, incoming: Incoming) -> str | None:

@@ -1,6 +1,7 @@
 """The only part of the project that talks to the WeChat platform (wechatpy stays inside).
 
 - callback side (pure, synchronous): `CallbackCodec`, `Incoming`, `check_signature`, `BadCallback`
+  (with `ForgedCallback` and `StaleCallback`, the ones not from WeChat or not from now)
   and the `build_*_xml` builders that write messages exactly as the WeChat server does;
 - API side (async, on a thread pool): `WeChatGateway` and its errors.
 """
@@ -15,6 +16,8 @@ from bot.wechat.callback import (
 )
 from bot.wechat.errors import (
     BadCallback,
+    ForgedCallback,
+    StaleCallback,
     WeChatError,
     WeChatPermanentError,
     WeChatQuotaError,
@@ -37,10 +40,12 @@ __all__ = [
     "MAX_BODY_BYTES",
     "BadCallback",
     "CallbackCodec",
+    "ForgedCallback",
     "Incoming",
     "Reply",
     "ServerRequest",
     "SessionInfo",
+    "StaleCallback",
     "WeChatError",
     "WeChatGateway",
     "WeChatPermanentError",

@@ -14,7 +14,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException
 from wechatpy.utils import WeChatSigner
 
-from bot.wechat.errors import BadCallback
+from bot.wechat.errors import BadCallback, ForgedCallback, StaleCallback
 from bot.wechat.incoming import Incoming, incoming_from_fields
 from bot.wechat.wire import read_fields, render
 
@@ -90,7 +90,7 @@ class CallbackCodec:
     ) -> Incoming:
         """The message in a callback; raises BadCallback for anything not genuinely WeChat's."""
         if not check_signature(self._token, signature, timestamp, nonce):
-            raise BadCallback("bad signature")
+            raise ForgedCallback("bad signature")
         self.check_fresh(timestamp)
         fields = read_fields(body)
         encrypted = _is_encrypted(encrypt_type)
@@ -176,9 +176,9 @@ class CallbackCodec:
         if self._max_skew is None:
             return
         if not _TIMESTAMP.fullmatch(timestamp):
-            raise BadCallback("timestamp is not a number of seconds")
+            raise StaleCallback("timestamp is not a number of seconds")
         if abs(self._clock() - int(timestamp)) > self._max_skew:
-            raise BadCallback("stale timestamp")
+            raise StaleCallback("stale timestamp")
 
     def _decrypt(self, encrypt: str, msg_signature: str | None, timestamp: str, nonce: str) -> str:
         crypto = self._crypto
@@ -187,11 +187,11 @@ class CallbackCodec:
         if not encrypt:
             raise BadCallback("no Encrypt")
         if not _same(msg_signature, lambda: sign_request(self._token, timestamp, nonce, encrypt)):
-            raise BadCallback("bad msg_signature")
+            raise ForgedCallback("bad msg_signature")
         try:
             return crypto.decrypt_message({"Encrypt": encrypt}, msg_signature, timestamp, nonce)
         except InvalidAppIdException as exc:
-            raise BadCallback("message for another appid") from exc
+            raise ForgedCallback("message for another appid") from exc
         except Exception as exc:  # bad base64, padding, length or UTF-8: all "cannot decrypt"
             raise BadCallback("cannot decrypt") from exc
 

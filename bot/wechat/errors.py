@@ -112,3 +112,11 @@ class BadCallback(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class ForgedCallback(BadCallback):
+    """A callback WeChat did not sign, or signed for another account: not from WeChat."""
+
+
+class StaleCallback(ForgedCallback):
+    """A callback whose signed timestamp is outside the window: a replay, or a clock far off."""
