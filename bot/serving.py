@@ -69,13 +69,13 @@ def run_worker(settings: Settings, *, shared_port: bool) -> None:
 
 
 def worker_app(settings: Settings) -> web.Application:
-    """The app one serving process runs: the whole app, and its start-up heap frozen once it
-    has started (``bot.heap``)."""
+    """The app one serving process runs: the whole app, with the collector set for serving
+    once it has started (``bot.heap``)."""
     from bot.app import create_app
-    from bot.heap import freeze_start_up_heap
+    from bot.heap import settle_start_up_heap
 
     app = create_app(settings)
-    app.on_startup.append(freeze_start_up_heap)
+    app.on_startup.append(settle_start_up_heap)
     return app
 
 

@@ -1,6 +1,6 @@
-"""The serving process freezes its start-up heap (``bot.heap``): once the app has started, what
-start-up built is out of the collector's sight, and what requests leave behind is still
-collected."""
+"""The serving process sets the collector for serving (``bot.heap``): once the app has started,
+what start-up built is out of the collector's sight, the young generation is collected less
+often, and what requests leave behind is still collected."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.heap import YOUNG_OBJECTS
 from bot.serving import worker_app
 from bot.settings import Settings
 
@@ -23,12 +24,15 @@ class _Cycle:
 
 @pytest.fixture
 def unfrozen() -> Iterator[None]:
-    """What a test froze goes back to the collector afterwards (the suite's process lives on)."""
+    """What a test froze goes back to the collector afterwards, and the thresholds are as they
+    were (the suite's process lives on)."""
+    thresholds = gc.get_threshold()
     yield
     gc.unfreeze()
+    gc.set_threshold(*thresholds)
 
 
-async def test_start_up_is_frozen_and_later_cycles_are_still_collected(
+async def test_start_up_is_frozen_young_objects_wait_longer_and_later_cycles_are_collected(
     aiohttp_client, settings: Settings, unfrozen: None
 ) -> None:
     app = worker_app(settings)
@@ -38,6 +42,7 @@ async def test_start_up_is_frozen_and_later_cycles_are_still_collected(
     client = await aiohttp_client(app)
     assert gc.get_freeze_count() > 0  # the app's start froze the heap
     assert before_start not in gc.get_objects()  # made before: out of every generation
+    assert gc.get_threshold()[0] == YOUNG_OBJECTS
 
     response = await client.get("/healthz")
     assert response.status == 200
