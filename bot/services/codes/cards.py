@@ -30,7 +30,7 @@ async def card_for_ticket(rt: Runtime, ticket: str, lang: str, *, image: bool = 
     code = await live_code_for_ticket(rt, ticket)  # one read: token and view show one decision
     live = token_for(rt, code)
     png = render_png(live.token, live.color) if image else None
-    return CodeCard(view_of(rt, code, lang), live, png)
+    return CodeCard(view_of(rt, code, lang, ticket=ticket), live, png)
 
 
 async def qr_for_ticket(rt: Runtime, ticket: str) -> tuple[LiveToken, bytes]:

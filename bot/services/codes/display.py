@@ -73,7 +73,9 @@ async def code_view(rt: Runtime, person: Person, lang: str) -> CodeView:
     return view_of(rt, await live_code(person), lang)
 
 
-def view_of(rt: Runtime, live: LiveCode, lang: str) -> CodeView:
+def view_of(rt: Runtime, live: LiveCode, lang: str, *, ticket: str | None = None) -> CodeView:
+    """``ticket``: the page link the code was opened by, which is then the view's link too (a
+    link of the same person, good as long as it is), so none is signed anew."""
     assert live.color is not None and live.decided_at is not None, "a person without a code"
     district = live.district_name_en if lang == "en" else live.district_name
     return CodeView(
@@ -85,7 +87,7 @@ def view_of(rt: Runtime, live: LiveCode, lang: str) -> CodeView:
         valid_until=live.valid_until,
         district=district,
         district_tier=live.district_tier if district else None,
-        page_url=page_url_for(rt, live.public_id, lang),
+        page_url=_link(rt, ticket, lang) if ticket else page_url_for(rt, live.public_id, lang),
     )
 
 
@@ -95,7 +97,10 @@ def page_url(rt: Runtime, person: Person, lang: str = "zh") -> str:
 
 def page_url_for(rt: Runtime, public_id: str, lang: str = "zh") -> str:
     expires = rt.now() + rt.settings.ticket_lifetime
-    ticket = make_ticket(rt.ticket_secret, public_id, expires)
+    return _link(rt, make_ticket(rt.ticket_secret, public_id, expires), lang)
+
+
+def _link(rt: Runtime, ticket: str, lang: str) -> str:
     # the link always names its language, Chinese too: the page prefers it to the browser's
     # Accept-Language, so a Chinese chat's link reads in Chinese in an English browser
     lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
