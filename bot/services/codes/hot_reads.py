@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+import orjson
 
 from bot.services import sql
 from bot.services.sql import json_value, moment
@@ -207,9 +210,7 @@ async def account_language(account_id: int, channel: str) -> str | None:
 
 
 def _scanned(row: sql.Row) -> ScannedCode:
-    return ScannedCode(
-        row["person_id"], row["name_sealed"], row["color"], json_value(row["reasons"])
-    )
+    return ScannedCode(row["person_id"], row["name_sealed"], row["color"], _reasons(row["reasons"]))
 
 
 def _live(row: sql.Row | None) -> LiveCode | None:
@@ -222,7 +223,7 @@ def _live(row: sql.Row | None) -> LiveCode | None:
         district_id=row["district_id"],
         code_id=row["code_id"],
         color=row["color"],
-        reasons=json_value(row["reasons"]) if row["reasons"] is not None else [],
+        reasons=_reasons(row["reasons"]) if row["reasons"] is not None else [],
         rules_version=row["rules_version"],
         decided_at=moment(row["decided_at"]),
         valid_until=moment(row["valid_until"]),
@@ -230,3 +231,10 @@ def _live(row: sql.Row | None) -> LiveCode | None:
         district_name_en=row["district_name_en"],
         district_tier=row["district_tier"],
     )
+
+
+def _reasons(value: Any) -> list[dict[str, str]]:
+    """A code's reasons: JSON text on SQLite (read with orjson: a quarter of the standard
+    library's time), already a list from PostgreSQL's ``jsonb``."""
+    reasons: list[dict[str, str]] = orjson.loads(value) if isinstance(value, str | bytes) else value
+    return reasons
