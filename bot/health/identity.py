@@ -27,6 +27,7 @@ import unicodedata
 from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 
 from bot.health.errors import InvalidInput
 
@@ -118,8 +119,11 @@ def _is_han(ch: str) -> bool:
     return name.startswith(("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH")) or ch == "〇"
 
 
+@lru_cache(maxsize=8192)
 def _is_latin(ch: str) -> bool:
-    # Accented letters (José, Müller) are Latin letters too: passports print them so.
+    # Accented letters (José, Müller) are Latin letters too: passports print them so. Cached:
+    # every code shown masks a name, and a city's names share a few thousand characters, each
+    # looked up by its Unicode name otherwise.
     return ch.isalpha() and unicodedata.name(ch, "").startswith("LATIN ")
 
 
