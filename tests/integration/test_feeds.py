@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from models.code import CodeChange
 from models.outbox import Notice
 from tests.support.clock import FakeClock
 from tests.support.districts import BINHAI, runtime_with_districts
+from tests.support.feeds import record as feed_record
 from tests.support.people import color_of, make_person, resident_id
 
 UNKNOWN = resident_id(9001)
@@ -30,16 +32,7 @@ async def rt(db: str, tmp_path: Path, clock: FakeClock) -> Runtime:
     return await runtime_with_districts(db, tmp_path, clock)
 
 
-def record(record_id: str, doc: str, status: str = "confirmed", **extra: str) -> dict:
-    day = (date.today() - timedelta(days=2)).isoformat()
-    return {
-        "record_id": record_id,
-        "doc_type": "resident_id",
-        "doc_number": doc,
-        "status": status,
-        "since": day,
-        **extra,
-    }
+record = partial(feed_record, days_ago=2)
 
 
 def rows(*records: object) -> list[tuple[int, object]]:

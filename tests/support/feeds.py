@@ -9,8 +9,11 @@ from aiohttp.test_utils import TestClient
 FEEDS = "/api/admin/feeds"
 
 
-def record(record_id: str, doc: str, status: str = "confirmed", **extra: object) -> dict:
-    since = (date.today() - timedelta(days=1)).isoformat()
+def record(
+    record_id: str, doc: str, status: str = "confirmed", *, days_ago: int = 1, **extra: object
+) -> dict:
+    """One record of the feed, in force since ``days_ago`` days."""
+    since = (date.today() - timedelta(days=days_ago)).isoformat()
     return {
         "record_id": record_id,
         "doc_type": "resident_id",
